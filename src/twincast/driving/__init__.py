@@ -1,0 +1,1 @@
+"""driving stage."""

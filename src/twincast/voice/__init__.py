@@ -1,0 +1,1 @@
+"""Voice: text -> speech audio with phoneme timings, behind one engine interface."""
