@@ -1,1 +1,1 @@
-"""render stage."""
+"""Rendering: per-frame controls -> face canvas -> composited broadcast frame."""

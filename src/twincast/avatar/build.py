@@ -1,0 +1,85 @@
+"""Photo -> ``.twin`` avatar: find the face, choose the animated square, fit the rig."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .. import __version__
+from . import topology as T
+from .detect import FaceFit, find_one_face, load_photo
+from .model import FORMAT_VERSION, AvatarModel
+from .rig import build_rig
+
+CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
+                "AI label and AI metadata.")
+
+
+def canvas_box(face: FaceFit, image_shape: tuple[int, ...], scale: float = 2.1) -> tuple[int, int, int]:
+    """Square around the face with room for hair and chin movement, kept inside the image."""
+    h, w = image_shape[:2]
+    oval = face.landmarks[T.face_oval(), :2]
+    cx, cy = oval.mean(0)
+    cy -= 0.08 * face.height
+    side = int(min(round(scale * face.height), w, h))
+    x0 = int(np.clip(round(cx - side / 2), 0, w - side))
+    y0 = int(np.clip(round(cy - side / 2), 0, h - side))
+    return x0, y0, side
+
+
+def _median_colour(rgb: np.ndarray, polygon: np.ndarray, hole: np.ndarray | None = None) -> list[float]:
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 255)
+    if hole is not None:
+        cv2.fillPoly(mask, [np.round(hole).astype(np.int32)], 0)
+    pixels = rgb[mask > 0]
+    if len(pixels) == 0:
+        return [0.6, 0.4, 0.4]
+    return [float(v) / 255 for v in np.median(pixels, axis=0)]
+
+
+def sample_colours(canvas: np.ndarray, lm: np.ndarray) -> dict[str, list[float]]:
+    """Lip and skin colours steer the synthetic mouth interior so it matches the lighting."""
+    lips = T.lip_arcs(lm[:, :2])
+    outer = lm[lips["upper_outer"] + lips["lower_outer"][::-1], :2]
+    inner = lm[lips["upper_inner"] + lips["lower_inner"][::-1], :2]
+    cheek = lm[[T.CHEEK_LEFT, T.NOSE_TIP, T.MOUTH_LEFT], :2]
+    lip = _median_colour(canvas, outer, inner)
+    skin = _median_colour(canvas, cheek)
+    return {"lip": lip, "skin": skin}
+
+
+def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None) -> AvatarModel:
+    started = time.perf_counter()
+    photo = Path(photo)
+    rgb = load_photo(photo)
+    face = find_one_face(rgb, source=photo.name)
+    x0, y0, side = canvas_box(face, rgb.shape)
+    k = render_size / side
+    lm = face.landmarks.copy()
+    lm[:, 0] = (lm[:, 0] - x0) * k
+    lm[:, 1] = (lm[:, 1] - y0) * k
+    lm[:, 2] *= k
+    rig = build_rig(lm, render_size)
+    model = AvatarModel(rgb, (x0, y0, side), render_size, lm.astype(np.float32), T.triangles(), rig, {}, {})
+    lips = T.lip_arcs(lm[:, :2])
+    eyes = T.eye_arcs(lm[:, :2])
+    model.regions = {**lips, **eyes, "face_oval": T.face_oval(), **{f"brow_{s}": v for s, v in T.brows().items()}}
+    model.colors = sample_colours(model.canvas_image, lm)
+    model.meta = {
+        "name": name or photo.stem,
+        "source": photo.name,
+        "source_sha256": hashlib.sha256(photo.read_bytes()).hexdigest(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "twincast_version": __version__,
+        "format_version": FORMAT_VERSION,
+        "pose_deg": {"yaw": face.yaw, "pitch": face.pitch, "roll": face.roll},
+        "face_px": round(face.width, 1),
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "consent": CONSENT_NOTE,
+    }
+    return model

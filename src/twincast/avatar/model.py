@@ -1,0 +1,118 @@
+"""The ``.twin`` avatar file: everything the renderer needs, in one zip.
+
+Layout: ``manifest.json`` (format version, metadata, regions, colours, rig control names),
+``image.png`` (the source photo, RGB) and ``arrays.npz`` (landmarks, mesh, rig). A zip keeps
+it inspectable with ordinary tools and lets later formats add members without breaking old
+readers; the version number is checked on load so a stale file gets a clear message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import TwincastError
+
+FORMAT_VERSION = 1
+CONTROLS = ("jaw", "wide", "round", "press", "smile", "brow",
+            "blink_r", "blink_l", "yaw", "pitch", "roll")
+
+
+@dataclass
+class Rig:
+    """Deformation rig: per-control displacement of every rig vertex at control value 1.
+
+    Vertices are the 478 landmarks followed by anchor rings around the face and points on the
+    canvas border (whose displacement is always zero, so a render pastes back without seams).
+    Head controls (yaw/pitch/roll) are per degree.
+    """
+
+    vertices: np.ndarray  # (V, 2) float32, canvas pixels
+    displacements: np.ndarray  # (K, V, 2) float32
+    controls: tuple[str, ...] = CONTROLS
+    n_landmarks: int = 478
+
+    def index(self, name: str) -> int:
+        return self.controls.index(name)
+
+
+@dataclass
+class AvatarModel:
+    image: np.ndarray  # (H, W, 3) uint8 RGB: the whole source picture
+    canvas_box: tuple[int, int, int]  # x0, y0, side in image pixels: the animated square
+    render_size: int  # canvas side in rendered pixels
+    landmarks: np.ndarray  # (478, 3) float32, canvas render pixels (z on the x scale)
+    triangles: np.ndarray  # (T, 3) int32 canonical face-mesh triangles
+    rig: Rig
+    regions: dict[str, list[int]]
+    colors: dict[str, list[float]]
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def canvas_image(self) -> np.ndarray:
+        """The animated square cut from the photo and scaled to the render size."""
+        x0, y0, side = self.canvas_box
+        crop = self.image[y0:y0 + side, x0:x0 + side]
+        return cv2.resize(crop, (self.render_size, self.render_size), interpolation=cv2.INTER_AREA
+                          if side > self.render_size else cv2.INTER_CUBIC)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        manifest = {
+            "format": "twincast-avatar",
+            "format_version": FORMAT_VERSION,
+            "canvas_box": list(self.canvas_box),
+            "render_size": self.render_size,
+            "controls": list(self.rig.controls),
+            "n_landmarks": self.rig.n_landmarks,
+            "regions": self.regions,
+            "colors": self.colors,
+            "meta": self.meta,
+        }
+        ok, png = cv2.imencode(".png", cv2.cvtColor(self.image, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise TwincastError("could not encode the avatar texture", "check free disk space and memory")
+        arrays = io.BytesIO()
+        np.savez_compressed(arrays, landmarks=self.landmarks, triangles=self.triangles,
+                            vertices=self.rig.vertices, displacements=self.rig.displacements)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+            zf.writestr("image.png", png.tobytes(), compress_type=zipfile.ZIP_STORED)
+            zf.writestr("arrays.npz", arrays.getvalue(), compress_type=zipfile.ZIP_STORED)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "AvatarModel":
+        path = Path(path)
+        if not path.is_file():
+            raise TwincastError(f"avatar file not found: {path}",
+                                "build one with `twincast avatar build PHOTO -o NAME.twin`")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                manifest = json.loads(zf.read("manifest.json"))
+                png = np.frombuffer(zf.read("image.png"), np.uint8)
+                arrays = np.load(io.BytesIO(zf.read("arrays.npz")))
+                arrays = {k: arrays[k] for k in arrays.files}
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError) as exc:
+            raise TwincastError(f"{path} is not a readable .twin avatar ({exc})",
+                                "rebuild it with `twincast avatar build`") from None
+        if manifest.get("format") != "twincast-avatar":
+            raise TwincastError(f"{path} is not a twincast avatar", "pass a file made by `twincast avatar build`")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise TwincastError(
+                f"{path} has avatar format {manifest.get('format_version')}, this twincast reads {FORMAT_VERSION}",
+                "rebuild the avatar from its photo with `twincast avatar build`")
+        image = cv2.cvtColor(cv2.imdecode(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        rig = Rig(arrays["vertices"], arrays["displacements"], tuple(manifest["controls"]),
+                  manifest["n_landmarks"])
+        return cls(image, tuple(manifest["canvas_box"]), manifest["render_size"], arrays["landmarks"],
+                   arrays["triangles"], rig, manifest["regions"], manifest["colors"], manifest["meta"])
