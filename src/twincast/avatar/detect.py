@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import TwincastError
+from ..native_logs import quiet_stderr
 from . import topology as T
 
 MIN_FACE_PX = 120
@@ -76,8 +77,8 @@ def detect_faces(rgb: np.ndarray, max_faces: int = 4) -> list[FaceFit]:
     from mediapipe.python.solutions import face_mesh
 
     h, w = rgb.shape[:2]
-    with face_mesh.FaceMesh(static_image_mode=True, max_num_faces=max_faces,
-                            refine_landmarks=True, min_detection_confidence=0.5) as fm:
+    with quiet_stderr(), face_mesh.FaceMesh(static_image_mode=True, max_num_faces=max_faces,
+                                            refine_landmarks=True, min_detection_confidence=0.5) as fm:
         result = fm.process(rgb)
     fits = []
     for face in result.multi_face_landmarks or []:
@@ -96,14 +97,18 @@ def find_one_face(rgb: np.ndarray, source: str = "the photo") -> FaceFit:
     if len(big) > 1:
         raise TwincastError(f"{len(big)} faces found in {source}; an avatar needs exactly one",
                             "crop the photo so only the person who consented is in it")
-    face = max(faces, key=lambda f: f.width)
-    if face.width < MIN_FACE_PX:
-        raise TwincastError(
-            f"the face in {source} is only {face.width:.0f} px wide (need at least {MIN_FACE_PX})",
-            "use a higher-resolution photo or one taken closer, with the face at least 120 px across")
+    return check_face(max(faces, key=lambda f: f.width), source)
+
+
+def check_face(face: FaceFit, source: str = "the photo") -> FaceFit:
+    """Reject faces too small or turned too far to animate well."""
     if abs(face.yaw) > MAX_YAW_DEG or abs(face.pitch) > MAX_PITCH_DEG:
         raise TwincastError(
             f"the face in {source} is turned too far (yaw {face.yaw:.0f} deg, pitch {face.pitch:.0f} deg; "
             f"limits {MAX_YAW_DEG:.0f} and {MAX_PITCH_DEG:.0f})",
             "use a photo where the person faces the camera; the renderer turns the head itself")
+    if face.width < MIN_FACE_PX:
+        raise TwincastError(
+            f"the face in {source} is only {face.width:.0f} px wide (need at least {MIN_FACE_PX})",
+            "use a higher-resolution photo or one taken closer, with the face at least 120 px across")
     return face

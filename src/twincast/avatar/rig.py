@@ -39,7 +39,8 @@ def _anchor_points(lm: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     pts, weights = [], []
     for scale, weight in ((1.35, 0.9), (1.9, 0.35)):
         ring = centre + (oval - centre) * scale
-        inside = np.all((ring > 8) & (ring < size - 8), axis=1)
+        margin = 0.06 * size
+        inside = np.all((ring > margin) & (ring < size - margin), axis=1)
         pts.append(ring[inside])
         weights.append(np.full(inside.sum(), weight))
     n = 9

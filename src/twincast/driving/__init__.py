@@ -1,1 +1,1 @@
-"""driving stage."""
+"""Driving: speech timings -> per-frame face controls (visemes, blinks, head motion)."""

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import signal
 
 from twincast.errors import TwincastError
+from twincast.native_logs import quiet_stderr
 
 #: Minimum correlation at the best lag for a pass (calibrated, see module docstring).
 PASS_CORRELATION = 0.40
@@ -111,7 +112,7 @@ def mouth_openings(frames: Iterable[np.ndarray]) -> np.ndarray:
     import mediapipe as mp  # slow import; only needed here
 
     values: list[float] = []
-    with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1,
+    with quiet_stderr(), mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1,
                                          refine_landmarks=True, min_detection_confidence=0.5,
                                          min_tracking_confidence=0.5) as mesh:
         for frame in frames:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy.interpolate import LinearNDInterpolator
 
@@ -42,9 +43,18 @@ def _backward_field(vertices: np.ndarray, disp: np.ndarray, size: int, amplitude
     pad = 0.25 * size
     lo = np.maximum(np.floor(np.minimum(vertices[active], moved[active]).min(0) - pad), 0).astype(int)
     hi = np.minimum(np.ceil(np.maximum(vertices[active], moved[active]).max(0) + pad), size).astype(int)
+    # the field is piecewise linear over triangles much larger than a pixel: interpolate on a
+    # half-resolution grid and upsample, four times cheaper and visually identical
     interp = LinearNDInterpolator(moved, back, fill_value=0.0)
-    ys, xs = np.mgrid[lo[1]:hi[1], lo[0]:hi[0]].astype(np.float32)
-    vals = interp(xs, ys).astype(np.float32)
+    ys, xs = np.mgrid[lo[1]:hi[1]:2, lo[0]:hi[0]:2].astype(np.float32)
+    coarse = interp(xs, ys).astype(np.float32)
+    vals = cv2.resize(coarse, (coarse.shape[1] * 2, coarse.shape[0] * 2), interpolation=cv2.INTER_LINEAR)
+    vals = vals[: hi[1] - lo[1], : hi[0] - lo[0]]
+    # taper to exactly zero at the canvas edge so the paste into the photo is seamless
+    ys_full = np.arange(lo[1], hi[1], dtype=np.float32)[:, None]
+    xs_full = np.arange(lo[0], hi[0], dtype=np.float32)[None, :]
+    edge = np.minimum(np.minimum(ys_full, size - 1 - ys_full), np.minimum(xs_full, size - 1 - xs_full))
+    vals *= np.clip(edge / (0.04 * size), 0, 1)[..., None]
     mag = np.abs(vals).max(axis=2)
     rows, cols = np.nonzero(mag > 0.02)
     if len(rows) == 0:

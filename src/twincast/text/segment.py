@@ -89,7 +89,7 @@ def _neighbour(toks: list[list], i: int, step: int) -> str | None:
     return None
 
 
-def _assign_numbers(toks: list[list], has_han: bool) -> None:
+def _assign_numbers(toks: list[list], fallback: str) -> None:
     """Give every number token a language (see the module docstring for the rules)."""
     for i, tok in enumerate(toks):
         if tok[0] != "num":
@@ -102,7 +102,7 @@ def _assign_numbers(toks: list[list], has_han: bool) -> None:
             tok[2] = EN  # glued to a Latin word
         else:  # free-standing: the word before it wins (iPhone 15 / 价格是 199)
             left, right = _neighbour(toks, i, -1), _neighbour(toks, i, 1)
-            tok[2] = left or right or (ZH if has_han else EN)
+            tok[2] = left or right or fallback
         if nxt is not None and nxt[0] == "han" and not _real_han(toks, i + 1):
             nxt[2] = tok[2]  # a lone 元 is read in the number's language
 
@@ -117,10 +117,10 @@ def split_languages(text: str, default: str | None = None) -> list[tuple[str, st
     if not toks:
         return []
     has_han = any(_real_han(toks, i) for i in range(len(toks)))
-    _assign_numbers(toks, has_han)
+    fallback = ZH if has_han else (default or detect_language(text))
+    _assign_numbers(toks, fallback)
     if all(t[2] is None for t in toks):
-        lang = default or detect_language(text)
-        return [(lang, text)]
+        return [(fallback, text)]
     # Spaces/punctuation follow the previous run; leading ones join the first run.
     first = next(t[2] for t in toks if t[2] is not None)
     current = first

@@ -1,0 +1,130 @@
+"""Command-line interface. Every user-caused problem prints what happened and how to fix it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from . import __version__
+from .errors import TwincastError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="twincast: CPU-first digital humans that speak Chinese and English.")
+avatar_app = typer.Typer(no_args_is_help=True, help="Build and inspect avatars.")
+app.add_typer(avatar_app, name="avatar")
+console = Console(stderr=True)
+
+SIZES = {"720x1280": (720, 1280), "1080x1920": (1080, 1920)}
+
+
+def _progress(label: str) -> Progress:
+    return Progress(TextColumn(f"[bold blue]{label}"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                    TimeRemainingColumn(), console=console, transient=False)
+
+
+@avatar_app.command("build")
+def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PNG) of a consenting person."),
+                 output: Path = typer.Option(..., "-o", "--output", help="Where to write NAME.twin."),
+                 voice: str = typer.Option("female", help="Voice preset matching the person: female or male."),
+                 size: int = typer.Option(512, help="Rendered face canvas in pixels (512-1024).")) -> None:
+    """Build a .twin avatar from ONE photo with exactly one face."""
+    from .avatar.build import build_from_photo
+    from .voice.defaults import PRESETS
+
+    if voice not in PRESETS:
+        raise TwincastError(f"unknown voice preset {voice!r}", f"use --voice {' or --voice '.join(PRESETS)}")
+    if not 256 <= size <= 1024:
+        raise TwincastError(f"--size {size} is out of range", "use a value from 256 to 1024 (default 512)")
+    if output.suffix != ".twin":
+        output = output.with_suffix(".twin")
+    model = build_from_photo(photo, render_size=size)
+    model.meta["voice_preset"] = voice
+    model.save(output)
+    pose = model.meta["pose_deg"]
+    console.print(f"[green]built[/] {output}  face {model.meta['face_px']:.0f}px, yaw {pose['yaw']:+.0f} deg, "
+                  f"voice {voice} (change with --voice), {model.meta['build_seconds']:.1f}s")
+    console.print("[dim]Use only likenesses of people who consented. Outputs carry an AI label.[/]")
+
+
+@app.command()
+def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says (Chinese, English or mixed)."),
+        output: Path = typer.Option(Path("out.mp4"), "-o", "--output", help="MP4 file to write."),
+        avatar: Optional[Path] = typer.Option(None, help="A .twin file (default: the embedded demo avatar)."),
+        lang: str = typer.Option("auto", help="zh, en or auto (detect per sentence)."),
+        size: str = typer.Option("720x1280", help="Frame size: 720x1280 or 1080x1920."),
+        subtitles: bool = typer.Option(True, help="Burn in subtitles."),
+        ai_label: bool = typer.Option(True, help="Visible AI label (legally required; keep it on).")) -> None:
+    """Make a video of the avatar speaking TEXT."""
+    from .avatar.defaults import default_avatar_path
+    from .avatar.model import AvatarModel
+    from .pipeline import say as run_say
+    from .render.compose import Layout
+
+    if lang not in ("auto", "zh", "en"):
+        raise TwincastError(f"unknown language {lang!r}", "use --lang zh, --lang en or --lang auto")
+    if size not in SIZES:
+        raise TwincastError(f"unknown size {size!r}", f"use one of: {', '.join(SIZES)}")
+    if not ai_label:
+        console.print("[bold yellow]warning:[/] the visible AI label is off. AI-generated content must be "
+                      "labelled where you publish it; metadata labels stay on.")
+    model = AvatarModel.load(avatar or default_avatar_path())
+    w, h = SIZES[size]
+    with _progress("rendering") as bar:
+        task = bar.add_task("render", total=None)
+        result = run_say(model, text, output, lang, Layout(w, h, ai_label=ai_label, subtitles=subtitles),
+                         progress=lambda i, n: bar.update(task, completed=i, total=n))
+    console.print(f"[green]wrote[/] {result.path}  {result.duration:.1f}s video ({result.lang}), "
+                  f"made in {result.synth_seconds + result.render_seconds:.1f}s (RTF {result.rtf:.2f})")
+
+
+DEMO_TEXT = ("大家好，欢迎来到直播间！今天给大家带来一款蓝牙5.3降噪耳机，到手价只要¥199.9，还送500ml保温杯。"
+             " Hello everyone, welcome to the show! These noise-cancelling earbuds are only 199 yuan today.")
+
+
+@app.command()
+def demo(output: Path = typer.Option(Path("out/demo.mp4"), "-o", "--output", help="Where to write the demo.")) -> None:
+    """Render the bilingual demo on embedded defaults (avatar, voices, text)."""
+    say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True)
+    console.print(f"[bold]Demo video:[/] {output.resolve()}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    print(__version__)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except TwincastError as exc:
+        console.print(f"[bold red]error:[/] {exc.problem}")
+        if exc.fix:
+            console.print(f"[bold]fix:[/] {exc.fix}")
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("[yellow]stopped[/]")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: no raw traceback for users
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if os.environ.get("TWINCAST_DEBUG"):
+            raise
+        console.print(f"[bold red]unexpected error:[/] {exc.__class__.__name__}: {exc}")
+        console.print("[bold]fix:[/] rerun with TWINCAST_DEBUG=1 for details and report it")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Phones -> mouth controls per frame, as a chain of small pure steps (after Rhubarb).
+
+1. ``viseme_keys``: each phone becomes one or more timed viseme keys.
+2. ``fill_pauses``: long silences relax to ``rest``; short gaps between words stay open-ish.
+3. ``coarticulate``: dominance blending (Cohen & Massaro, 1993): every key pulls the mouth
+   toward its target with a weight that decays away from its centre, so shapes overlap and
+   anticipate each other and the lips never snap from one shape to the next.
+4. ``frame_average``: integrate the fine curve over each frame's exposure window.
+5. ``keep_closures``: a bilabial (p/b/m) shorter than a frame must still show closed lips on
+   the frame that contains it, or viewers see the lips miss the consonant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..voice.base import PhoneSpan
+from . import visemes as V
+
+FINE_RATE = 200  # Hz of the intermediate curve
+
+
+@dataclass(frozen=True)
+class VisemeKey:
+    viseme: str
+    start: float
+    end: float
+
+    @property
+    def centre(self) -> float:
+        return 0.5 * (self.start + self.end)
+
+
+def viseme_keys(phones: list[PhoneSpan]) -> list[VisemeKey]:
+    keys: list[VisemeKey] = []
+    previous = ""
+    for ph in phones:
+        if ph.lang == "zh":
+            parts = V.mandarin(ph.symbol, previous)
+            previous = ph.symbol
+        else:
+            parts = V.english(ph.symbol)
+        t = ph.start
+        for name, frac in parts:
+            dur = ph.duration * frac
+            keys.append(VisemeKey(name, t, t + dur))
+            t += dur
+    return keys
+
+
+def fill_pauses(keys: list[VisemeKey], short: float = 0.12) -> list[VisemeKey]:
+    """Drop very short rests (a word boundary should not shut the mouth) and merge runs."""
+    out: list[VisemeKey] = []
+    for k in keys:
+        if k.viseme == "rest" and k.end - k.start < short and out:
+            continue
+        if out and out[-1].viseme == k.viseme:
+            out[-1] = VisemeKey(k.viseme, out[-1].start, k.end)
+        else:
+            out.append(k)
+    return out
+
+
+def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) -> np.ndarray:
+    """(n, len(MOUTH)) fine-rate curve from dominance-weighted targets."""
+    n = max(int(np.ceil(duration * rate)), 1)
+    t = (np.arange(n) + 0.5) / rate
+    num = np.zeros((n, len(V.MOUTH)))
+    den = np.full(n, 1e-3)  # a faint pull toward rest where nothing is said
+    for k in keys:
+        vis = V.VISEMES[k.viseme]
+        half = 0.5 * (k.end - k.start)
+        tau = 0.035 + 0.35 * half  # longer phones reach further
+        lead = np.where(t < k.centre, 1.25, 1.0)  # anticipation: shapes form early
+        dist = np.maximum(np.abs(t - k.centre) - 0.6 * half, 0.0)
+        w = vis.dominance * np.exp(-((dist / (tau * lead)) ** 2))
+        active = w > 1e-4
+        num[active] += w[active, None] * np.asarray(vis.target)
+        den[active] += w[active]
+    return (num / den[:, None]).astype(np.float32)
+
+
+def frame_average(curve: np.ndarray, n_frames: int, fps: int, rate: int = FINE_RATE) -> np.ndarray:
+    """Mean of the fine curve over each frame's display window [i/fps, (i+1)/fps)."""
+    step = rate / fps
+    out = np.zeros((n_frames, curve.shape[1]), np.float32)
+    for i in range(n_frames):
+        a, b = int(round(i * step)), int(round((i + 1) * step))
+        seg = curve[a:min(b, len(curve))]
+        out[i] = seg.mean(0) if len(seg) else (curve[-1] * 0 if len(curve) else 0)
+    return out
+
+
+def keep_closures(frames: np.ndarray, keys: list[VisemeKey], fps: int) -> np.ndarray:
+    out = frames.copy()
+    jaw, press = V.MOUTH.index("jaw"), V.MOUTH.index("press")
+    for k in keys:
+        if k.viseme != "MBP":
+            continue
+        i = int(k.centre * fps)
+        if 0 <= i < len(out):
+            out[i, jaw] = min(out[i, jaw], 0.03)
+            out[i, press] = max(out[i, press], 0.8)
+    return out
+
+
+def mouth_track(phones: list[PhoneSpan], n_frames: int, fps: int) -> np.ndarray:
+    """The whole chain: phones -> (n_frames, len(MOUTH)) mouth controls."""
+    keys = fill_pauses(viseme_keys(phones))
+    curve = coarticulate(keys, n_frames / fps)
+    return keep_closures(frame_average(curve, n_frames, fps), keys, fps)

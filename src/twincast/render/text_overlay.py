@@ -1,0 +1,86 @@
+"""Text drawn onto frames (AI label, subtitles), rendered once per string and cached.
+
+Text is rasterised with Pillow and the bundled Noto Sans SC font (OFL-1.1), which covers CJK,
+Latin and the yen sign; per frame only a small premultiplied RGBA patch is blended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+
+@lru_cache(maxsize=8)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    import pylopdf_fonts_zh_cn
+
+    return ImageFont.truetype(str(pylopdf_fonts_zh_cn.sans_path()), size)
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Straight RGB plus alpha (0..1), ready to blend at (x, y)."""
+
+    rgb: np.ndarray  # float32 (h, w, 3)
+    alpha: np.ndarray  # float32 (h, w, 1)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """Greedy wrap that works for both spaced (English) and unspaced (Chinese) text."""
+    lines, line = [], ""
+    tokens = text.replace("\n", " \n ").split(" ") if " " in text else list(text)
+    joiner = " " if " " in text else ""
+    for tok in tokens:
+        if tok == "\n":
+            lines.append(line)
+            line = ""
+            continue
+        trial = f"{line}{joiner}{tok}" if line else tok
+        if fnt.getlength(trial) <= max_width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = tok
+    if line:
+        lines.append(line)
+    return lines
+
+
+@lru_cache(maxsize=256)
+def text_patch(text: str, size: int, max_width: int, box_alpha: float = 0.55,
+               color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
+    fnt = font(size)
+    lines = _wrap(text, fnt, max_width - 2 * pad)
+    line_h = int(size * 1.35)
+    width = int(max(fnt.getlength(ln) for ln in lines)) + 2 * pad
+    height = line_h * len(lines) + 2 * pad - (line_h - size) // 2
+    img = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=min(pad, height // 2),
+                           fill=(0, 0, 0, int(255 * box_alpha)))
+    for i, ln in enumerate(lines):
+        x = (width - fnt.getlength(ln)) / 2
+        draw.text((x, pad + i * line_h), ln, font=fnt, fill=(*color, 255),
+                  stroke_width=max(1, size // 18), stroke_fill=(0, 0, 0, 255))
+    arr = np.asarray(img).astype(np.float32) / 255.0
+    return Patch(arr[..., :3] * 255.0, arr[..., 3:4])
+
+
+def blend(frame: np.ndarray, patch: Patch, x: int, y: int) -> None:
+    """Alpha-blend ``patch`` into ``frame`` (uint8 RGB) in place, clipped to the frame."""
+    h, w = frame.shape[:2]
+    pw, ph = patch.size
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + pw, w), min(y + ph, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    sub = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
+    roi = frame[y0:y1, x0:x1].astype(np.float32)
+    a = patch.alpha[sub]
+    frame[y0:y1, x0:x1] = (roi + (patch.rgb[sub] - roi) * a).astype(np.uint8)

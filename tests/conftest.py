@@ -1,0 +1,47 @@
+"""Shared fixtures: real photos and a real avatar built once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("TWINCAST_HOME", str(ROOT / ".cache"))
+
+
+@pytest.fixture(scope="session")
+def grace_photo() -> Path:
+    from twincast.avatar.defaults import default_photo
+
+    return default_photo()
+
+
+@pytest.fixture(scope="session")
+def grace_rgb(grace_photo) -> np.ndarray:
+    from twincast.avatar.detect import load_photo
+
+    return load_photo(grace_photo)
+
+
+@pytest.fixture(scope="session")
+def grace_model(grace_photo):
+    from twincast.avatar.build import build_from_photo
+
+    model = build_from_photo(grace_photo)
+    model.meta["voice_preset"] = "female"
+    return model
+
+
+@pytest.fixture(scope="session")
+def grace_twin(grace_model, tmp_path_factory) -> Path:
+    return grace_model.save(tmp_path_factory.mktemp("avatar") / "grace.twin")
+
+
+@pytest.fixture(scope="session")
+def renderer(grace_model):
+    from twincast.render.face import FaceRenderer
+
+    return FaceRenderer(grace_model)
