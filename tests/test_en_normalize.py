@@ -77,6 +77,13 @@ CASES = [
     ("0.5", "zero point five"),
     ("5999 yuan", "five thousand nine hundred ninety-nine yuan"),
     ("1200 units", "twelve hundred units"),
+    ("iOS 17.2.1 update", "iOS seventeen point two point one update"),
+    ("call 555-1234", "call five five five, one two three four"),
+    ("H2O", "H two O"),
+    ("COVID-19", "COVID-nineteen"),
+    ("$.99", "ninety-nine cents"),
+    ("a 16:9 screen", "a sixteen to nine screen"),
+    ("$1,299.00", "one thousand two hundred ninety-nine dollars"),
     # punctuation that engines misread
     ("Hello... world", "Hello, world"),
     ("Price：$5！", "Price: five dollars!"),

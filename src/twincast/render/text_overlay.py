@@ -6,6 +6,7 @@ Latin and the yen sign; per frame only a small premultiplied RGBA patch is blend
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,25 +33,27 @@ class Patch:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
+_TOKEN = re.compile(r"\n|[A-Za-z0-9¥$€£%.,:/+\-'’]+|\s+|.", re.S)
+
+
 def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    """Greedy wrap that works for both spaced (English) and unspaced (Chinese) text."""
+    """Greedy wrap for mixed text: CJK breaks between characters, Latin words, numbers and
+    prices (``¥199.9``, ``500ml``) are never split."""
     lines, line = [], ""
-    tokens = text.replace("\n", " \n ").split(" ") if " " in text else list(text)
-    joiner = " " if " " in text else ""
-    for tok in tokens:
+    for tok in _TOKEN.findall(text):
         if tok == "\n":
-            lines.append(line)
+            lines.append(line.strip())
             line = ""
             continue
-        trial = f"{line}{joiner}{tok}" if line else tok
-        if fnt.getlength(trial) <= max_width or not line:
+        trial = line + tok
+        if fnt.getlength(trial.strip()) <= max_width or not line.strip():
             line = trial
         else:
-            lines.append(line)
-            line = tok
-    if line:
-        lines.append(line)
-    return lines
+            lines.append(line.strip())
+            line = tok.lstrip()
+    if line.strip():
+        lines.append(line.strip())
+    return lines or [""]
 
 
 @lru_cache(maxsize=256)

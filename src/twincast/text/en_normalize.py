@@ -247,6 +247,13 @@ def _number(m: re.Match) -> str:
     return _number_str(m.group(0))
 
 
+def _padded_number(m: re.Match) -> str:
+    """A bare number, with a space where it touches a letter (H2O -> H two O)."""
+    before = m.string[m.start() - 1:m.start()]
+    after = m.string[m.end():m.end() + 1]
+    return (" " if before.isalpha() else "") + _number(m) + (" " if after.isalpha() else "")
+
+
 def _number_str(raw: str) -> str:
     """A bare number: years read as years, long digit strings digit by digit."""
     if "." in raw:
@@ -274,12 +281,20 @@ def normalize_en(text: str) -> str:
     for frac, words in _FRACTIONS.items():
         text = re.sub(rf"(?<![\d/]){re.escape(frac)}(?![\d/])", words, text)
     text = _ISO_DATE_RE.sub(_iso_date, text)
+    # versions and addresses (2.0.1, 192.168.1.1); phone numbers digit by digit
+    text = re.sub(r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])",
+                  lambda m: " " + " point ".join(_number_str(g) for g in m.group().split(".")),
+                  text)
+    text = re.sub(r"\b(?:\d{3}-)?\d{3}-\d{4}\b",
+                  lambda m: ", ".join(digits_to_words(g) for g in m.group().split("-")), text)
+    text = re.sub(r"([$€£¥])\.(?=\d)", r"\g<1>0.", text)
     # ranges: 3-5 days, $10-$20, 10~20%, 3:00-5:00 -> "to" (ISO dates were handled above)
     text = re.sub(r"(?<=\d)\s?[-~]\s?(?=[$€£¥]?\d)", " to ", text)
     text = _TIME_RE.sub(_time, text)
     text = _HOUR_RE.sub(lambda m: f"{number_to_words(int(m.group(1)))} {m.group(2).upper()} M",
                         text)
     text = _DATE_RE.sub(_month_day, text)
+    text = re.sub(r"(?<=\d):(?=\d)", " to ", text)  # ratios: 16:9
     text = re.sub(r"(?<![\w\d])-(?=[$€£¥]?\d)", "minus ", text)
     text = _MONEY_PRE.sub(lambda m: _money(m.group(1), m.group(2), m.group(3), m.group(4)), text)
     text = _MONEY_POST.sub(lambda m: _money(m.group(4), m.group(1), m.group(2), m.group(3)), text)
@@ -301,7 +316,7 @@ def normalize_en(text: str) -> str:
     text = re.sub(r"\b([A-Z]{2,4}) (\d{4})\b",
                   lambda m: f"{m.group(1)} {_model_number(m.group(2))}", text)
     text = re.sub(r"(?<!\d)\.(\d+)", lambda m: "point " + digits_to_words(m.group(1)), text)
-    text = re.sub(r"\d[\d,]*\d(?:\.\d+)?|\d(?:\.\d+)?", _number, text)
+    text = re.sub(r"\d[\d,]*\d(?:\.\d+)?|\d(?:\.\d+)?", _padded_number, text)
     text = re.sub(r"(?<=\w)\s*\+", " plus", text)
     text = re.sub(r"\s*=\s*", " equals ", text)
     text = re.sub(r"(?<=\w)/(?=\w)", " slash ", text)

@@ -11,9 +11,9 @@ Why this shape:
   the audio by construction.
 - The model puts the tail of each final into the ``#0``/``sil`` token after it (measured: the
   vowel's energy runs into it, then the next stop's closure), and the zero initial ``^`` has
-  no articulation of its own. Spans therefore fold ``^`` into its final, split each ``#0``
-  between the final before and the phone after, and give a pause's first frames to the
-  final before it.
+  no articulation of its own. Spans therefore fold ``^`` into its final, give most of each
+  ``#0`` to the final before and the rest to the phone after, and a pause's first frames to
+  the final before it.
 - Baker's labels carry surface tones (卡尔普 is ka2 er2 pu3), so 一/不/third-tone sandhi is
   applied before lookup.
 """
@@ -42,7 +42,36 @@ _SENTENCE = re.compile(r"[^。！？!?；;…\n]*(?:[。！？!?；;…\n]+|$)")
 _CLAUSE_BREAK = re.compile(r"[，,、：:—–]+")
 _PAUSES = {"sil", "#3", "eos"}
 _NUMERAL = set("零一二三四五六七八九十百千万亿两幺")
-_TAIL_FRAMES = 4  # a final's audible tail inside the pause after it (measured, ~50 ms)
+# How a boundary token's frames are shared out, fitted on eight shop-talk sentences by frame
+# agreement with the audio (silent / fricative / voiced by RMS and zero crossings): 90 %
+# agreement, against 81 % for an even split of #0 and 77-84 % with the audio shifted by a frame.
+_JOIN_TO_FINAL = 0.8  # share of a #0 that is still the previous final's vowel
+_TAIL_FRAMES = 4  # a final's audible tail inside a comma pause (~50 ms)
+_END_TAIL_FRAMES = 8  # ... and inside the sentence-final sil, where it fades out (~100 ms)
+
+
+# Readings pypinyin gets wrong in shop talk (长 as "long" is far more common than zhang3).
+_PHRASES = {
+    "长达": "cháng dá", "长宽高": "cháng kuān gāo", "长效": "cháng xiào", "加长": "jiā cháng",
+    "长时间": "cháng shí jiān", "长款": "cháng kuǎn", "大便宜": "dà pián yi",
+}
+_setup_done = False
+
+
+def _jieba():
+    """Import jieba and pypinyin overrides once; silence jieba's start-up chatter."""
+    global _setup_done
+    import jieba
+
+    if not _setup_done:
+        import logging
+
+        from pypinyin import load_phrases_dict
+
+        jieba.setLogLevel(logging.WARNING)
+        load_phrases_dict({k: [[p] for p in v.split()] for k, v in _PHRASES.items()})
+        _setup_done = True
+    return jieba
 
 
 def model_path() -> Path:
@@ -60,7 +89,7 @@ class _Syllable:
 
 def _sandhi(words: list[str], sylls: list[list[str]]) -> None:
     """Surface tones in place: 不 before tone 4 -> bu2; 一 -> yi2/yi4 unless counting or
-    word-final; 3-3 -> 2-3 inside a word and after a one-syllable word."""
+    word-final; 3-3 -> 2-3 inside a word and between one-syllable words."""
     flat = [(w, i, s) for w, ss in enumerate(sylls) for i, s in enumerate(ss)]
     chars = "".join(words)
     for k, (w, i, s) in enumerate(flat):
@@ -78,9 +107,11 @@ def _sandhi(words: list[str], sylls: list[list[str]]) -> None:
         for i in range(len(ss) - 1):
             if ss[i].endswith("3") and ss[i + 1].endswith("3"):
                 ss[i] = ss[i][:-1] + "2"
-        if w + 1 < len(sylls) and len(ss) == 1 and ss[0].endswith("3"):
-            if sylls[w + 1] and sylls[w + 1][0].endswith("3"):
-                ss[0] = ss[0][:-1] + "2"
+        # across words only between one-syllable words (很好 -> hen2 hao3): longer chains
+        # have a structure-dependent reading, and leaving tone 3 is the safer error
+        nxt = sylls[w + 1] if w + 1 < len(sylls) else []
+        if len(ss) == 1 == len(nxt) and ss[0].endswith("3") and nxt[0].endswith("3"):
+            ss[0] = ss[0][:-1] + "2"
 
 
 class MandarinEngine:
@@ -121,18 +152,22 @@ class MandarinEngine:
     # ---- front end -------------------------------------------------------------------
     def _syllables(self, run: str, words_out: list[str]) -> list[_Syllable]:
         """Han run -> syllables, with jieba words for polyphones, sandhi and WordSpans."""
-        import jieba
         from pypinyin import Style, lazy_pinyin
 
+        jieba = _jieba()
+
         words = [w for w in jieba.lcut(run, HMM=False) if w]
-        sylls = [
-            lazy_pinyin(w, style=Style.TONE3, neutral_tone_with_five=True, errors="ignore")
-            for w in words
-        ]
-        for w, ss in zip(words, sylls):
-            if len(ss) != len(w):  # should not happen for Han; fall back char by char
-                ss[:] = [(lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True)
-                          or ["?"])[0] for c in w]
+        # Pinyin of the whole run: pypinyin's phrase table segments better for readings
+        # (银行行长) than jieba words; jieba only supplies word boundaries.
+        flat = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True,
+                           errors=lambda chars: [""] * len(chars))
+        if len(flat) != len(run):
+            flat = [(lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True)
+                     or [""])[0] for c in run]
+        sylls, k = [], 0
+        for w in words:
+            sylls.append(flat[k:k + len(w)])
+            k += len(w)
         _sandhi(words, sylls)
         out: list[_Syllable] = []
         for w, ss in zip(words, sylls):
@@ -237,18 +272,22 @@ class MandarinEngine:
 def _spans(tokens: list[str], dur: np.ndarray, owner: list[int]):
     """Frame durations -> PhoneSpans (see module doc for the folding rules) and word ranges."""
     frames: list[list] = []  # [symbol, n_frames, word]
-    pending = 0  # frames of '^' or the second half of '#0', owed to the next phone
+    pending = 0  # frames of '^' or the rest of a '#0', owed to the next phone
     for tok, n, w in zip(tokens, (int(x) for x in dur), owner):
         prev_final = frames and frames[-1][0] != "sil" and frames[-1][0][-1].isdigit()
         if tok == "^":
             pending += n
         elif tok == "#0":
-            head = (n + 1) // 2 if prev_final else 0
+            head = int(round(_JOIN_TO_FINAL * n)) if prev_final else 0
             if prev_final:
                 frames[-1][1] += head
             pending += n - head
         elif tok in _PAUSES:
-            tail = min(n // 2, _TAIL_FRAMES) if prev_final and tok != "eos" else 0
+            tail = 0
+            if prev_final and tok == "#3":
+                tail = min(n // 2, _TAIL_FRAMES)
+            elif prev_final and tok == "sil":  # sentence end: the final fades out slowly
+                tail = max(0, min(n - 2, _END_TAIL_FRAMES))
             if prev_final:
                 frames[-1][1] += tail
             n, pending = n - tail + pending, 0
