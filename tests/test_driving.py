@@ -7,7 +7,7 @@ import pytest
 
 from twincast.driving import visemes as V
 from twincast.driving.drive import DriveConfig, drive
-from twincast.driving.idle import blink_track, smooth_noise
+from twincast.driving.idle import IdleMotion
 from twincast.driving.timeline import coarticulate, fill_pauses, keep_closures, mouth_track, viseme_keys
 from twincast.voice.base import PhoneSpan, Speech
 
@@ -92,8 +92,7 @@ def test_pause_relaxes_the_mouth():
 
 
 def test_blinks_interval_and_duration():
-    rng = np.random.default_rng(3)
-    b = blink_track(FPS * 120, FPS, rng)
+    b = IdleMotion(FPS, 3, 1.6, 0.9, 0.8).blinks(0, FPS * 120)
     closed = b > 0.5
     starts = np.flatnonzero(closed[1:] & ~closed[:-1]) + 1
     assert 20 <= len(starts) <= 60  # 2-6 s apart over 120 s
@@ -105,8 +104,7 @@ def test_blinks_interval_and_duration():
 
 
 def test_idle_motion_is_small_and_not_periodic():
-    rng = np.random.default_rng(5)
-    yaw = smooth_noise(FPS * 60, FPS, rng, 1.6)
+    yaw = IdleMotion(FPS, 5, 1.6, 0.9, 0.8).head("yaw", 0, FPS * 60)
     assert np.abs(yaw).max() <= 1.6 + 1e-6 and yaw.std() > 0.3
     x = yaw - yaw.mean()
     ac = np.correlate(x, x, "full")[len(x):] / (x @ x)
@@ -124,3 +122,12 @@ def test_drive_produces_all_controls_deterministically():
     assert a.column("jaw").max() > 0.4 and a.column("smile").min() >= 0.1
     idle = drive(None, 50)
     assert idle.column("jaw").max() == 0 and np.abs(idle.column("yaw")).max() > 0
+
+
+def test_idle_motion_is_the_same_whatever_the_chunking():
+    whole = IdleMotion(FPS, 9, 1.6, 0.9, 0.8)
+    parts = IdleMotion(FPS, 9, 1.6, 0.9, 0.8)
+    a = whole.blinks(0, 600)
+    b = np.concatenate([parts.blinks(0, 137), parts.blinks(137, 250), parts.blinks(387, 213)])
+    assert np.array_equal(a, b)
+    assert np.array_equal(whole.head("roll", 0, 300)[100:], parts.head("roll", 100, 200))

@@ -73,13 +73,13 @@ def test_shifted_mouth_fails_the_same_check(decoded):
 
 
 def test_frozen_mouth_fails_the_same_check(grace_model, renders, tmp_path):
-    from twincast.pipeline import render_video
+    from twincast.pipeline import perform
     from twincast.voice.base import PhoneSpan, Speech
 
     frames, audio, sr, fps = read_av(renders["en"].path)
     silent_phones = [PhoneSpan("sil", 0.0, len(audio) / sr, "en")]  # real audio, mouth never told to move
     out = tmp_path / "frozen.mp4"
-    render_video(grace_model, Speech(audio, sr, silent_phones), out, [])
+    perform(grace_model, iter([Speech(audio, sr, silent_phones)]), out)
     f2, a2, sr2, fps2 = read_av(out)
     openings = mouth_openings(f2)
     result = lipsync_score(openings, speech_envelope(a2, sr2, fps2)[: len(openings)])

@@ -112,7 +112,7 @@ def test_voiced_spans_carry_the_energy(one, two):
                                  if p.symbol != "sil"])
         silent = np.concatenate([_seg(speech, p) for p in speech.phones
                                  if p.symbol == "sil"])
-        assert _rms(voiced) > 4 * _rms(silent)
+        assert _rms(voiced) > 3.5 * _rms(silent)
         finals = [_rms(_seg(speech, p)) for p in speech.phones if p.symbol[-1].isdigit()]
         stops = [_rms(_seg(speech, p)) for p in speech.phones if p.symbol in STOPS]
         assert np.mean(finals) > 1.5 * np.mean(stops)
@@ -130,7 +130,7 @@ def test_fricatives_hiss_and_finals_do_not(one, two):
 
 def test_timings_agree_with_the_sound_frame_by_frame(one, two):
     for speech in [one, *two]:
-        assert _frame_agreement(speech) > 0.75, speech.text
+        assert _frame_agreement(speech) > 0.8, speech.text
 
 
 def test_two_sentences_give_two_speeches(two):
@@ -160,7 +160,7 @@ def test_words_follow_the_characters(one, two):
 def test_latin_is_skipped_not_spoken(engine):
     (speech,) = engine.synthesize("这款iPhone 15手机。", "zh")
     symbols = [p.symbol for p in speech.phones if p.symbol != "sil"]
-    assert symbols == "zh e4 k uan3 sh iii2 ^ u3 sh ou3 j i1".replace("^ ", "").split()
+    assert symbols == "zh e4 k uan3 sh iii2 u3 sh ou3 j i1".split()  # 这款 十五 手机
     with pytest.raises(TwincastError, match="Chinese characters only"):
         engine.synthesize("Hello world.", "zh")
 
@@ -168,7 +168,7 @@ def test_latin_is_skipped_not_spoken(engine):
 def test_sandhi_and_neutral_tones(engine):
     def finals(text):
         tokens, _, _ = engine._phones(text)
-        return [t for t in tokens if t[-1].isdigit()]
+        return [t for t in tokens if t[-1].isdigit() and not t.startswith("#")]
 
     assert finals("不对") == ["u2", "uei4"]
     assert finals("一个") == ["i2", "e4"]

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .errors import TwincastError
@@ -24,8 +24,8 @@ SIZES = {"720x1280": (720, 1280), "1080x1920": (1080, 1920)}
 
 
 def _progress(label: str) -> Progress:
-    return Progress(TextColumn(f"[bold blue]{label}"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                    TimeRemainingColumn(), console=console, transient=False)
+    return Progress(TextColumn(f"[bold blue]{label}"), BarColumn(), TextColumn("{task.description}"),
+                    TimeElapsedColumn(), console=console, transient=False)
 
 
 @avatar_app.command("build")
@@ -76,11 +76,11 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
     model = AvatarModel.load(avatar or default_avatar_path())
     w, h = SIZES[size]
     with _progress("rendering") as bar:
-        task = bar.add_task("render", total=None)
+        task = bar.add_task("", total=None)
         result = run_say(model, text, output, lang, Layout(w, h, ai_label=ai_label, subtitles=subtitles),
-                         progress=lambda i, n: bar.update(task, completed=i, total=n))
+                         progress=lambda sec: bar.update(task, description=f"{sec:5.1f}s of video"))
     console.print(f"[green]wrote[/] {result.path}  {result.duration:.1f}s video ({result.lang}), "
-                  f"made in {result.synth_seconds + result.render_seconds:.1f}s (RTF {result.rtf:.2f})")
+                  f"made in {result.wall_seconds:.1f}s (RTF {result.rtf:.2f})")
 
 
 DEMO_TEXT = ("大家好，欢迎来到直播间！今天给大家带来一款蓝牙5.3降噪耳机，到手价只要¥199.9，还送500ml保温杯。"

@@ -7,41 +7,7 @@ incommensurate low frequencies plus random intervals, so it never looks periodic
 from __future__ import annotations
 
 import numpy as np
-
-
-def blink_track(n_frames: int, fps: int, rng: np.random.Generator,
-                interval: tuple[float, float] = (2.0, 6.0), duration: float = 0.15) -> np.ndarray:
-    """Eyelid closure 0..1 per frame; blinks start at random 2-6 s intervals, ~150 ms long."""
-    rate = 1000
-    total = n_frames / fps
-    fine = np.zeros(int(total * rate) + rate)
-    t = rng.uniform(0.6, 2.5)
-    close, hold = 0.35 * duration, 0.15 * duration
-    opening = duration - close - hold
-    shape = np.concatenate([np.linspace(0, 1, int(close * rate), endpoint=False),
-                            np.ones(int(hold * rate)),
-                            np.linspace(1, 0, int(opening * rate)) ** 1.5])
-    starts = []
-    while t < total - duration:
-        i = int(t * rate)
-        fine[i:i + len(shape)] = np.maximum(fine[i:i + len(shape)], shape[: len(fine) - i])
-        starts.append(t)
-        t += rng.uniform(*interval)
-    step = rate // fps
-    frames = fine[: n_frames * step].reshape(n_frames, step).mean(1)
-    return np.clip(frames * 1.25, 0, 1).astype(np.float32)  # a frame averaging >=80 % reads as shut
-
-
-def smooth_noise(n_frames: int, fps: int, rng: np.random.Generator, amplitude: float,
-                 freqs: tuple[float, float] = (0.05, 0.45), components: int = 4) -> np.ndarray:
-    """Sum of a few sines at random incommensurate frequencies and phases."""
-    t = np.arange(n_frames) / fps
-    out = np.zeros(n_frames)
-    for _ in range(components):
-        f = rng.uniform(*freqs)
-        out += rng.uniform(0.4, 1.0) * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
-    peak = np.abs(out).max() or 1.0
-    return (amplitude * out / peak).astype(np.float32)
+from scipy.ndimage import gaussian_filter1d
 
 
 def speech_energy(audio: np.ndarray, sample_rate: int, n_frames: int, fps: int) -> np.ndarray:
@@ -52,5 +18,55 @@ def speech_energy(audio: np.ndarray, sample_rate: int, n_frames: int, fps: int) 
     rms = np.sqrt((padded.reshape(n_frames, hop) ** 2).mean(1) + 1e-10)
     db = 20 * np.log10(rms)
     e = np.clip((db - (db.max() - 40)) / 40, 0, 1)
-    kernel = np.hanning(9)
-    return (np.convolve(e, kernel / kernel.sum(), mode="same")).astype(np.float32)
+    return gaussian_filter1d(e, 1.5, mode="nearest").astype(np.float32)
+
+
+class IdleMotion:
+    """Blinks and head motion for any frame range, deterministic per seed.
+
+    A live stream never knows its length, so idle motion is a function of the absolute frame
+    index rather than a precomputed track: frames [a, b) come out the same whichever chunk
+    boundaries the caller uses.
+    """
+
+    def __init__(self, fps: int, seed: int, yaw_deg: float, pitch_deg: float, roll_deg: float,
+                 blink_interval: tuple[float, float] = (2.0, 6.0), blink_duration: float = 0.15) -> None:
+        self.fps = fps
+        rng = np.random.default_rng(seed)
+        self._sines = {name: [(rng.uniform(0.05, 0.45), rng.uniform(0.4, 1.0), rng.uniform(0, 2 * np.pi))
+                              for _ in range(4)] for name in ("yaw", "pitch", "roll")}
+        self._amp = {"yaw": yaw_deg, "pitch": pitch_deg, "roll": roll_deg}
+        self._blink_rng = np.random.default_rng(seed + 1)
+        self._blink_interval = blink_interval
+        self._blink_duration = blink_duration
+        self._blinks: list[float] = [self._blink_rng.uniform(0.6, 2.5)]
+
+    def _blink_starts(self, until: float) -> list[float]:
+        while self._blinks[-1] < until:
+            self._blinks.append(self._blinks[-1] + self._blink_rng.uniform(*self._blink_interval))
+        return self._blinks
+
+    def blinks(self, start: int, n: int) -> np.ndarray:
+        rate = 1000
+        step = rate // self.fps
+        t0, t1 = start / self.fps, (start + n) / self.fps
+        d = self._blink_duration
+        close, hold = 0.35 * d, 0.15 * d
+        t = t0 + (np.arange(n * step) + 0.5) / rate
+        out = np.zeros(n * step)
+        for b in self._blink_starts(t1):
+            if b + d < t0 or b > t1:
+                continue
+            x = t - b
+            shape = np.where(x < close, x / close, np.where(x < close + hold, 1.0,
+                             np.clip(1 - (x - close - hold) / (d - close - hold), 0, 1) ** 1.5))
+            shape[(x < 0) | (x > d)] = 0
+            out = np.maximum(out, shape)
+        return np.clip(out.reshape(n, step).mean(1) * 1.25, 0, 1).astype(np.float32)
+
+    def head(self, name: str, start: int, n: int) -> np.ndarray:
+        t = (start + np.arange(n)) / self.fps
+        comps = self._sines[name]
+        total = sum(a for _, a, _ in comps)
+        wave = sum(a * np.sin(2 * np.pi * f * t + ph) for f, a, ph in comps)
+        return (self._amp[name] * wave / total * 1.6).clip(-self._amp[name], self._amp[name]).astype(np.float32)

@@ -127,13 +127,24 @@ def mouth_openings(frames: Iterable[np.ndarray]) -> np.ndarray:
             lm = result.multi_face_landmarks[0].landmark
             h, w = frame.shape[:2]
             # mediapipe's z is on roughly the same scale as x (image width).
-            def pt(i: int) -> np.ndarray:
-                return np.array([lm[i].x * w, lm[i].y * h, lm[i].z * w])
-            eyes = np.linalg.norm(pt(_EYE_CORNERS[0]) - pt(_EYE_CORNERS[1]))
-            gap = np.mean([np.linalg.norm(pt(u) - pt(d))
-                           for u, d in zip(_UPPER_INNER, _LOWER_INNER)])
-            values.append(gap / eyes if eyes > 1e-6 else np.nan)
+            pts = np.array([[p.x * w, p.y * h, p.z * w] for p in lm])
+            values.append(mouth_opening(pts))
     return _fill_short_gaps(np.asarray(values, dtype=np.float64))
+
+
+def mouth_opening(points: np.ndarray) -> float:
+    """Inner-lip opening / outer-eye-corner distance for one face's mesh points (N x 3 pixels,
+    z scaled like x). Shared with :mod:`twincast.evaluation.check`, which tracks once for all
+    of its metrics, so both measure the mouth the same way."""
+    eyes = np.linalg.norm(points[_EYE_CORNERS[0]] - points[_EYE_CORNERS[1]])
+    gap = np.mean([np.linalg.norm(points[u] - points[d])
+                   for u, d in zip(_UPPER_INNER, _LOWER_INNER)])
+    return float(gap / eyes) if eyes > 1e-6 else float("nan")
+
+
+def fill_short_gaps(x: np.ndarray, max_gap: int = _MAX_GAP_FRAMES) -> np.ndarray:
+    """Public name of the gap filler used by :func:`mouth_openings`."""
+    return _fill_short_gaps(x, max_gap)
 
 
 def speech_envelope(audio: np.ndarray, sample_rate: int, fps: float) -> np.ndarray:
@@ -245,4 +256,5 @@ def check_lipsync(video_path: str | Path, max_lag_frames: int = 10) -> LipSyncRe
 
 
 __all__ = ["LipSyncResult", "PASS_CORRELATION", "LAG_TOLERANCE_FRAMES", "MIN_MOTION",
-           "mouth_openings", "speech_envelope", "lipsync_score", "check_lipsync"]
+           "mouth_openings", "mouth_opening", "fill_short_gaps", "speech_envelope", "lipsync_score",
+           "check_lipsync"]

@@ -147,6 +147,18 @@ def video_fps(path: str | Path) -> float:
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     """Decode the first audio stream to mono float32 (channel mean) at its own sample rate."""
+    audio, rate, _ = read_audio_timed(path)
+    return audio, rate
+
+
+def read_audio_timed(path: str | Path, max_seconds: float | None = None
+                     ) -> tuple[np.ndarray, int, float]:
+    """Like :func:`read_audio`, plus the presentation time (s) of the first decoded sample.
+
+    The start time matters for A/V sync: a container may start the audio later than the video
+    (an edit list, a muxer offset), and a player honours that. ``max_seconds`` stops decoding
+    once that much audio has been read (counted from the first sample).
+    """
     with _open(path) as container:
         if not container.streams.audio:
             raise TwincastError(f"{path} has no audio stream", "pass a file with sound")
@@ -156,14 +168,51 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
         resampler = av.AudioResampler(format="fltp")
         chunks: list[np.ndarray] = []
         rate = stream.codec_context.sample_rate
+        start: float | None = None
+        total = 0
         for frame in container.decode(stream):
             rate = frame.sample_rate or rate
+            if start is None and frame.pts is not None and frame.time_base is not None:
+                start = float(frame.pts * frame.time_base)
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().mean(axis=0))
+                total += chunks[-1].shape[0]
+            if max_seconds is not None and rate and total >= max_seconds * rate:
+                break
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().mean(axis=0))
     audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    return audio, int(rate)
+    if max_seconds is not None and rate:
+        audio = audio[: int(round(max_seconds * rate))]
+    return audio, int(rate), float(start or 0.0)
+
+
+def iter_timed_frames(path: str | Path, max_seconds: float | None = None
+                      ) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield ``(presentation time in s, HxWx3 uint8 RGB)`` for the first video stream.
+
+    Times come from the frames' PTS, so gaps (dropped frames in variable-rate or damaged files)
+    stay visible; frames without a PTS get the previous time plus one nominal frame.
+    Stops after ``max_seconds`` past the first frame.
+    """
+    with _open(path) as container:
+        if not container.streams.video:
+            raise TwincastError(f"{path} has no video stream", "pass a video file")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = _rate(stream)
+        step = 1.0 / float(rate) if rate else 0.04
+        first = last = None
+        for frame in container.decode(stream):
+            if frame.pts is not None and frame.time_base is not None:
+                t = float(frame.pts * frame.time_base)
+            else:
+                t = (last + step) if last is not None else 0.0
+            first = t if first is None else first
+            if max_seconds is not None and t - first >= max_seconds - 1e-6:
+                break
+            last = t
+            yield t, frame.to_ndarray(format="rgb24")
 
 
 def read_av(path: str | Path) -> tuple[list[np.ndarray], np.ndarray, int, float]:
@@ -183,4 +232,5 @@ def read_av(path: str | Path) -> tuple[list[np.ndarray], np.ndarray, int, float]
     return frames, audio, sr, fps
 
 
-__all__ = ["MediaInfo", "probe", "read_av", "read_audio", "iter_video_frames", "video_fps"]
+__all__ = ["MediaInfo", "probe", "read_av", "read_audio", "read_audio_timed", "iter_video_frames",
+           "iter_timed_frames", "video_fps"]

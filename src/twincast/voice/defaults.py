@@ -52,8 +52,12 @@ def router_for(preset: str = "female"):
     return VoiceRouter({"en": _english(), "zh": _mandarin()}, sample_rate=48_000, transforms=transforms)
 
 
-def speak(text: str, lang: str = "auto", preset: str = "female") -> list[Speech]:
-    """Synthesise ``text`` sentence by sentence (each at 48 kHz)."""
+def validate_text(text: str) -> None:
     if not text or not text.strip():
         raise TwincastError("there is no text to say", 'pass the words with --text "..."')
+
+
+def speak(text: str, lang: str = "auto", preset: str = "female") -> list[Speech]:
+    """Synthesise ``text`` sentence by sentence (each at 48 kHz)."""
+    validate_text(text)
     return list(router_for(preset).synthesize(text, lang))

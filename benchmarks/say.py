@@ -1,0 +1,47 @@
+"""Real-time factor of the whole `say` path (text -> MP4) on this machine's 2 cores.
+
+Run: .venv/bin/python benchmarks/say.py
+Prints, per language, synthesis and render+encode seconds against the video duration, once
+cold (engines loading) and once warm; the target is RTF <= 0.5 warm.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+TEXTS = {
+    "en": ("Hello everyone and welcome back to the live room. Today I have three things for you: noise-cancelling "
+           "earbuds with thirty hours of battery, a stainless steel thermos that keeps tea hot for twelve hours, and "
+           "a light down jacket in four colours. Stay with me, the prices are the best of the season."),
+    "zh": ("家人们大家好，欢迎来到直播间！今天给大家带来三款好物：第一款是蓝牙5.3降噪耳机，续航三十个小时；"
+           "第二款是500ml不锈钢保温杯，热水保温十二个小时；第三款是轻薄羽绒服，有四个颜色可以选。"
+           "今天的到手价只要¥199.9，库存不多，喜欢的家人们抓紧下单。"),
+}
+
+
+def main() -> dict[str, float]:
+    from twincast.avatar.defaults import default_avatar_path
+    from twincast.avatar.model import AvatarModel
+    from twincast.pipeline import say
+
+    model = AvatarModel.load(default_avatar_path())
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in ("cold", "warm"):
+            for lang, text in TEXTS.items():
+                t = time.perf_counter()
+                r = say(model, text, Path(tmp) / f"{lang}.mp4", lang=lang)
+                wall = time.perf_counter() - t
+                rtf = wall / r.duration
+                results[f"{lang}_{run}_rtf"] = rtf
+                print(f"{lang} {run}: video {r.duration:5.1f}s  synth (overlapped) {r.synth_seconds:5.2f}s  "
+                      f"wall {wall:5.2f}s  RTF {rtf:.3f}")
+    warm = max(results["en_warm_rtf"], results["zh_warm_rtf"])
+    print(f"target warm RTF <= 0.5: {'PASS' if warm <= 0.5 else 'FAIL'} (worst {warm:.3f})")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The performer: utterances in, frames and audio out, on one media clock.
+
+It owns the avatar's renderer, the compositor and the idle motion, and keeps the frame
+counter, so a caller can feed it one sentence at a time (offline ``say`` and, later, a live
+show) and the output stays continuous: each utterance is padded to whole frames, so the
+audio sample count is always exactly ``frames * samples_per_frame``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..avatar.model import AvatarModel
+from ..clock import MediaClock
+from ..driving.drive import DriveConfig, add_idle, speech_controls
+from ..output.threaded import Sink
+from ..voice.base import Speech
+from .compose import Compositor, Layout
+from .face import FaceRenderer
+
+
+class Performer:
+    def __init__(self, model: AvatarModel, sink: Sink, layout: Layout = Layout(),
+                 config: DriveConfig = DriveConfig(), clock: MediaClock = MediaClock()) -> None:
+        self.renderer = FaceRenderer(model)
+        self.compositor = Compositor(model, layout)
+        self.sink = sink
+        self.config = config
+        self.clock = clock
+        self.idle_motion = config.idle()
+        self.frame = 0
+        self.on_frame: Callable[[int], None] | None = None
+
+    def speak(self, speech: Speech | None, subtitle: str | None = None, seconds: float | None = None) -> int:
+        """Perform one utterance (or ``seconds`` of silence when ``speech`` is None)."""
+        spf = self.clock.samples_per_frame
+        if speech is not None:
+            if speech.sample_rate != self.clock.sample_rate:
+                raise ValueError(f"speech at {speech.sample_rate} Hz, clock at {self.clock.sample_rate} Hz")
+            n = self.clock.frames_for_samples(len(speech.audio))
+            audio = np.zeros(n * spf, np.float32)
+            audio[: len(speech.audio)] = speech.audio
+        else:
+            n = max(int(round((seconds or 0.0) * self.clock.fps)), 0)
+            audio = np.zeros(n * spf, np.float32)
+        if n == 0:
+            return 0
+        track = add_idle(speech_controls(speech, n, self.config), self.idle_motion, self.frame)
+        controls = track.reorder(self.renderer.controls)
+        self.sink.write_audio(audio)
+        for i in range(n):
+            self.sink.write_frame(self.compositor.compose(self.renderer.render(controls[i]), subtitle))
+            self.frame += 1
+            if self.on_frame:
+                self.on_frame(self.frame)
+        return n
