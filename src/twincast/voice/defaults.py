@@ -29,12 +29,27 @@ def _mandarin():
     try:
         from .zh_engine import MandarinEngine
 
-        return MandarinEngine()
+        engine = MandarinEngine()
+        engine.warm_up()
+        return engine
     except TwincastError as exc:
         log.warning("Mandarin neural voice unavailable (%s); using espeak-ng", exc.problem)
         from .espeak_engine import EspeakEngine
 
         return EspeakEngine("cmn")
+
+
+class LazyEngine:
+    """Creates its engine on first use, so an English-only script never loads the Mandarin
+    model (and vice versa): each costs one to two seconds at start-up."""
+
+    def __init__(self, factory, name: str, languages: tuple[str, ...]) -> None:
+        self._factory = factory
+        self.name = name
+        self.languages = languages
+
+    def synthesize(self, text: str, lang: str):
+        return self._factory().synthesize(text, lang)
 
 
 def router_for(preset: str = "female"):
@@ -49,7 +64,8 @@ def router_for(preset: str = "female"):
         return lambda speech: change_voice(speech, **settings)
 
     transforms = {"en": shift(FEMALE_FROM_MALE)} if preset == "female" else {"zh": shift(MALE_FROM_FEMALE)}
-    return VoiceRouter({"en": _english(), "zh": _mandarin()}, sample_rate=48_000, transforms=transforms)
+    engines = {"en": LazyEngine(_english, "piper", ("en",)), "zh": LazyEngine(_mandarin, "zh_fastspeech2", ("zh",))}
+    return VoiceRouter(engines, sample_rate=48_000, transforms=transforms)
 
 
 def validate_text(text: str) -> None:
