@@ -95,6 +95,55 @@ def demo(output: Path = typer.Option(Path("out/demo.mp4"), "-o", "--output", hel
 
 
 @app.command()
+def ask(comment: str = typer.Argument(..., help="A viewer comment, e.g. \"多少钱\" or \"ship to Xinjiang?\"."),
+        catalog: Optional[Path] = typer.Option(None, help="Catalog .yaml/.json/.csv (default: the bundled sample)."),
+        product: Optional[str] = typer.Option(None, help="Id of the product on screen (the default for 'how much?')."),
+        lang: Optional[str] = typer.Option(None, help="Reply language zh or en (default: the comment's)."),
+        user: str = typer.Option("viewer", help="Viewer name for the @mention."),
+        as_json: bool = typer.Option(False, "--json", help="Also print intent, product and the catalog fields used.")) -> None:
+    """Show how the host answers one viewer COMMENT (or why it stays silent)."""
+    import json
+
+    from .show.ask import ask as run_ask
+
+    result = run_ask(comment, catalog, on_screen=product, lang=lang, user=user)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    elif result["action"] == "silent":
+        print(f"(silent) {result['why']}")
+    else:
+        print(result["reply"])
+
+
+@app.command()
+def check(video: Path = typer.Argument(..., help="Talking-face video to check (ours or anyone's)."),
+          reference: Optional[Path] = typer.Option(None, "--reference", help="Photo of the person (default: the video's first frames)."),
+          text: Optional[str] = typer.Option(None, "--text", help="The script spoken: Whisper scores intelligibility (WER/CER)."),
+          json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full report with time series as JSON."),
+          chart: Optional[Path] = typer.Option(None, "--chart", help="Write a PNG chart of the metrics over time."),
+          seconds: float = typer.Option(120.0, "--seconds", help="Analyse the first N seconds.")) -> None:
+    """Quality-check a talking-face VIDEO; exit 0 all pass, 1 some fail, 2 bad input (docs/quality-check.md)."""
+    from .evaluation.check import run_check, table
+
+    with console.status("checking (face tracking, identity, speech)..."):
+        report = run_check(video, reference, text, seconds)
+    Console().print(table(report))
+    for note in report.notes:
+        console.print(f"[dim]note: {note}[/]")
+    if json_out is not None:
+        import json
+
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    if chart is not None:
+        from .evaluation.check_chart import save_chart
+
+        save_chart(report, chart)
+    console.print(f"[dim]checked in {report.runtime_s:.0f} s[/]")
+    sys.exit(report.exit_code)  # typer.Exit's code is swallowed under standalone_mode=False
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     print(__version__)

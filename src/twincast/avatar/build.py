@@ -12,6 +12,7 @@ import numpy as np
 from .. import __version__
 from . import topology as T
 from .detect import FaceFit, find_one_face, load_photo
+from ..native_logs import quiet_stderr
 from .model import FORMAT_VERSION, AvatarModel
 from .rig import build_rig
 
@@ -53,6 +54,28 @@ def sample_colours(canvas: np.ndarray, lm: np.ndarray) -> dict[str, list[float]]
     return {"lip": lip, "skin": skin}
 
 
+def person_mask(rgb: np.ndarray) -> np.ndarray:
+    """Soft person matte (uint8) from mediapipe's bundled selfie-segmentation model."""
+    from mediapipe.python.solutions import selfie_segmentation
+
+    with quiet_stderr(), selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
+        matte = seg.process(rgb).segmentation_mask
+    matte = cv2.GaussianBlur(np.clip(matte, 0, 1), (0, 0), 1.0)
+    return (matte * 255).astype(np.uint8)
+
+
+def rest_controls(lm: np.ndarray, rig) -> dict[str, float]:
+    """A mouth photographed open (talking, smiling with teeth) is closed for the neutral pose
+    by a negative jaw offset sized so the inner lips just meet."""
+    gap = float(lm[T.LOWER_INNER_MID, 1] - lm[T.UPPER_INNER_MID, 1])
+    jaw = rig.displacements[rig.index("jaw")]
+    per_unit = float(jaw[T.LOWER_INNER_MID, 1] - jaw[T.UPPER_INNER_MID, 1])
+    mw = float(np.linalg.norm(lm[T.MOUTH_RIGHT, :2] - lm[T.MOUTH_LEFT, :2]))
+    if gap < 0.04 * mw or per_unit <= 0:
+        return {}
+    return {"jaw": -round(min(gap / per_unit, 0.8), 3)}
+
+
 def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None) -> AvatarModel:
     started = time.perf_counter()
     photo = Path(photo)
@@ -70,6 +93,7 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
     eyes = T.eye_arcs(lm[:, :2])
     model.regions = {**lips, **eyes, "face_oval": T.face_oval(), **{f"brow_{s}": v for s, v in T.brows().items()}}
     model.colors = sample_colours(model.canvas_image, lm)
+    model.mask = person_mask(rgb)
     model.meta = {
         "name": name or photo.stem,
         "source": photo.name,
@@ -81,5 +105,6 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
         "face_px": round(face.width, 1),
         "build_seconds": round(time.perf_counter() - started, 3),
         "consent": CONSENT_NOTE,
+        "rest_controls": rest_controls(lm, rig),
     }
     return model

@@ -12,6 +12,9 @@ from pathlib import Path
 from .. import paths
 
 DEFAULT_NAME = "default"
+ASSISTANT_NAME = "assistant"
+ASSISTANT_CREDIT = ("Eileen Collins, NASA portrait (public domain), via scikit-image sample data, upscaled 2x; "
+                    "demonstration only")
 PHOTO_CREDIT = ("Grace Hopper, official US Navy portrait (public domain), via matplotlib sample data; "
                 "demonstration only")
 
@@ -31,5 +34,28 @@ def default_avatar_path() -> Path:
         model = build_from_photo(default_photo(), name="Grace (demo)")
         model.meta["voice_preset"] = "female"
         model.meta["credit"] = PHOTO_CREDIT
+        model.save(path)
+    return path
+
+
+def default_assistant_path() -> Path:
+    """The demo assistant host: NASA's public-domain astronaut portrait, upscaled 2x because
+    its face (~90 px) is below the 120 px a photo avatar needs."""
+    path = paths.home() / "avatars" / f"{ASSISTANT_NAME}.twin"
+    if not path.exists():
+        import cv2
+
+        from ..evaluation.reference_media import astronaut
+        from .build import build_from_photo
+
+        src = cv2.imread(str(astronaut()), cv2.IMREAD_COLOR)
+        big = cv2.resize(src, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        sharp = cv2.addWeighted(big, 1.5, cv2.GaussianBlur(big, (0, 0), 2.0), -0.5, 0)
+        photo = paths.home() / "media" / "astronaut_2x.png"
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(photo), sharp)
+        model = build_from_photo(photo, name="Eileen (demo assistant)")
+        model.meta["voice_preset"] = "female"
+        model.meta["credit"] = ASSISTANT_CREDIT
         model.save(path)
     return path

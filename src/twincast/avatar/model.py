@@ -53,6 +53,13 @@ class AvatarModel:
     regions: dict[str, list[int]]
     colors: dict[str, list[float]]
     meta: dict = field(default_factory=dict)
+    mask: np.ndarray | None = None  # (H, W) uint8 person matte of ``image``: lets a show cut the person out
+
+    @property
+    def rest(self) -> dict[str, float]:
+        """Control offsets that bring the photo to a neutral closed-mouth pose (e.g. a photo
+        taken mid-smile with the teeth showing gets a negative jaw offset)."""
+        return dict(self.meta.get("rest_controls", {}))
 
     @property
     def canvas_image(self) -> np.ndarray:
@@ -87,6 +94,9 @@ class AvatarModel:
             zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
             zf.writestr("image.png", png.tobytes(), compress_type=zipfile.ZIP_STORED)
             zf.writestr("arrays.npz", arrays.getvalue(), compress_type=zipfile.ZIP_STORED)
+            if self.mask is not None:
+                ok, mask_png = cv2.imencode(".png", self.mask)
+                zf.writestr("mask.png", mask_png.tobytes(), compress_type=zipfile.ZIP_STORED)
         tmp.replace(path)
         return path
 
@@ -102,6 +112,7 @@ class AvatarModel:
                 png = np.frombuffer(zf.read("image.png"), np.uint8)
                 arrays = np.load(io.BytesIO(zf.read("arrays.npz")))
                 arrays = {k: arrays[k] for k in arrays.files}
+                mask_png = zf.read("mask.png") if "mask.png" in zf.namelist() else None
         except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError) as exc:
             raise TwincastError(f"{path} is not a readable .twin avatar ({exc})",
                                 "rebuild it with `twincast avatar build`") from None
@@ -114,5 +125,6 @@ class AvatarModel:
         image = cv2.cvtColor(cv2.imdecode(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
         rig = Rig(arrays["vertices"], arrays["displacements"], tuple(manifest["controls"]),
                   manifest["n_landmarks"])
+        mask = cv2.imdecode(np.frombuffer(mask_png, np.uint8), cv2.IMREAD_GRAYSCALE) if mask_png else None
         return cls(image, tuple(manifest["canvas_box"]), manifest["render_size"], arrays["landmarks"],
-                   arrays["triangles"], rig, manifest["regions"], manifest["colors"], manifest["meta"])
+                   arrays["triangles"], rig, manifest["regions"], manifest["colors"], manifest["meta"], mask)

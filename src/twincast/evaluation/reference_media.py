@@ -131,26 +131,9 @@ def grace_hopper() -> Path:
 
 
 def astronaut() -> Path:
-    """skimage's public-domain astronaut portrait as a PNG, if scikit-image is installed.
-
-    scikit-image is deliberately not a dependency (large, only needed for this one picture).
-    """
-    target = media_dir() / "astronaut.png"
-    if target.exists() and target.stat().st_size > 0:
-        return target
-    try:
-        from skimage import data  # type: ignore[import-not-found]
-    except ImportError as exc:
-        raise TwincastError("the astronaut portrait needs scikit-image, which is not installed",
-                            "pip install scikit-image (optional; only used for this test image)"
-                            ) from exc
-    import cv2
-
-    rgb = data.astronaut()
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise TwincastError("could not encode the astronaut portrait as PNG")
-    return _place(buf.tobytes(), target)
+    """skimage's public-domain astronaut portrait (Eileen Collins, NASA), taken straight out of
+    the scikit-image wheel: installing scikit-image only for one picture is not worth it."""
+    return _wheel_member("scikit-image==0.24.0", "skimage/data/astronaut.png", "astronaut.png")
 
 
 def jfk_wav() -> Path:

@@ -37,14 +37,27 @@ class FaceRenderer:
         mw = float(np.linalg.norm(self._lm[T.MOUTH_RIGHT] - self._lm[T.MOUTH_LEFT]))
         self._painter = MouthPainter(model.colors["lip"], model.colors["skin"], mw)
         self._n_rig = len(model.rig.controls)
+        self._rest = np.zeros(len(self.controls), np.float32)
+        for name, value in model.rest.items():
+            self._rest[self.controls.index(name)] = value
+        x0, y0, side = model.canvas_box
+        if model.mask is not None:
+            crop = model.mask[y0:y0 + side, x0:x0 + side]
+            self.source_mask = cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        else:
+            self.source_mask = np.full((self.size, self.size), 255, np.uint8)
+        self.mask = self.source_mask.copy()
 
     def landmarks_for(self, controls: np.ndarray) -> np.ndarray:
         """Forward-moved landmark positions (exact at the rig vertices)."""
-        c = controls[:self._n_rig].astype(np.float32)
+        c = (controls + self._rest)[:self._n_rig].astype(np.float32)
         return self._lm + np.tensordot(c, self._lip_disp, axes=1)
 
-    def render(self, controls: np.ndarray) -> np.ndarray:
-        """``controls``: float vector in the order of ``self.controls``."""
+    def render(self, controls: np.ndarray, with_mask: bool = False) -> np.ndarray:
+        """``controls``: float vector in the order of ``self.controls`` (relative to the
+        avatar's neutral pose). With ``with_mask`` the person matte is warped the same way
+        and left in ``self.mask``, for cutting the person out onto another background."""
+        controls = controls + self._rest
         np.copyto(self._map_x, self._grid_x)
         np.copyto(self._map_y, self._grid_y)
         for k, field in enumerate(self._fields):
@@ -56,6 +69,9 @@ class FaceRenderer:
             self._map_y[sl] += c * field.dy
         out = cv2.remap(self.source, self._map_x, self._map_y, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
+        if with_mask:
+            self.mask = cv2.remap(self.source_mask, self._map_x, self._map_y, cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)
         moved = self._moved_lips(controls)
         self._painter.paint(out, moved[0], moved[1],
                             teeth=float(controls[self._n_rig]), tongue=float(controls[self._n_rig + 1]))

@@ -141,6 +141,11 @@ def _validate(path: Path, data: Any, line_of, field_of) -> Catalog:
         more = len(exc.errors()) - MAX_ERRORS
         if more > 0:
             msgs.append(f"... and {more} more")
+        missing = [f.split("'")[1] for f in fixes if f.startswith("add '")]
+        fixes = [f for f in fixes if not f.startswith("add '")]
+        if missing:
+            fixes.insert(0, f"add the missing field(s) {', '.join(dict.fromkeys(missing))} (the sample catalog shows "
+                            "every field: twincast/assets/catalog/sample.yaml)")
         raise TwincastError("invalid catalog:\n  " + "\n  ".join(msgs), "; ".join(dict.fromkeys(fixes))) from None
 
 
@@ -156,7 +161,7 @@ def _fix_for(err: dict, field: str) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     name = field.split(".")[-1] if field else "it"
     if kind == "missing":
-        return f"add '{name}' (see the sample catalog for its format)"
+        return f"add '{name}'"
     if kind == "extra_forbidden":
         return f"remove '{name}' or correct its spelling"
     if kind.startswith(("float", "int")) and "parsing" in kind or kind in ("float_type", "int_type"):
@@ -170,7 +175,7 @@ def _fix_for(err: dict, field: str) -> str:
         return f"set '{name}' to one of: {ctx.get('expected', '')}"
     if kind == "bool_parsing":
         return f"write '{name}' as true or false"
-    return "correct the value as the message says"
+    return "correct the value as the message before it says"
 
 
 # ---------------------------------------------------------------- CSV

@@ -94,6 +94,12 @@ class Facts:
             return any(abs(m.value - v) < 1e-6 and u in (m.unit, "") for v, u in self.typed)
         return _near(m.value, self.numbers | self.money | self.percent)
 
+    def merge(self, other: "Facts") -> "Facts":
+        """Facts of a line that talks about two products (transitions, comparisons)."""
+        for attr in ("money", "percent", "discount", "numbers", "typed", "codes"):
+            getattr(self, attr).update(getattr(other, attr))
+        return self
+
     def add(self, value: float, unit: str = "") -> None:
         self.numbers.add(float(value))
         self.typed.add((float(value), unit))

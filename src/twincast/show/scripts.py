@@ -41,6 +41,7 @@ class ScriptLine:
     seconds: float
     source: str = "template"  # or "llm"
     compliance: str = "ok"  # ok / rewritten
+    next_product_id: Optional[str] = None  # transitions also name the next product
 
 
 class Rewriter(Protocol):
@@ -179,7 +180,8 @@ class ScriptWriter:
                 if better and not self._recent(better):
                     text, source = better, "llm"
             return self._emit(ScriptLine(product.id if product else None, segment, self.lang, text,
-                                         speaking_seconds(text, self.lang), source, verdict.decision))
+                                         speaking_seconds(text, self.lang), source, verdict.decision,
+                                         next_product.id if next_product else None))
         return None
 
     def _recent(self, text: str) -> bool:

