@@ -144,6 +144,47 @@ def check(video: Path = typer.Argument(..., help="Talking-face video to check (o
 
 
 @app.command()
+def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JSON); default: the sample shop."),
+         minutes: float = typer.Option(5.0, help="Length of the show in minutes."),
+         output: Path = typer.Option(Path("out/show.mp4"), "-o", "--output", help="MP4 file to write."),
+         lang: str = typer.Option("zh", help="Show language: zh or en."),
+         rundown: Optional[Path] = typer.Option(None, help="Rundown YAML (product order, minutes, hero slots)."),
+         comments: Optional[Path] = typer.Option(None, help="Timed viewer comments, JSON lines {t, user, text} "
+                                                  "(default: a few sample comments)."),
+         host: Optional[Path] = typer.Option(None, help="Host avatar .twin (default: the demo host)."),
+         assistant: Optional[Path] = typer.Option(None, help="Assistant-host avatar .twin (default: demo assistant)."),
+         size: str = typer.Option("720x1280", help="Frame size: 720x1280 or 1080x1920.")) -> None:
+    """Render a complete live-commerce show offline: host, assistant, cameras, answers."""
+    from .avatar.defaults import default_assistant_path, default_avatar_path
+    from .avatar.model import AvatarModel
+    from .show.catalog_io import load_catalog
+    from .show.rundown import Rundown
+    from .show.runner import load_comments, run_show
+
+    if lang not in ("zh", "en"):
+        raise TwincastError(f"unknown show language {lang!r}", "use --lang zh or --lang en")
+    if size not in SIZES:
+        raise TwincastError(f"unknown size {size!r}", f"use one of: {', '.join(SIZES)}")
+    if not 0.1 <= minutes <= 24 * 60:
+        raise TwincastError(f"--minutes {minutes} is out of range", "use 0.1 to 1440 minutes")
+    cat = load_catalog(catalog)
+    plan = Rundown.load(rundown, cat) if rundown else None
+    if comments is not None and not comments.is_file():
+        raise TwincastError(f"comments file not found: {comments}", "pass a JSON-lines file of {t, user, text}")
+    from .paths import package_assets
+
+    timed = load_comments(comments or package_assets() / "show" / "sample_comments.jsonl")
+    h = AvatarModel.load(host or default_avatar_path())
+    a = AvatarModel.load(assistant or default_assistant_path())
+    with _progress("show") as bar:
+        task = bar.add_task("", total=minutes * 60)
+        result = run_show(cat, h, a, output, minutes, lang, plan, timed, SIZES[size],
+                          progress=lambda sec: bar.update(task, completed=sec, description=f"{sec:6.1f}s"))
+    console.print(f"[green]wrote[/] {result.path}  {result.duration:.1f}s, {len(result.beats)} beats "
+                  f"(log: {result.path.with_suffix('.beats.json')}), RTF {result.rtf:.2f}")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     print(__version__)

@@ -36,6 +36,9 @@ class Patch:
 _TOKEN = re.compile(r"\n|[A-Za-z0-9¥$€£%.,:/+\-'’]+|\s+|.", re.S)
 
 
+_NO_LINE_START = set("，。！？、；：,.!?;:”’）)》」』…%")
+
+
 def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Greedy wrap for mixed text: CJK breaks between characters, Latin words, numbers and
     prices (``¥199.9``, ``500ml``) are never split."""
@@ -46,7 +49,7 @@ def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
             line = ""
             continue
         trial = line + tok
-        if fnt.getlength(trial.strip()) <= max_width or not line.strip():
+        if fnt.getlength(trial.strip()) <= max_width or not line.strip() or tok in _NO_LINE_START:
             line = trial
         else:
             lines.append(line.strip())

@@ -1,0 +1,73 @@
+"""Show rendering speed with both avatars on stage (720x1280 and 1080x1920).
+
+Run: .venv/bin/python benchmarks/show.py
+Prints frames/s of render+compose per camera on one core, then a 1-minute show end to end
+(synthesis, both avatars, compositing, H.264 encoding) with wall and CPU-time real-time factors.
+Real time on this machine means: RTF <= 1.0 with both avatars on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def camera_fps(frames: int = 150) -> None:
+    import cv2
+
+    from twincast.avatar.defaults import default_assistant_path, default_avatar_path
+    from twincast.avatar.model import AvatarModel
+    from twincast.render.face import FaceRenderer
+    from twincast.render.stage import Camera, ProductView, Stage
+
+    cv2.setNumThreads(1)
+    actors = {"host": AvatarModel.load(default_avatar_path()), "assistant": AvatarModel.load(default_assistant_path())}
+    renderers = {n: FaceRenderer(m) for n, m in actors.items()}
+    view = ProductView("x", "声澜Pro主动降噪蓝牙耳机", "¥399", "¥259", "库存 800 件", None)
+    rng = np.random.default_rng(0)
+    for w, h in ((720, 1280), (1080, 1920)):
+        stage = Stage(actors, w, h)
+        for cam in Camera:
+            t = time.perf_counter()
+            for i in range(frames):
+                faces = {}
+                for name in stage.visible(cam):
+                    r = renderers[name]
+                    c = np.zeros(len(r.controls), np.float32)
+                    c[0] = rng.uniform(0, 0.6)
+                    faces[name] = (r.render(c, with_mask=True), r.mask)
+                stage.compose(cam, faces, view, "家人们，这款耳机今天只要¥259！")
+            fps = frames / (time.perf_counter() - t)
+            print(f"{w}x{h} {cam.value:8s} render+compose {fps:6.1f} fps on 1 core ({len(stage.visible(cam))} avatars)")
+
+
+def full_show(minutes: float = 1.0) -> None:
+    from twincast.avatar.defaults import default_assistant_path, default_avatar_path
+    from twincast.avatar.model import AvatarModel
+    from twincast.show.catalog_io import load_catalog
+    from twincast.show.runner import run_show
+
+    host, assistant = AvatarModel.load(default_avatar_path()), AvatarModel.load(default_assistant_path())
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in ((720, 1280), (1080, 1920)):
+            t, c = time.perf_counter(), _cpu()
+            r = run_show(load_catalog(), host, assistant, Path(tmp) / "show.mp4", minutes=minutes, size=size)
+            wall, cpu = time.perf_counter() - t, _cpu() - c
+            print(f"show {size[0]}x{size[1]}: {r.duration:.1f}s video in {wall:.1f}s wall -> RTF {wall / r.duration:.2f}; "
+                  f"CPU-time RTF {cpu / r.duration:.2f} (= {100 * cpu / r.duration:.0f}% of one core per stream; "
+                  f"load avg {os.getloadavg()[0]:.1f})")
+
+
+if __name__ == "__main__":
+    camera_fps()
+    full_show()

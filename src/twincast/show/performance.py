@@ -1,0 +1,68 @@
+"""Performing beats on the stage: both avatars rendered, the speaker lip-synced, the other
+listening, camera cuts cross-faded, everything on the one media clock."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..avatar.model import AvatarModel
+from ..clock import MediaClock
+from ..driving.drive import DriveConfig, add_idle, speech_controls
+from ..output.threaded import Sink
+from ..render.face import FaceRenderer
+from ..render.stage import Camera, ProductView, Stage, crossfade
+from ..voice.base import Speech
+
+FADE_FRAMES = 6  # a 240 ms cross-fade between cameras; cuts on the beat look abrupt on a phone
+
+
+class StagePerformer:
+    def __init__(self, actors: dict[str, AvatarModel], stage: Stage, sink: Sink,
+                 config: DriveConfig = DriveConfig(), clock: MediaClock = MediaClock()) -> None:
+        self.renderers = {name: FaceRenderer(model) for name, model in actors.items()}
+        self.stage = stage
+        self.sink = sink
+        self.config = config
+        self.clock = clock
+        self.idle = {name: DriveConfig(seed=config.seed + 11 * i).idle() for i, name in enumerate(actors)}
+        self.frame = 0
+        self.camera: Camera | None = None
+        self.on_frame: Callable[[int], None] | None = None
+
+    def _controls(self, name: str, speech: Speech | None, n: int) -> np.ndarray:
+        track = add_idle(speech_controls(speech, n, self.config), self.idle[name], self.frame)
+        return track.reorder(self.renderers[name].controls)
+
+    def perform(self, speaker: str, speech: Speech | None, camera: Camera, product: ProductView | None = None,
+                subtitle: str | None = None, seconds: float = 0.0) -> int:
+        spf = self.clock.samples_per_frame
+        if speech is not None:
+            n = self.clock.frames_for_samples(len(speech.audio))
+            audio = np.zeros(n * spf, np.float32)
+            audio[: len(speech.audio)] = speech.audio
+        else:
+            n = int(round(seconds * self.clock.fps))
+            audio = np.zeros(n * spf, np.float32)
+        if n == 0:
+            return 0
+        controls = {name: self._controls(name, speech if name == speaker else None, n) for name in self.renderers}
+        previous = self.camera if self.camera not in (None, camera) else None
+        self.camera = camera
+        self.sink.write_audio(audio)
+        for i in range(n):
+            needed = set(self.stage.visible(camera)) | (set(self.stage.visible(previous)) if previous and i < FADE_FRAMES else set())
+            faces = {}
+            for name in needed:
+                r = self.renderers[name]
+                faces[name] = (r.render(controls[name][i], with_mask=True), r.mask)
+            frame = self.stage.compose(camera, faces, product, subtitle)
+            if previous is not None and i < FADE_FRAMES:
+                old = self.stage.compose(previous, faces, product, subtitle)
+                frame = crossfade(old, frame, (i + 1) / (FADE_FRAMES + 1))
+            self.sink.write_frame(frame)
+            self.frame += 1
+            if self.on_frame:
+                self.on_frame(self.frame)
+        return n
