@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TWINCAST_HOME", str(ROOT / ".cache"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/support helpers
 
 
 @pytest.fixture(scope="session")

@@ -163,7 +163,8 @@ class Stage:
             blend(img, card, x, int(self.h * CARD_Y[camera]))
 
     def compose(self, camera: Camera, faces: dict[str, tuple[np.ndarray, np.ndarray]],
-                product: ProductView | None = None, subtitle: str | None = None) -> np.ndarray:
+                product: ProductView | None = None, subtitle: str | None = None,
+                banner: str | None = None) -> np.ndarray:
         """``faces``: actor -> (rendered canvas RGB, warped matte) for the visible actors."""
         plate, base = self._plate(camera, product)
         frame = plate.copy()
@@ -188,6 +189,10 @@ class Stage:
             frame[y0:y1, x0:x1] = (under + (face - under) * m).astype(np.uint8)
         if self._label is not None:
             blend(frame, self._label, self.w - self._label.size[0] - int(16 * self.scale), int(16 * self.scale))
+        if banner:  # an operator-pinned comment, top centre under the label
+            patch = text_patch(banner, int(28 * self.scale), int(self.w * 0.8),
+                               color=(255, 236, 150))
+            blend(frame, patch, (self.w - patch.size[0]) // 2, int(self.h * 0.2))
         if subtitle and self.subtitles:
             patch: Patch = text_patch(subtitle, int(32 * self.scale), int(self.w * 0.9))
             blend(frame, patch, (self.w - patch.size[0]) // 2, int(self.h * 0.905) - patch.size[1] // 2)

@@ -29,6 +29,9 @@ class StagePerformer:
         self.idle = {name: DriveConfig(seed=config.seed + 11 * i).idle() for i, name in enumerate(actors)}
         self.frame = 0
         self.camera: Camera | None = None
+        self.banner: str | None = None  # an operator-pinned comment shown on every camera
+        self.skip: Callable[[], bool] = lambda: False  # live: repeat the last frame when late
+        self._last: np.ndarray | None = None
         self.on_frame: Callable[[int], None] | None = None
 
     def _controls(self, name: str, speech: Speech | None, n: int) -> np.ndarray:
@@ -52,16 +55,21 @@ class StagePerformer:
         self.camera = camera
         self.sink.write_audio(audio)
         for i in range(n):
+            if self._last is not None and self.skip():
+                self.sink.write_frame(self._last)
+                self.frame += 1
+                continue
             needed = set(self.stage.visible(camera)) | (set(self.stage.visible(previous)) if previous and i < FADE_FRAMES else set())
             faces = {}
             for name in needed:
                 r = self.renderers[name]
                 faces[name] = (r.render(controls[name][i], with_mask=True), r.mask)
-            frame = self.stage.compose(camera, faces, product, subtitle)
+            frame = self.stage.compose(camera, faces, product, subtitle, self.banner)
             if previous is not None and i < FADE_FRAMES:
-                old = self.stage.compose(previous, faces, product, subtitle)
+                old = self.stage.compose(previous, faces, product, subtitle, self.banner)
                 frame = crossfade(old, frame, (i + 1) / (FADE_FRAMES + 1))
             self.sink.write_frame(frame)
+            self._last = frame
             self.frame += 1
             if self.on_frame:
                 self.on_frame(self.frame)

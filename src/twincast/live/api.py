@@ -1,0 +1,86 @@
+"""The contract between the real-time show engine and everything around it (web server,
+console, analytics, tests). The engine implements :class:`ShowControl`; the web layer only
+ever talks to that, so either side can be replaced or tested alone.
+
+Events flow out of the engine through ``subscribe_events``: every comment decision, every
+line the avatars start saying (with the media time of its first frame), camera and product
+changes, stream state. Analytics and the viewer page's chat both consume the same events.
+"""
+
+from __future__ import annotations
+
+import queue
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional, Protocol
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # comment | say | camera | product | stream | order | viewer | operator
+    t: float  # seconds on the show's media clock (0 = first frame)
+    wall: float  # time.time() when it happened
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    id: str
+    link: Optional[int]
+    name: str
+    price: float
+    promo_price: Optional[float]
+    currency: str
+    stock: int
+    image_url: Optional[str]
+
+
+class ShowControl(Protocol):
+    """What the engine offers. All methods are thread-safe and return quickly."""
+
+    # viewers
+    def post_comment(self, user: str, text: str) -> dict[str, Any]:
+        """Moderate and queue a viewer comment; returns the decision (action, reason, intent,
+        product_id, reply if any) as a dict. The spoken answer arrives later as a ``say`` event
+        with ``data["answers"]`` listing the comment ids it answers."""
+
+    def products(self) -> list[ProductInfo]: ...
+
+    def on_air(self) -> dict[str, Any]:
+        """Current product id, camera, speaker, subtitle, media time, stream status."""
+
+    # operator console
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def skip_product(self) -> None: ...
+
+    def reorder(self, product_ids: list[str]) -> None: ...
+
+    def pin_comment(self, text: str) -> None:
+        """Show ``text`` as a pinned banner on the video until unpinned (empty text)."""
+
+    def say_next(self, text: str, speaker: str = "host") -> None:
+        """Queue an operator line; it passes the compliance filter like any other line."""
+
+    def switch_camera(self, camera: Optional[str]) -> None:
+        """Force a camera ("wide", "host", "product", "pip"), or None to return to the rules."""
+
+    def mute(self, muted: bool) -> None: ...
+
+    def play_clip(self, path: str) -> None:
+        """Play a prerecorded MP4 (video and audio) on air, then return to the show."""
+
+    # media and events
+    def subscribe_flv(self) -> "queue.Queue[bytes | None]":
+        """A queue of FLV bytes: first the header and sequence headers, then live tags from
+        the next keyframe. ``None`` marks the end of the stream."""
+
+    def unsubscribe_flv(self, q: "queue.Queue[bytes | None]") -> None: ...
+
+    def subscribe_events(self) -> "queue.Queue[Event]": ...
+
+    def unsubscribe_events(self, q: "queue.Queue[Event]") -> None: ...

@@ -1,0 +1,312 @@
+"""The live show engine: renders the show in real time and encodes it once for every output.
+
+Three threads: synthesis (``SpeechLine``), the paced render loop here, and the encoder inside
+``LiveEncoder`` calls. The render loop never waits for speech: when no clause is ready it
+renders a short idle moment, so the stream keeps its frame rate whatever the voices do.
+Operator commands and viewer comments only touch small locked state; the loop picks them up
+at the next frame or clause.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..avatar.model import AvatarModel
+from ..clock import MediaClock
+from ..driving.drive import DriveConfig
+from ..output.labels import ai_metadata
+from ..render.stage import Camera, Stage
+from ..show.answers.engine import AnswerEngine
+from ..show.answers.moderation import Moderator
+from ..show.answers.queue import AnswerQueue
+from ..show.answers.types import Comment
+from ..show.catalog import Catalog
+from ..show.director import Beat, Director
+from ..show.performance import StagePerformer
+from ..show.rundown import Rundown, Slot
+from ..show.runner import assistant_router, product_view
+from .api import Event, ProductInfo
+from .clip import ClipPlayer
+from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
+from .speechline import SpeechLine, Utterance
+
+log = logging.getLogger("twincast.live")
+IDLE_S = 0.2
+
+
+class _EncoderSink:
+    """Adapts the encoder to the performer's sink; audio is written per frame to keep the
+    streams finely interleaved (players and RTMP servers dislike seconds of audio ahead)."""
+
+    def __init__(self, engine: "LiveShow") -> None:
+        self.engine = engine
+        self._audio = np.zeros(0, np.float32)
+
+    def write_audio(self, mono: np.ndarray) -> None:
+        self._audio = np.concatenate([self._audio, mono.astype(np.float32)])
+
+    def write_frame(self, rgb: np.ndarray) -> None:
+        e = self.engine
+        spf = e.clock.samples_per_frame
+        chunk, self._audio = self._audio[:spf], self._audio[spf:]
+        if len(chunk) < spf:
+            chunk = np.concatenate([chunk, np.zeros(spf - len(chunk), np.float32)])
+        e.emit_frame(rgb, np.zeros(spf, np.float32) if e.muted else chunk)
+
+
+class LiveShow:
+    def __init__(self, catalog: Catalog, host: AvatarModel, assistant: AvatarModel, *, lang: str = "zh",
+                 rundown: Rundown | None = None, size: str = "720x1280", rtmp_url: str | None = None,
+                 record_dir: str | Path = "out/live", minutes_each: float = 3.0, realtime: bool = True) -> None:
+        from ..voice.defaults import router_for
+
+        self.catalog, self.lang = catalog, lang
+        self.clock = MediaClock(sample_rate=48_000)
+        self.preset = PRESETS[size]
+        self.rundown = rundown or Rundown.even(catalog, minutes_each)
+        self.answers = AnswerQueue()
+        self.answer_engine = AnswerEngine(catalog)
+        self.director = Director(catalog, self.rundown, lang, self.answers)
+        self.routers = {"host": router_for(host.meta.get("voice_preset", "female")),
+                        "assistant": assistant_router(assistant.meta.get("voice_preset", "female"))}
+        self.stage = Stage({"host": host, "assistant": assistant}, self.preset.width, self.preset.height)
+        self.flv = FlvBroadcast()
+        self.rtmp = RtmpOutput(rtmp_url, self._rtmp_event) if rtmp_url else None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.recording = Path(record_dir) / f"live-{stamp}.mp4"
+        extra = [self.flv] + ([self.rtmp] if self.rtmp else [])
+        self.encoder = LiveEncoder(self.recording, self.preset, self.clock, ai_metadata(title="twincast live"), extra)
+        self.performer = StagePerformer({"host": host, "assistant": assistant}, self.stage, _EncoderSink(self),
+                                        DriveConfig(), self.clock)
+        self.performer.skip = self.behind
+        self.speech = SpeechLine(self._synthesize, self._next_beats, self.media_time, self._next_answer)
+        self.realtime = realtime
+        self.muted = False
+        self.forced_camera: Camera | None = None
+        self.banner: str | None = None
+        self._clip: ClipPlayer | None = None
+        self._event_subs: list[queue.Queue] = []
+        self._comment_ids = itertools.count(1)
+        self._comment_of: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0 = 0.0
+        self.dropped_frames = 0
+        self.state: dict[str, Any] = {"product": None, "camera": Camera.WIDE.value, "speaker": None,
+                                      "subtitle": None, "status": "ready"}
+
+    # ---- clock and events -------------------------------------------------------------
+    def media_time(self) -> float:
+        return self.encoder.frames / self.clock.fps
+
+    def emit(self, event_kind: str, **data: Any) -> None:
+        ev = Event(event_kind, round(self.media_time(), 3), time.time(), data)
+        for q in list(self._event_subs):
+            q.put(ev)
+
+    def _rtmp_event(self, what: str, data: dict) -> None:
+        self.emit("stream", state=what, **data)
+
+    # ---- synthesis callbacks ------------------------------------------------------------
+    def _synthesize(self, speaker: str, text: str, lang: str):
+        return list(self.routers[speaker].synthesize(text, lang))
+
+    def _next_beats(self, now: float) -> list[Beat]:
+        with self._lock:
+            return [b for b in self.director.next_beats(now) if b.kind not in ("question", "answer")]
+
+    def _next_answer(self, now: float):
+        item = self.answers.pop(now)
+        if item is None:
+            return None
+        ids = [self._comment_of.get(id(d.comment), 0) for d in item.decisions]
+        return Beat("host", item.text, item.lang, Camera.HOST, item.product_id, "answer"), ids
+
+    # ---- the render loop ------------------------------------------------------------------
+    def behind(self) -> bool:
+        """True when the next frame is already late: the performer then repeats the last
+        frame instead of rendering (counted as dropped), so the stream stays in real time."""
+        if not self.realtime:
+            return False
+        late = time.monotonic() - (self._t0 + self.encoder.frames / self.clock.fps) > 1.5 / self.clock.fps
+        if late:
+            self.dropped_frames += 1
+        return late
+
+    def emit_frame(self, rgb: np.ndarray, audio: np.ndarray) -> None:
+        if self.realtime:
+            due = self._t0 + self.encoder.frames / self.clock.fps
+            lag = time.monotonic() - due
+            if lag < 0:
+                time.sleep(-lag)
+        self.encoder.audio_chunk(audio)
+        self.encoder.frame(rgb)
+
+    def _perform(self, u: Utterance | None) -> None:
+        if self._clip is not None:
+            clip, self._clip = self._clip, None
+            self.emit("operator", action="clip_start", path=str(clip.path))
+            clip.play(self)
+            self.emit("operator", action="clip_end", path=str(clip.path))
+            return
+        if u is None:
+            cam = self.forced_camera or Camera(self.state["camera"])
+            self.performer.perform("host", None, cam, self._view(self.state["product"]), None, seconds=IDLE_S)
+            return
+        beat = u.beat
+        cam = self.forced_camera or beat.camera
+        self.state.update(product=beat.product_id or self.state["product"], camera=cam.value,
+                          speaker=beat.speaker, subtitle=u.speech.text.strip())
+        if u.first:
+            self.emit("say", speaker=beat.speaker, text=beat.text, kind=beat.kind, product=beat.product_id,
+                      camera=cam.value, answers=u.answers)
+        self.performer.perform(beat.speaker, u.speech, cam, self._view(self.state["product"]),
+                               u.speech.text.strip())
+
+    def _view(self, pid: str | None):
+        return product_view(self.catalog, self.catalog.get(pid), self.lang) if pid else None
+
+    def _run(self) -> None:
+        self._t0 = time.monotonic()
+        self.state["status"] = "on_air"
+        self.emit("stream", state="on_air", recording=str(self.recording))
+        try:
+            while not self._stop.is_set():
+                u = self.speech.pop()
+                if u is None and self.speech.exhausted():
+                    break
+                self._perform(u)
+        except Exception:  # noqa: BLE001 - the recording must still be closed cleanly
+            log.exception("live render loop failed")
+            self.state["status"] = "error"
+        finally:
+            self.speech.stop()
+            self.encoder.close()
+            if self.state["status"] != "error":
+                self.state["status"] = "stopped"
+            self.emit("stream", state=self.state["status"], recording=str(self.recording))
+            for q in list(self._event_subs):
+                q.put(None)
+
+    # ---- ShowControl --------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load every voice and the comment models before the clock starts: the first viewer
+        question must not wait for a model to load."""
+        self.state["status"] = "warming_up"
+        for speaker, router in self.routers.items():
+            router.speak("好的" if self.lang == "zh" else "Okay.", self.lang)
+        for text in ("这个多少钱", "尺码怎么选", "how much is it"):
+            self.answer_engine.handle(Comment("warmup", text, 0.0))
+        self.answer_engine.moderator = Moderator()  # forget the warm-up "viewer"
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self.warm_up()
+        self.speech.start()
+        self._thread = threading.Thread(target=self._run, name="live-render", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def post_comment(self, user: str, text: str) -> dict[str, Any]:
+        cid = next(self._comment_ids)
+        comment = Comment(user, text, self.media_time())
+        decision = self.answer_engine.handle(comment, on_screen=self.state.get("product"))
+        self._comment_of[id(comment)] = cid
+        self.answers.push(decision)
+        self.emit("comment", id=cid, user=user, text=text, action=decision.action, reason=decision.reason,
+                  intent=decision.intent, product=decision.product_id)
+        return {"id": cid, "action": decision.action, "reason": decision.reason, "intent": decision.intent,
+                "product_id": decision.product_id, "reply": decision.reply if decision.speaks else None}
+
+    def products(self) -> list[ProductInfo]:
+        return [ProductInfo(p.id, p.link, p.name.get(self.lang), p.price, p.promo_price, p.currency, p.stock,
+                            f"/products/{p.id}/image" if p.images else None) for p in self.catalog.products]
+
+    def on_air(self) -> dict[str, Any]:
+        return {**self.state, "t": round(self.media_time(), 3), "frames": self.encoder.frames,
+                "dropped_frames": self.dropped_frames, "rtmp_up": bool(self.rtmp and self.rtmp.up),
+                "muted": self.muted, "forced_camera": self.forced_camera.value if self.forced_camera else None,
+                "banner": self.banner, "recording": str(self.recording)}
+
+    def skip_product(self) -> None:
+        with self._lock:
+            current = self.rundown.product_at(self.media_time())
+            ids = [s.product_id for s in self.rundown.slots]
+            if current in ids:
+                i = ids.index(current)
+                self.reorder(ids[i + 1:] + ids[:i + 1], _locked=True)
+        self.emit("operator", action="skip")
+
+    def reorder(self, product_ids: list[str], _locked: bool = False) -> None:
+        known = {p.id for p in self.catalog.products}
+        ids = [i for i in product_ids if i in known]
+        if not ids:
+            return
+        minutes = {s.product_id: s.minutes for s in self.rundown.slots}
+        elapsed = self.media_time() / 60.0
+        # the new order starts now: shift it so the first product is on air at this minute
+        slots = [Slot(i, minutes.get(i, 3.0)) for i in ids]
+        offset = elapsed % sum(s.minutes for s in slots)
+        slots[0] = Slot(ids[0], offset + slots[0].minutes)  # on air from this very minute
+        self.rundown.slots[:] = slots
+        self.speech.drop_script()
+        if not _locked:
+            self.emit("operator", action="reorder", products=ids)
+
+    def pin_comment(self, text: str) -> None:
+        self.banner = text.strip()[:60] or None
+        self.performer.banner = self.banner
+        self.emit("operator", action="pin", text=self.banner)
+
+    def say_next(self, text: str, speaker: str = "host") -> None:
+        verdict = self.director.checker.check(text, self.lang)
+        if not verdict.ok:
+            self.emit("operator", action="say_blocked", text=text, terms=verdict.terms)
+            return
+        self.speech.urgent(Beat(speaker, verdict.text, self.lang, Camera.HOST, self.state.get("product"), "operator"))
+        self.emit("operator", action="say", text=verdict.text)
+
+    def switch_camera(self, camera: str | None) -> None:
+        self.forced_camera = Camera(camera) if camera else None
+        self.emit("operator", action="camera", camera=camera)
+
+    def mute(self, muted: bool) -> None:
+        self.muted = bool(muted)
+        self.emit("operator", action="mute", muted=self.muted)
+
+    def play_clip(self, path: str) -> None:
+        self._clip = ClipPlayer(Path(path), self.preset, self.clock)
+        self.emit("operator", action="clip_queued", path=path)
+
+    def subscribe_flv(self) -> queue.Queue:
+        return self.flv.subscribe()
+
+    def unsubscribe_flv(self, q: queue.Queue) -> None:
+        self.flv.unsubscribe(q)
+
+    def subscribe_events(self) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        self._event_subs.append(q)
+        return q
+
+    def unsubscribe_events(self, q: queue.Queue) -> None:
+        if q in self._event_subs:
+            self._event_subs.remove(q)

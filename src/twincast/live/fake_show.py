@@ -1,0 +1,310 @@
+"""A small in-process :class:`~twincast.live.api.ShowControl` for tests and for working on the
+web layer without the real engine (which needs avatars, voices and most of a CPU core).
+
+Why it encodes real media: the viewer page is only proven if a real browser decodes real
+H.264/AAC in FLV. Each frame carries its wall-clock capture time as a row of 32 black/white
+cells (milliseconds mod 2**32), so the page can measure glass-to-glass latency by reading the
+cells back from the decoded picture (``/?latency=1``).
+
+The host "answers" every allowed comment by echoing it as a ``say`` event after a short delay,
+and a tiny word list plays the moderator, so chat, answers and analytics have real traffic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from typing import Any, Optional
+
+import av
+import numpy as np
+
+from .api import Event, ProductInfo
+
+STAMP_BITS, STAMP_CELL, STAMP_TOP, STAMP_H = 32, 11, 8, 16
+BLOCKED = ("spam", "加微信", "http://", "https://", "傻")
+
+
+def default_products() -> list[ProductInfo]:
+    return [
+        ProductInfo("tea", 1, "西湖龙井 250g", 168.0, 128.0, "CNY", 500, None),
+        ProductInfo("cup", 2, "保温杯 500ml", 99.0, None, "CNY", 200, None),
+        ProductInfo("fan", 3, "USB 小风扇", 39.9, 29.9, "CNY", 0, None),
+    ]
+
+
+def stamp_cells(ms: int) -> list[int]:
+    """Bits of ``ms`` (mod 2**32), most significant first: the same order the page reads."""
+    v = int(ms) % (1 << STAMP_BITS)
+    return [(v >> (STAMP_BITS - 1 - i)) & 1 for i in range(STAMP_BITS)]
+
+
+class FlvTagSplitter:
+    """Cuts a muxer's byte stream into whole FLV tags and fans them out to subscribers.
+
+    Parsing the tags (instead of trusting which packet was passed to ``mux``) is what makes
+    joining mid-stream safe: a subscriber gets the header (FLV header, metadata and the
+    AVC/AAC sequence headers) and then tags from the next video keyframe, whatever the muxer's
+    interleaving buffered. Subscribers that fall more than ``max_queue`` tags behind are
+    dropped (``None``) rather than slowing the encoder down.
+    """
+
+    def __init__(self, max_queue: int = 500) -> None:
+        self.header = b""
+        self._buf = b""
+        self._header_done = False
+        self._subs: dict[queue.Queue, bool] = {}
+        self._lock = threading.Lock()
+        self.max_queue = max_queue
+        self.closed = False
+
+    def write(self, data) -> int:
+        self._buf += bytes(data)
+        if not self.header and len(self._buf) >= 13:
+            self.header, self._buf = self._buf[:13], self._buf[13:]  # 9-byte header + PreviousTagSize0
+        while len(self._buf) >= 11:
+            size = int.from_bytes(self._buf[1:4], "big")
+            end = 11 + size + 4
+            if len(self._buf) < end:
+                break
+            tag, self._buf = self._buf[:end], self._buf[end:]
+            self._tag(tag)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def _tag(self, tag: bytes) -> None:
+        kind, body = tag[0] & 0x1F, tag[11:13]
+        is_seq = (kind == 9 and len(body) > 1 and body[1] == 0) or (kind == 8 and len(body) > 1 and body[1] == 0)
+        if not self._header_done and (kind == 18 or is_seq):
+            self.header += tag
+            return
+        self._header_done = True
+        key = kind == 9 and (body[0] >> 4) == 1
+        with self._lock:
+            for q, started in list(self._subs.items()):
+                if not started:
+                    if not key:
+                        continue
+                    self._subs[q] = True
+                    q.put(self.header)
+                if q.qsize() > self.max_queue:
+                    q.put(None)
+                    del self._subs[q]
+                    continue
+                q.put(tag)
+
+    def subscribe(self) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        with self._lock:
+            self._subs[q] = False
+        return q
+
+    def unsubscribe(self, q: queue.Queue) -> None:
+        with self._lock:
+            self._subs.pop(q, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            for q in self._subs:
+                q.put(None)
+            self._subs.clear()
+
+
+class FakeShow:
+    """Implements ShowControl with generated frames, a tone and an echoing host.
+
+    ``calls`` records every operator call, so tests can check what the console did."""
+
+    def __init__(self, products: Optional[list[ProductInfo]] = None, *, width: int = 360, height: int = 640,
+                 fps: int = 25, sample_rate: int = 48_000, answer_delay: float = 0.3, autostart: bool = False) -> None:
+        self._products = list(products or default_products())
+        self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
+        self.answer_delay = answer_delay
+        self.calls: list[tuple[str, tuple]] = []
+        self.frames = 0
+        self.muted = False
+        self.camera: Optional[str] = None
+        self.banner: Optional[str] = None
+        self.status = "ready"
+        self._product_i = 0
+        self._ids = itertools.count(1)
+        self._event_subs: list[queue.Queue] = []
+        self._flv = FlvTagSplitter()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._lock = threading.Lock()
+        if autostart:
+            self.start()
+
+    # ---- media ------------------------------------------------------------------------------
+    def _frame(self, i: int, ms: int) -> np.ndarray:
+        h, w = self.height, self.width
+        img = np.empty((h, w, 3), np.uint8)
+        img[:] = (40 + (i * 2) % 120, 60, 110)
+        y = (i * 8) % (h - 40)
+        img[y:y + 40, :, :] = (230, 200, 60)  # a moving bar: motion the decoder must follow
+        img[STAMP_TOP - 4:STAMP_TOP + STAMP_H + 4, :, :] = 128
+        for b, bit in enumerate(stamp_cells(ms)):
+            x = 4 + b * STAMP_CELL
+            img[STAMP_TOP:STAMP_TOP + STAMP_H, x:x + STAMP_CELL] = 255 if bit else 0
+        return img
+
+    def _run(self) -> None:
+        container = av.open(self._flv, "w", format="flv")
+        v = container.add_stream("libx264", rate=self.fps)
+        v.width, v.height, v.pix_fmt = self.width, self.height, "yuv420p"
+        v.codec_context.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(self.fps), "crf": "23"}
+        a = container.add_stream("aac", rate=self.sample_rate)
+        a.layout = "mono"
+        spf = self.sample_rate // self.fps
+        t0 = time.monotonic()
+        n = 0
+        try:
+            while not self._stop.is_set():
+                delay = t0 + n / self.fps - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                ms = int(time.time() * 1000)
+                vf = av.VideoFrame.from_ndarray(self._frame(n, ms), format="rgb24")
+                vf.pts = n
+                tone = np.sin(2 * np.pi * 440 * (np.arange(spf) + n * spf) / self.sample_rate) * 0.1
+                samples = (np.zeros(spf) if self.muted else tone).astype(np.float32)[None, :]
+                af = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+                af.sample_rate, af.pts = self.sample_rate, n * spf
+                for p in v.encode(vf):
+                    container.mux(p)
+                for p in a.encode(af):
+                    container.mux(p)
+                n += 1
+                self.frames = n
+        finally:
+            try:
+                container.close()
+            except Exception:  # noqa: BLE001 - the stream is over either way
+                pass
+            self._flv.close()
+            self.status = "stopped"
+            self.emit("stream", state="stopped")
+            for q in list(self._event_subs):
+                q.put(None)  # like the engine: end of events
+
+    # ---- events -----------------------------------------------------------------------------
+    def media_time(self) -> float:
+        return self.frames / self.fps
+
+    def emit(self, kind: str, /, **data: Any) -> None:
+        ev = Event(kind, round(self.media_time(), 3), time.time(), data)
+        for q in list(self._event_subs):
+            q.put(ev)
+
+    def _answer(self, cid: int, user: str, text: str) -> None:
+        reply = f"@{user} 收到：{text}"
+        self.emit("say", speaker="host", text=reply, kind="answer", product=self.current_product,
+                  camera="host", answers=[cid])
+
+    @property
+    def current_product(self) -> Optional[str]:
+        return self._products[self._product_i % len(self._products)].id if self._products else None
+
+    # ---- ShowControl: viewers -------------------------------------------------------------
+    def post_comment(self, user: str, text: str) -> dict[str, Any]:
+        cid = next(self._ids)
+        blocked = any(w in text.lower() for w in BLOCKED)
+        action, reason = ("silent", "spam") if blocked else ("answer", None)
+        reply = None if blocked else f"@{user} 收到：{text}"
+        self.emit("comment", id=cid, user=user, text=text, action=action, reason=reason, intent=None,
+                  product=self.current_product)
+        if not blocked:
+            timer = threading.Timer(self.answer_delay, self._answer, (cid, user, text))
+            timer.daemon = True
+            timer.start()
+        return {"id": cid, "action": action, "reason": reason, "intent": None,
+                "product_id": self.current_product, "reply": reply}
+
+    def products(self) -> list[ProductInfo]:
+        return list(self._products)
+
+    def on_air(self) -> dict[str, Any]:
+        return {"product": self.current_product, "camera": self.camera or "wide", "speaker": "host",
+                "subtitle": None, "status": self.status, "t": round(self.media_time(), 3), "frames": self.frames,
+                "late_frames": 0, "muted": self.muted, "forced_camera": self.camera, "banner": self.banner}
+
+    # ---- ShowControl: operator --------------------------------------------------------------
+    def start(self) -> None:
+        self.calls.append(("start", ()))
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
+            if self._flv.closed:  # a restart: a fresh stream with its own headers
+                self._flv = FlvTagSplitter()
+            self.status = "on_air"
+            self._thread = threading.Thread(target=self._run, name="fake-show", daemon=True)
+            self._thread.start()
+        self.emit("stream", state="on_air")
+
+    def stop(self) -> None:
+        self.calls.append(("stop", ()))
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def skip_product(self) -> None:
+        self.calls.append(("skip_product", ()))
+        self._product_i += 1
+        self.emit("product", product=self.current_product)
+        self.emit("operator", action="skip")
+
+    def reorder(self, product_ids: list[str]) -> None:
+        self.calls.append(("reorder", (list(product_ids),)))
+        by_id = {p.id: p for p in self._products}
+        ids = [i for i in product_ids if i in by_id]
+        self._products = [by_id[i] for i in ids] + [p for p in self._products if p.id not in ids]
+        self._product_i = 0
+        self.emit("operator", action="reorder", products=ids)
+
+    def pin_comment(self, text: str) -> None:
+        self.calls.append(("pin_comment", (text,)))
+        self.banner = text.strip()[:60] or None
+        self.emit("operator", action="pin", text=self.banner)
+
+    def say_next(self, text: str, speaker: str = "host") -> None:
+        self.calls.append(("say_next", (text, speaker)))
+        self.emit("operator", action="say", text=text)
+        self.emit("say", speaker=speaker, text=text, kind="operator", product=self.current_product,
+                  camera="host", answers=[])
+
+    def switch_camera(self, camera: Optional[str]) -> None:
+        self.calls.append(("switch_camera", (camera,)))
+        self.camera = camera
+        self.emit("operator", action="camera", camera=camera)
+
+    def mute(self, muted: bool) -> None:
+        self.calls.append(("mute", (muted,)))
+        self.muted = bool(muted)
+        self.emit("operator", action="mute", muted=self.muted)
+
+    def play_clip(self, path: str) -> None:
+        self.calls.append(("play_clip", (path,)))
+        self.emit("operator", action="clip_queued", path=path)
+
+    # ---- ShowControl: media and events ---------------------------------------------------------
+    def subscribe_flv(self) -> queue.Queue:
+        return self._flv.subscribe()
+
+    def unsubscribe_flv(self, q: queue.Queue) -> None:
+        self._flv.unsubscribe(q)
+
+    def subscribe_events(self) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        self._event_subs.append(q)
+        return q
+
+    def unsubscribe_events(self, q: queue.Queue) -> None:
+        if q in self._event_subs:
+            self._event_subs.remove(q)

@@ -1,0 +1,291 @@
+"""Encode once, deliver everywhere: recording, RTMP push and the viewer page's FLV feed.
+
+One H.264 + AAC encoder pair lives in the *recording* container (fragmented MP4, readable even
+if the process dies mid-stream). Its packets are copied into every other output. Extra outputs
+are opened only after the first packet has reached the recording, because only then do the
+encoders' parameter sets (extradata) exist for the FLV headers. The RTMP output reconnects on
+its own after a server drop, resumes at the next keyframe and reports the gap; the recording
+never waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import av
+import cv2
+import numpy as np
+
+from ..clock import MediaClock
+
+log = logging.getLogger("twincast.live")
+
+
+@dataclass(frozen=True)
+class StreamPreset:
+    width: int
+    height: int
+    video_kbps: int
+    audio_kbps: int = 128
+    x264_preset: str = "veryfast"
+
+
+PRESETS = {
+    "720x1280": StreamPreset(720, 1280, 2500),
+    "1080x1920": StreamPreset(1080, 1920, 4500, x264_preset="superfast"),
+}
+
+
+def _copy(packet: av.Packet, stream) -> av.Packet:
+    """A muxer takes ownership of a packet's data, so each output gets its own copy."""
+    q = av.Packet(bytes(packet))
+    q.pts, q.dts, q.time_base = packet.pts, packet.dts, packet.time_base
+    q.is_keyframe = packet.is_keyframe
+    q.stream = stream
+    return q
+
+
+class FlvBroadcast:
+    """An in-memory FLV muxer whose bytes fan out to any number of subscriber queues.
+
+    A subscriber first gets the header (FLV header, metadata, AVC/AAC sequence headers), then
+    tags from the next video keyframe on, so every player can start decoding immediately.
+    Slow subscribers are dropped instead of slowing the show down.
+    """
+
+    def __init__(self, max_queue: int = 400) -> None:
+        self._lock = threading.Lock()
+        self._subs: dict[queue.Queue, bool] = {}  # queue -> has seen a keyframe
+        self._header = b""
+        self._in_header = True
+        self._current_key = False
+        self.max_queue = max_queue
+        self.container = None
+        self.map: dict = {}
+
+    # file-like interface for PyAV
+    def write(self, data) -> int:
+        chunk = bytes(data)
+        with self._lock:
+            if self._in_header:
+                self._header += chunk
+                return len(chunk)
+            for q, started in list(self._subs.items()):
+                if not started:
+                    if not self._current_key:
+                        continue
+                    self._subs[q] = True
+                    q.put(self._header)
+                if q.qsize() > self.max_queue:
+                    q.put(None)
+                    del self._subs[q]
+                    continue
+                q.put(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def open(self, template_streams, metadata: dict[str, str] | None = None) -> None:
+        self.container = av.open(self, "w", format="flv", options={"flush_packets": "1"})
+        for k, v in (metadata or {}).items():
+            self.container.metadata[k] = v
+        self.map = {s: self.container.add_stream_from_template(s) for s in template_streams}
+
+    def mux(self, packet: av.Packet) -> None:
+        out = self.map[packet.stream]
+        with self._lock:
+            self._current_key = packet.stream.type == "video" and packet.is_keyframe
+        self.container.mux(_copy(packet, out))
+        with self._lock:
+            self._in_header = False
+
+    def subscribe(self) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        with self._lock:
+            self._subs[q] = False
+        return q
+
+    def unsubscribe(self, q: queue.Queue) -> None:
+        with self._lock:
+            self._subs.pop(q, None)
+
+    def close(self) -> None:
+        with self._lock:
+            for q in self._subs:
+                q.put(None)
+            self._subs.clear()
+        if self.container is not None:
+            try:
+                self.container.close()
+            except Exception:  # noqa: BLE001 - nothing left to deliver to
+                pass
+
+
+class RtmpOutput:
+    """Pushes to an RTMP URL; on any failure it closes, retries every second in the
+    background, and resumes at the next keyframe. ``on_event`` gets 'up'/'down' with times."""
+
+    def __init__(self, url: str, on_event: Callable[[str, dict], None] | None = None,
+                 retry_s: float = 1.0) -> None:
+        self.url = url
+        self.on_event = on_event or (lambda kind, data: None)
+        self.retry_s = retry_s
+        self._templates: list = []
+        self._container = None
+        self._map: dict = {}
+        self._need_key = True
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._down_since: float | None = None
+        self._metadata: dict[str, str] = {}
+        self._announced = False
+        self.gaps: list[tuple[float, float]] = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def up(self) -> bool:
+        return self._container is not None and self._down_since is None and self._announced
+
+    def start(self, template_streams, metadata: dict[str, str] | None = None) -> None:
+        self._templates = list(template_streams)
+        self._metadata = dict(metadata or {})
+        self._thread = threading.Thread(target=self._connect_loop, name="rtmp-connect", daemon=True)
+        self._thread.start()
+
+    def _connect_loop(self) -> None:
+        while not self._stop.is_set():
+            if self._container is None:
+                try:
+                    c = av.open(self.url, "w", format="flv", timeout=(3.0, 3.0))
+                    for k, v in self._metadata.items():  # the AI label travels in onMetaData
+                        c.metadata[k] = v
+                    m = {s: c.add_stream_from_template(s) for s in self._templates}
+                    with self._lock:
+                        self._container, self._map, self._need_key = c, m, True
+                except Exception as exc:  # noqa: BLE001 - server down: keep trying
+                    self._mark_down(str(exc))
+            self._stop.wait(self.retry_s)
+
+    def _mark_down(self, error: str) -> None:
+        if self._down_since is None:
+            self._down_since = time.time()
+            log.warning("RTMP output down: %s", error)
+            self.on_event("down", {"url": self.url, "error": error})
+
+    def _mark_up(self) -> None:
+        """Called after a packet really went out: only then is the server known to be back."""
+        now = time.time()
+        if self._down_since is not None:
+            self.gaps.append((self._down_since, now))
+            log.warning("RTMP reconnected after %.1f s", now - self._down_since)
+            self._down_since = None
+        self._announced = True
+        self.on_event("up", {"url": self.url})
+
+    def mux(self, packet: av.Packet) -> None:
+        with self._lock:
+            c = self._container
+            if c is None:
+                return
+            if self._need_key:
+                if not (packet.stream.type == "video" and packet.is_keyframe):
+                    return
+            try:
+                c.mux(_copy(packet, self._map[packet.stream]))
+            except Exception as exc:  # noqa: BLE001 - server dropped us
+                self._container = None
+                self._mark_down(str(exc))
+                try:
+                    c.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                return
+            if self._need_key:
+                self._need_key = False
+                self._mark_up()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            c, self._container = self._container, None
+        if c is not None:
+            try:
+                c.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+class LiveEncoder:
+    """H.264 (zerolatency, 2 s GOP) + AAC 48 kHz; the recording holds the encoders."""
+
+    def __init__(self, recording: str | Path, preset: StreamPreset, clock: MediaClock,
+                 metadata: dict[str, str], extra: list | None = None) -> None:
+        self.clock = clock
+        self.preset = preset
+        self.recording_path = Path(recording)
+        self.recording_path.parent.mkdir(parents=True, exist_ok=True)
+        self.rec = av.open(str(self.recording_path), "w", format="mp4",
+                           options={"movflags": "frag_keyframe+empty_moov+default_base_moof+use_metadata_tags"})
+        for k, v in metadata.items():
+            self.rec.metadata[k] = v
+        v = self.rec.add_stream("libx264", rate=clock.fps)
+        v.width, v.height, v.pix_fmt = preset.width, preset.height, "yuv420p"
+        v.time_base = clock.video_time_base
+        kbps = preset.video_kbps
+        v.codec_context.options = {"preset": preset.x264_preset, "tune": "zerolatency", "g": str(2 * clock.fps),
+                                   "keyint_min": str(2 * clock.fps), "sc_threshold": "0", "b": f"{kbps}k",
+                                   "maxrate": f"{kbps}k", "bufsize": f"{2 * kbps}k", "profile": "main"}
+        a = self.rec.add_stream("aac", rate=clock.sample_rate)
+        a.layout, a.bit_rate, a.time_base = "stereo", preset.audio_kbps * 1000, clock.audio_time_base
+        self.video, self.audio = v, a
+        self.extra = list(extra or [])  # FlvBroadcast / RtmpOutput, opened after the first packet
+        self.metadata = dict(metadata)
+        self._opened = False
+        self._lock = threading.Lock()
+        self.frames = 0
+        self.samples = 0
+
+    def _deliver(self, packets) -> None:
+        for p in packets:
+            self.rec.mux(_copy(p, p.stream))
+            if not self._opened:
+                self._opened = True
+                for out in self.extra:
+                    (out.open if isinstance(out, FlvBroadcast) else out.start)([self.video, self.audio], self.metadata)
+            for out in self.extra:
+                out.mux(p)
+
+    def frame(self, rgb: np.ndarray) -> None:
+        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        f = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        f.pts, f.time_base = self.frames, self.clock.video_time_base
+        with self._lock:
+            self._deliver(self.video.encode(f))
+            self.frames += 1
+
+    def audio_chunk(self, mono: np.ndarray) -> None:
+        if len(mono) == 0:
+            return
+        pcm = np.clip(mono, -1, 1).astype(np.float32)
+        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(np.stack([pcm, pcm])), format="fltp", layout="stereo")
+        f.sample_rate, f.pts, f.time_base = self.clock.sample_rate, self.samples, self.clock.audio_time_base
+        with self._lock:
+            self._deliver(self.audio.encode(f))
+            self.samples += len(pcm)
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._deliver(self.video.encode(None))
+                self._deliver(self.audio.encode(None))
+            finally:
+                self.rec.close()
+                for out in self.extra:
+                    out.close()

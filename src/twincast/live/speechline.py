@@ -1,0 +1,133 @@
+"""The synthesis side of the live show: a worker that keeps the next clauses ready.
+
+Urgent lines (answers to viewers, operator lines) jump ahead of the script; script beats come
+from the director only while fewer than two clauses are waiting, so an answer is never stuck
+behind a long queue of pre-synthesised script.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..show.director import Beat
+from ..voice.base import Speech
+from .clauses import clauses
+
+log = logging.getLogger("twincast.live")
+
+
+@dataclass
+class Utterance:
+    beat: Beat
+    speech: Speech
+    answers: list[int] = field(default_factory=list)  # comment ids this utterance answers
+    first: bool = True  # first clause of its beat
+
+
+class SpeechLine:
+    def __init__(self, synthesize: Callable[[str, str, str], list[Speech]],
+                 next_beats: Callable[[float], list[Beat]], now: Callable[[], float],
+                 next_answer: Callable[[float], tuple[Beat, list[int]] | None] = lambda now: None) -> None:
+        self._synthesize = synthesize  # (speaker, text, lang) -> speeches
+        self._next_beats = next_beats
+        self._now = now
+        self._next_answer = next_answer
+        self._urgent_text: collections.deque = collections.deque()
+        self._urgent: collections.deque[Utterance] = collections.deque()
+        self._script: collections.deque[Utterance] = collections.deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="synth", daemon=True)
+        self.finished = False
+        self._script_dropped = False
+        self._script_jobs: collections.deque = collections.deque()
+        self._urgent_jobs: collections.deque = collections.deque()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def urgent(self, beat: Beat, answers: list[int] | None = None) -> None:
+        with self._lock:
+            self._urgent_text.append((beat, answers or []))
+        self._wake.set()
+
+    def pop(self) -> Utterance | None:
+        """Next utterance to perform, urgent first; None if nothing is ready yet."""
+        with self._lock:
+            if self._urgent:
+                return self._urgent.popleft()
+            if self._script:
+                return self._script.popleft()
+        self._wake.set()
+        return None
+
+    def exhausted(self) -> bool:
+        """The director has nothing more to say and everything prepared has been taken."""
+        with self._lock:
+            return (self.finished and not self._script and not self._urgent and not self._urgent_text
+                    and not self._script_jobs and not self._urgent_jobs)
+
+    def drop_script(self) -> None:
+        """Forget prepared script clauses (after a skip or reorder)."""
+        with self._lock:
+            self._script.clear()
+            self._script_dropped = True
+
+    def _queued_seconds(self) -> float:
+        with self._lock:
+            return sum(u.speech.duration for u in list(self._script) + list(self._urgent))
+
+    def _synth_clause(self, job: tuple[Beat, str, list[int], bool], target: collections.deque) -> None:
+        beat, text, answers, first = job
+        for i, speech in enumerate(self._synthesize(beat.speaker, text, beat.lang)):
+            with self._lock:
+                target.append(Utterance(beat, speech, answers, first and i == 0))
+
+    @staticmethod
+    def _jobs(beat: Beat, answers: list[int]) -> list[tuple[Beat, str, list[int], bool]]:
+        return [(beat, text, answers, i == 0) for i, text in enumerate(clauses(beat.text, beat.lang))]
+
+    def _run(self) -> None:
+        """One clause per iteration, so a viewer's answer waits for at most one synthesis."""
+        script_jobs, urgent_jobs = self._script_jobs, self._urgent_jobs
+        while not self._stop.is_set():
+            try:
+                with self._lock:
+                    while self._urgent_text:
+                        urgent_jobs.extend(self._jobs(*self._urgent_text.popleft()))
+                    if self._script_dropped:
+                        script_jobs.clear()
+                        self._script_dropped = False
+                if not urgent_jobs:
+                    answer = self._next_answer(self._now())
+                    if answer is not None:
+                        urgent_jobs.extend(self._jobs(*answer))
+                if urgent_jobs:
+                    self._synth_clause(urgent_jobs.popleft(), self._urgent)
+                    continue
+                with self._lock:
+                    waiting = len(self._script)
+                if waiting < 2 and not self.finished:
+                    if not script_jobs:
+                        beats = self._next_beats(self._now() + self._queued_seconds())
+                        if not beats:
+                            self.finished = True
+                        for beat in beats:
+                            script_jobs.extend(self._jobs(beat, []))
+                    if script_jobs:
+                        self._synth_clause(script_jobs.popleft(), self._script)
+                        continue
+            except Exception:  # noqa: BLE001 - keep the show on air; the log says what failed
+                log.exception("synthesis failed; skipping this line")
+            self._wake.wait(0.05)
+            self._wake.clear()

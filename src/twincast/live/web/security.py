@@ -1,0 +1,123 @@
+"""The web layer's guards, kept in one place so they can be reviewed together.
+
+- The operator token is compared in constant time (``hmac.compare_digest``) so response
+  timing reveals nothing about it.
+- Viewer text is normalised, stripped of control and bidi-override characters (which can make
+  a comment display as something else) and cut to length before it reaches the show, the
+  database or another viewer. The pages still render it with ``textContent`` only: the server
+  does not HTML-escape, because it cannot know every place text will be shown.
+- Rate limits are moving windows from the ``limits`` package, per viewer id + IP and per IP,
+  so a viewer cannot escape them by clearing localStorage alone.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+import unicodedata
+from typing import Optional
+
+from fastapi import HTTPException, Request, WebSocket
+from limits import parse_many, storage, strategies
+
+COOKIE = "twincast_op"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_SPACES = re.compile(r"\s+")
+VIEWER_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+# Content-Security-Policy: scripts only from this server (no inline script, no CDN), so even
+# an escaping bug could not run injected script. media/blob: is what MSE players need.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                                "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "
+                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def clean_text(text: str, max_len: int) -> str:
+    """One line of plain text: NFC, no control/bidi characters, single spaces, <= max_len."""
+    s = unicodedata.normalize("NFC", str(text))
+    s = _CONTROL.sub(" ", s)
+    s = _SPACES.sub(" ", s).strip()
+    return s[:max_len].strip()
+
+
+def token_ok(expected: str, given: Optional[str]) -> bool:
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def bearer(value: Optional[str]) -> Optional[str]:
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip()
+    return None
+
+
+def request_token(request: Request, allow_query: bool = True, allow_cookie: bool = False) -> Optional[str]:
+    """The token a request carries: Authorization header first, then ?token=, then the cookie
+    (pages only: the cookie is never accepted on state-changing /api/op/* calls)."""
+    tok = bearer(request.headers.get("authorization"))
+    if tok is None and allow_query:
+        tok = request.query_params.get("token")
+    if tok is None and allow_cookie:
+        tok = request.cookies.get(COOKIE)
+    return tok
+
+
+def ws_token(ws: WebSocket) -> Optional[str]:
+    return bearer(ws.headers.get("authorization")) or ws.query_params.get("token")
+
+
+class TokenGuard:
+    """FastAPI dependency factory: 401 with a JSON message unless the token matches."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def api(self, request: Request) -> None:
+        if not token_ok(self.token, request_token(request, allow_query=False)):
+            raise HTTPException(401, "operator token required: send 'Authorization: Bearer TOKEN'",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    def page(self, request: Request) -> None:
+        if not token_ok(self.token, request_token(request, allow_query=True, allow_cookie=True)):
+            raise HTTPException(401, "operator token required: open this page as ?token=TOKEN "
+                                     "(printed by `twincast live`)", headers={"WWW-Authenticate": "Bearer"})
+
+
+class RateLimits:
+    """Moving-window limits; ``check`` consumes one hit from every limit or none of them."""
+
+    def __init__(self, comment: str = "1/2second;10/minute", comment_ip: str = "30/minute",
+                 order: str = "2/second;20/minute", order_ip: str = "60/minute") -> None:
+        self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self.rules = {"comment": parse_many(comment), "comment_ip": parse_many(comment_ip),
+                      "order": parse_many(order), "order_ip": parse_many(order_ip)}
+
+    def check(self, kind: str, viewer: str, ip: str) -> Optional[float]:
+        """None when allowed (and counted); otherwise seconds until the next try may pass."""
+        pairs = [(lim, (kind, f"{viewer}|{ip}")) for lim in self.rules[kind]]
+        pairs += [(lim, (kind + "_ip", ip)) for lim in self.rules[kind + "_ip"]]
+        blocked = [(lim, keys) for lim, keys in pairs if not self._limiter.test(lim, *keys)]
+        if blocked:
+            reset = max(self._limiter.get_window_stats(lim, *keys).reset_time for lim, keys in blocked)
+            return max(0.1, reset - time.time())
+        for lim, keys in pairs:
+            self._limiter.hit(lim, *keys)
+        return None
+
+
+def too_many(retry_after: float, what: str) -> HTTPException:
+    secs = max(1, int(retry_after + 0.999))
+    return HTTPException(429, f"too many {what}: please wait {secs} s and try again",
+                         headers={"Retry-After": str(secs)})

@@ -1,0 +1,92 @@
+"""Run the web layer with uvicorn on a background thread (for ``twincast live`` and tests).
+
+Why a thread and not a process: the show engine lives in this process and hands out
+in-memory queues. Defaults are chosen for safety: bind 127.0.0.1 (expose it deliberately,
+e.g. behind a TLS reverse proxy), no access log (it would record the operator token and
+viewers' addresses), no per-message deflate (compressing H.264 wastes CPU for nothing).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Optional
+
+import uvicorn
+
+from .app import create_app
+from .security import new_token
+
+
+class LiveServer(uvicorn.Server):
+    """A uvicorn server that knows its URL, token and session, and stops cleanly."""
+
+    token: str = ""
+    session_id: str = ""
+    analytics = None
+    thread: Optional[threading.Thread] = None
+    _owns_analytics = False
+
+    @property
+    def port(self) -> int:
+        for srv in getattr(self, "servers", []) or []:
+            for sock in srv.sockets:
+                return int(sock.getsockname()[1])
+        return int(self.config.port)
+
+    @property
+    def url(self) -> str:
+        host = self.config.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.url}/console?token={self.token}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout)
+            if self.thread.is_alive():  # open sockets that will not close: force it
+                self.force_exit = True
+                self.thread.join(timeout)
+        if self._owns_analytics and self.analytics is not None:
+            self.analytics.close()
+
+
+def new_session_id() -> str:
+    return time.strftime("live-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def serve(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] = None, *,
+          analytics=None, session_id: Optional[str] = None, title: str = "twincast live",
+          startup_timeout: float = 15.0, **app_kwargs) -> tuple[LiveServer, threading.Thread]:
+    """Start serving ``show``; returns once the socket listens (``port=0``: a free port,
+    see ``server.port``). Stop with ``server.stop()``. Without ``analytics`` it opens the
+    machine's database ($TWINCAST_HOME/analytics.db) and closes it on stop."""
+    from ..analytics import Analytics
+
+    owns = analytics is None
+    analytics = analytics or Analytics()
+    token = token or new_token()
+    session_id = session_id or new_session_id()
+    app = create_app(show, analytics, token, session_id, title=title, **app_kwargs)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            ws="websockets-sansio", ws_per_message_deflate=False, ws_max_size=64 * 1024,
+                            lifespan="on", timeout_graceful_shutdown=3)
+    server = LiveServer(config)
+    server.token, server.session_id, server.analytics, server._owns_analytics = token, session_id, analytics, owns
+    thread = threading.Thread(target=server.run, name="twincast-web", daemon=True)
+    server.thread = thread
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError(f"the web server did not start on {host}:{port} (port in use?)")
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError("the web server did not start in time")
+        time.sleep(0.02)
+    return server, thread
