@@ -59,7 +59,9 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
         lang: str = typer.Option("auto", help="zh, en or auto (detect per sentence)."),
         size: str = typer.Option("720x1280", help="Frame size: 720x1280 or 1080x1920."),
         subtitles: bool = typer.Option(True, help="Burn in subtitles."),
-        ai_label: bool = typer.Option(True, help="Visible AI label (legally required; keep it on).")) -> None:
+        ai_label: bool = typer.Option(True, help="Visible AI label (legally required; keep it on)."),
+        precision: str = typer.Option("auto", help="Voice model precision: auto, fp32, int8 or int4 "
+                                      "(auto = the measured default, docs/voice-engines.md).")) -> None:
     """Make a video of the avatar speaking TEXT."""
     from .avatar.defaults import default_avatar_path
     from .avatar.model import AvatarModel
@@ -70,6 +72,13 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
         raise TwincastError(f"unknown language {lang!r}", "use --lang zh, --lang en or --lang auto")
     if size not in SIZES:
         raise TwincastError(f"unknown size {size!r}", f"use one of: {', '.join(SIZES)}")
+    from .voice.defaults import PRECISION_CHOICES
+
+    if precision not in PRECISION_CHOICES:
+        raise TwincastError(f"unknown precision {precision!r}",
+                            f"use --precision {' or --precision '.join(PRECISION_CHOICES)}")
+    if precision != "auto":  # read by voice.defaults.router_for, in this process only
+        os.environ["TWINCAST_PRECISION"] = precision
     if not ai_label:
         console.print("[bold yellow]warning:[/] the visible AI label is off. AI-generated content must be "
                       "labelled where you publish it; metadata labels stay on.")
@@ -90,7 +99,8 @@ DEMO_TEXT = ("大家好，欢迎来到直播间！今天给大家带来一款蓝
 @app.command()
 def demo(output: Path = typer.Option(Path("out/demo.mp4"), "-o", "--output", help="Where to write the demo.")) -> None:
     """Render the bilingual demo on embedded defaults (avatar, voices, text)."""
-    say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True)
+    say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True,
+        precision="auto")
     console.print(f"[bold]Demo video:[/] {output.resolve()}")
 
 
@@ -188,6 +198,9 @@ def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
 def version() -> None:
     """Print the version."""
     print(__version__)
+
+
+from . import cli_live  # noqa: E402,F401 - registers `twincast live`
 
 
 def main() -> None:

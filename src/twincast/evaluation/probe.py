@@ -192,7 +192,8 @@ def iter_timed_frames(path: str | Path, max_seconds: float | None = None
     """Yield ``(presentation time in s, HxWx3 uint8 RGB)`` for the first video stream.
 
     Times come from the frames' PTS, so gaps (dropped frames in variable-rate or damaged files)
-    stay visible; frames without a PTS get the previous time plus one nominal frame.
+    stay visible; frames without a PTS get the previous time plus one nominal frame. Frames are
+    turned upright by the stream's display rotation (portrait phone videos), as players do.
     Stops after ``max_seconds`` past the first frame.
     """
     with _open(path) as container:
@@ -212,7 +213,9 @@ def iter_timed_frames(path: str | Path, max_seconds: float | None = None
             if max_seconds is not None and t - first >= max_seconds - 1e-6:
                 break
             last = t
-            yield t, frame.to_ndarray(format="rgb24")
+            rgb = frame.to_ndarray(format="rgb24")
+            turns = int(round((frame.rotation or 0) / 90.0)) % 4  # phone videos: display matrix
+            yield t, (np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb)
 
 
 def read_av(path: str | Path) -> tuple[list[np.ndarray], np.ndarray, int, float]:

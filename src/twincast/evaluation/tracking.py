@@ -32,7 +32,7 @@ _BROW_R = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46]
 _BROW_L = [300, 293, 334, 296, 336, 285, 295, 282, 283, 276]
 _LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40,
          185]
-#: Skin pixels at or above this (any RGB channel) count as clipped highlights.
+#: Skin pixels with luma at or above this count as clipped (blown-out) highlights.
 CLIP_HIGH = 250
 #: Skin pixels with luma at or below this count as crushed shadows.
 CLIP_LOW = 10
@@ -50,6 +50,7 @@ class Track:
     points: np.ndarray  # (n, 478, 3) pixels, z scaled like x; NaN where no face
     luma: np.ndarray  # mean luma of the whole frame (0-255)
     diff: np.ndarray  # mean |luma - previous luma| on a half-size frame (NaN for frame 0)
+    diff_max: np.ndarray  # largest |luma - previous luma| on the half-size frame (NaN for 0)
     yaw: np.ndarray  # head yaw in degrees, NaN without a face
     light: dict[str, np.ndarray] = field(default_factory=dict)  # lighting samples (see _light)
     embeddings: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (frame, 128-d)
@@ -102,7 +103,7 @@ def skin_lighting(rgb: np.ndarray, pts: np.ndarray) -> tuple[float, float, float
     vals = luma[skin].astype(np.float64)
     left_mean = float(luma[left].mean()) if left.sum() > 20 else np.nan
     right_mean = float(luma[right].mean()) if right.sum() > 20 else np.nan
-    high = float((crop[skin].max(axis=1) >= CLIP_HIGH).mean())
+    high = float((vals >= CLIP_HIGH).mean())
     low = float((vals <= CLIP_LOW).mean())
     return float(vals.mean()), left_mean, right_mean, high, low
 
@@ -124,7 +125,7 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
     light_step = max(1, int(round(light_every_s * fps)))
     id_step = max(1, int(round(identity_every_s * fps)),
                   int(np.ceil(n_expected / max(max_identity_samples, 1))))
-    times, points, luma, diff, yaw = [], [], [], [], []
+    times, points, luma, diff, diff_max, yaw = [], [], [], [], [], []
     light: dict[str, list[float]] = {k: [] for k in ("frame", "face", "left", "right", "high",
                                                     "low")}
     embeddings: list[tuple[int, np.ndarray]] = []
@@ -143,7 +144,13 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
             small = cv2.resize(gray, (max(1, width // 2), max(1, height // 2)),
                                interpolation=cv2.INTER_AREA).astype(np.int16)
             luma.append(float(gray.mean()))
-            diff.append(float(np.abs(small - prev).mean()) if prev is not None else np.nan)
+            if prev is not None:
+                d = np.abs(small - prev)
+                diff.append(float(d.mean()))
+                diff_max.append(float(d.max()))
+            else:
+                diff.append(np.nan)
+                diff_max.append(np.nan)
             prev = small
             times.append(t)
             result = mesh.process(rgb)
@@ -171,7 +178,7 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
         raise TwincastError(f"no video frames could be decoded from {path}",
                             "check that the file plays; re-encode it if it is damaged")
     return Track(str(path), fps, width, height, np.asarray(times), np.stack(points),
-                 np.asarray(luma), np.asarray(diff), np.asarray(yaw),
+                 np.asarray(luma), np.asarray(diff), np.asarray(diff_max), np.asarray(yaw),
                  {k: np.asarray(v, dtype=np.float64) for k, v in light.items()}, embeddings,
                  time.perf_counter() - start)
 

@@ -240,6 +240,14 @@ class LiveShow:
         return [ProductInfo(p.id, p.link, p.name.get(self.lang), p.price, p.promo_price, p.currency, p.stock,
                             f"/products/{p.id}/image" if p.images else None) for p in self.catalog.products]
 
+    def product_image(self, product_id: str) -> Path | None:
+        """The shelf picture of a product (first catalog image), for the viewer page."""
+        try:
+            images = self.catalog.image_paths(self.catalog.get(product_id))
+        except KeyError:
+            return None
+        return images[0] if images and images[0].is_file() else None
+
     def on_air(self) -> dict[str, Any]:
         return {**self.state, "t": round(self.media_time(), 3), "frames": self.encoder.frames,
                 "dropped_frames": self.dropped_frames, "rtmp_up": bool(self.rtmp and self.rtmp.up),

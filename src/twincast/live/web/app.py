@@ -76,6 +76,8 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     its event consumer runs while the app runs (lifespan), so tests and ``serve`` get the same."""
     from . import operator, report
 
+    if not console_token:
+        raise ValueError("an operator token is required (serve() makes a random one)")
     hub = Hub(show, analytics, session_id, max_viewers=max_viewers)
     guard = TokenGuard(console_token)
     rate = limits or RateLimits()

@@ -186,9 +186,12 @@ def render_metrics(analytics, session_id: str, on_air: dict[str, Any], viewers_n
     metric("stream_up", "gauge", "1 while the show is on air.", [({}, 1 if on_air.get("status") == "on_air" else 0)])
     if "frames" in on_air:
         metric("frames_total", "counter", "Frames encoded.", [({}, on_air.get("frames") or 0)])
-    if "late_frames" in on_air or "dropped_frames" in on_air:
+    if "dropped_frames" in on_air:
+        metric("dropped_frames_total", "counter", "Frames repeated or skipped to keep real time.",
+               [({}, on_air.get("dropped_frames") or 0)])
+    if "late_frames" in on_air:
         metric("late_frames_total", "counter", "Frames rendered later than their due time.",
-               [({}, on_air.get("late_frames", on_air.get("dropped_frames")) or 0)])
+               [({}, on_air.get("late_frames") or 0)])
     if "rtmp_up" in on_air:
         metric("rtmp_up", "gauge", "1 while the RTMP push is connected.", [({}, 1 if on_air.get("rtmp_up") else 0)])
     if "t" in on_air:

@@ -1,0 +1,84 @@
+"""``twincast live``: the show on air (RTMP, viewer page, console, recording, analytics)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import SIZES, app, console
+from .errors import TwincastError
+
+
+def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: str = "720x1280", lang: str = "zh",
+             port: int = 8800, bind: str = "127.0.0.1", token: Optional[str] = None, minutes: float = 0.0,
+             rundown: Optional[Path] = None, record_dir: Path = Path("out/live"),
+             host_avatar: Optional[Path] = None, assistant: Optional[Path] = None) -> None:
+    from .avatar.defaults import default_assistant_path, default_avatar_path
+    from .avatar.model import AvatarModel
+    from .live.engine import LiveShow
+    from .live.web.server import serve
+    from .show.catalog_io import load_catalog
+    from .show.rundown import Rundown
+
+    if lang not in ("zh", "en"):
+        raise TwincastError(f"unknown show language {lang!r}", "use --lang zh or --lang en")
+    if size not in SIZES:
+        raise TwincastError(f"unknown size {size!r}", f"use one of: {', '.join(SIZES)}")
+    if rtmp and not rtmp.startswith(("rtmp://", "rtmps://")):
+        raise TwincastError(f"--rtmp {rtmp!r} is not an RTMP URL",
+                            "copy the push URL and stream key from your platform: rtmp://HOST/APP/KEY")
+    cat = load_catalog(catalog)
+    plan = Rundown.load(rundown, cat) if rundown else None
+    show = LiveShow(cat, AvatarModel.load(host_avatar or default_avatar_path()),
+                    AvatarModel.load(assistant or default_assistant_path()), lang=lang, rundown=plan, size=size,
+                    rtmp_url=rtmp, record_dir=record_dir)
+    console.print("[bold]warming up voices and models...[/]")
+    try:
+        server, _ = serve(show, host=bind, port=port, token=token)
+    except RuntimeError as exc:
+        raise TwincastError(str(exc), f"choose another port with --port (now {port})") from None
+    show.start()
+    console.print(f"[green]on air[/]  viewer page: [bold]{server.url}/[/]")
+    console.print(f"          console:     [bold]{server.console_url}[/]")
+    console.print(f"          metrics:     {server.url}/metrics    report: {server.url}/report")
+    console.print(f"          recording:   {show.recording}" + (f"\n          RTMP:        {rtmp}" if rtmp else ""))
+    console.print("[dim]AI label on. Ctrl-C stops the show.[/]")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    deadline = time.monotonic() + minutes * 60 if minutes > 0 else None
+    try:
+        while not stop.is_set() and show.state.get("status") not in ("stopped", "error"):
+            if deadline and time.monotonic() > deadline:
+                break
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.print("stopping...")
+        show.stop()
+        state = show.on_air()
+        server.stop()
+    console.print(f"[green]stopped[/]  {state['t']:.0f}s on air, {state['frames']} frames "
+                  f"({state['dropped_frames']} repeated to keep real time); recording {show.recording}")
+
+
+@app.command()
+def live(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JSON); default: the sample shop."),
+         rtmp: Optional[str] = typer.Option(None, help="RTMP push URL with stream key (Douyin, Taobao, YouTube...)."),
+         size: str = typer.Option("720x1280", help="720x1280 (2.5 Mbps) or 1080x1920 (4.5 Mbps)."),
+         lang: str = typer.Option("zh", help="Show language: zh or en."),
+         port: int = typer.Option(8800, help="Port of the viewer page and console."),
+         bind: str = typer.Option("127.0.0.1", help="Address to serve on (127.0.0.1 keeps it on this machine)."),
+         token: Optional[str] = typer.Option(None, help="Console token (default: a new random one)."),
+         minutes: float = typer.Option(0.0, help="Stop after this many minutes (0: run until Ctrl-C)."),
+         rundown: Optional[Path] = typer.Option(None, help="Rundown YAML (order, minutes, hero slots)."),
+         record_dir: Path = typer.Option(Path("out/live"), help="Where the local recording goes."),
+         host_avatar: Optional[Path] = typer.Option(None, "--host-avatar", help="Host .twin (default: demo host)."),
+         assistant: Optional[Path] = typer.Option(None, help="Assistant .twin (default: demo assistant).")) -> None:
+    """Go live: stream the show to RTMP and the built-in viewer page, with an operator console."""
+    run_live(catalog, rtmp, size, lang, port, bind, token, minutes, rundown, record_dir, host_avatar, assistant)
