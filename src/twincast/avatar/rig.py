@@ -142,12 +142,12 @@ def build_rig(lm: np.ndarray, size: int) -> Rig:
         order = np.argsort(lo_xy[:, 0])
         d = np.zeros_like(xy)
         target = np.interp(xy[up_arc, 0], lo_xy[order, 0], lo_xy[order, 1])
-        d[up_arc, 1] = 0.93 * (target - xy[up_arc, 1])
+        d[up_arc, 1] = 0.35 * (target - xy[up_arc, 1])  # a hint of lid travel; the lid itself is painted
         lo_gap = np.interp(xy[lo_arc, 0], xy[up_arc, 0][np.argsort(xy[up_arc, 0])],
                            xy[up_arc, 1][np.argsort(xy[up_arc, 0])])
         d[lo_arc, 1] = 0.05 * (lo_gap - xy[lo_arc, 1])
         ew = float(np.ptp(xy[up_arc, 0]))
-        disp[key] = spread(d, up_arc + lo_arc, 0.35 * ew)
+        disp[key] = spread(d, up_arc + lo_arc, 0.2 * ew)
 
     # head turns, per degree: rotation about a pivot in the neck, with depth parallax
     z = np.concatenate([lm[:, 2], np.zeros(len(anchors))]).astype(np.float64)

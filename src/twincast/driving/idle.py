@@ -30,7 +30,7 @@ class IdleMotion:
     """
 
     def __init__(self, fps: int, seed: int, yaw_deg: float, pitch_deg: float, roll_deg: float,
-                 blink_interval: tuple[float, float] = (2.0, 6.0), blink_duration: float = 0.15) -> None:
+                 blink_interval: tuple[float, float] = (2.0, 6.0), blink_duration: float = 0.16) -> None:
         self.fps = fps
         rng = np.random.default_rng(seed)
         self._sines = {name: [(rng.uniform(0.05, 0.45), rng.uniform(0.4, 1.0), rng.uniform(0, 2 * np.pi))
@@ -51,7 +51,7 @@ class IdleMotion:
         step = rate // self.fps
         t0, t1 = start / self.fps, (start + n) / self.fps
         d = self._blink_duration
-        close, hold = 0.35 * d, 0.15 * d
+        close, hold = 0.3 * d, 0.3 * d  # fast close, a held shut phase, slower opening
         t = t0 + (np.arange(n * step) + 0.5) / rate
         out = np.zeros(n * step)
         for b in self._blink_starts(t1):

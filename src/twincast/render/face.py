@@ -12,6 +12,7 @@ import numpy as np
 from ..avatar import topology as T
 from ..avatar.model import AvatarModel
 from .fields import build_fields
+from .eyes import LidPainter
 from .mouth import MouthPainter
 
 RENDER_ONLY = ("teeth", "tongue")
@@ -37,6 +38,9 @@ class FaceRenderer:
         mw = float(np.linalg.norm(self._lm[T.MOUTH_RIGHT] - self._lm[T.MOUTH_LEFT]))
         self._painter = MouthPainter(model.colors["lip"], model.colors["skin"], mw)
         self._n_rig = len(model.rig.controls)
+        self._lids = LidPainter()
+        self._eyes = [(model.rig.index(name), np.array(regions[f"{side}_upper"]), np.array(regions[f"{side}_lower"]))
+                      for name, side in (("blink_r", "right"), ("blink_l", "left"))]
         self._rest = np.zeros(len(self.controls), np.float32)
         for name, value in model.rest.items():
             self._rest[self.controls.index(name)] = value
@@ -72,10 +76,25 @@ class FaceRenderer:
         if with_mask:
             self.mask = cv2.remap(self.source_mask, self._map_x, self._map_y, cv2.INTER_LINEAR,
                                   borderMode=cv2.BORDER_REPLICATE)
+        self._paint_lids(out, controls)
         moved = self._moved_lips(controls)
         self._painter.paint(out, moved[0], moved[1],
                             teeth=float(controls[self._n_rig]), tongue=float(controls[self._n_rig + 1]))
         return out
+
+    def _paint_lids(self, out: np.ndarray, controls: np.ndarray) -> None:
+        """Lids are painted over the eye opening as it would be without the blink (head motion
+        and brows still move it), from its upper edge down by the blink amount."""
+        for k, up, lo in self._eyes:
+            amount = float(controls[k])
+            if amount < 0.05:
+                continue
+            c = controls[:self._n_rig].astype(np.float32).copy()
+            for kk, _, _ in self._eyes:
+                c[kk] = 0.0
+            idx = np.concatenate([up, lo])
+            pts = self._lm[idx] + np.tensordot(c, self._lip_disp[:, idx], axes=1)
+            self._lids.paint(out, pts[:len(up)], pts[len(up):], min(amount, 1.0))
 
     def _moved_lips(self, controls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = controls[:self._n_rig].astype(np.float32)
