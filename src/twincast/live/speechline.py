@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..show.director import Beat
 from ..voice.base import Speech
-from .clauses import clauses
+from .clauses import answer_clauses, clauses
 
 log = logging.getLogger("twincast.live")
 
@@ -95,7 +95,8 @@ class SpeechLine:
 
     @staticmethod
     def _jobs(beat: Beat, answers: list[int]) -> list[tuple[Beat, str, list[int], bool]]:
-        return [(beat, text, answers, i == 0) for i, text in enumerate(clauses(beat.text, beat.lang))]
+        split = answer_clauses if beat.kind == "answer" else clauses
+        return [(beat, text, answers, i == 0) for i, text in enumerate(split(beat.text, beat.lang))]
 
     def _run(self) -> None:
         """One clause per iteration, so a viewer's answer waits for at most one synthesis."""
