@@ -97,11 +97,20 @@ DEMO_TEXT = ("大家好，欢迎来到直播间！今天给大家带来一款蓝
 
 
 @app.command()
-def demo(output: Path = typer.Option(Path("out/demo.mp4"), "-o", "--output", help="Where to write the demo.")) -> None:
-    """Render the bilingual demo on embedded defaults (avatar, voices, text)."""
-    say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True,
-        precision="auto")
-    console.print(f"[bold]Demo video:[/] {output.resolve()}")
+def demo(video: bool = typer.Option(False, "--video", help="Render the bilingual demo MP4 instead of going live."),
+         output: Path = typer.Option(Path("out/demo.mp4"), "-o", "--output", help="Where --video writes the demo."),
+         minutes: float = typer.Option(0.0, help="Live demo: stop after this many minutes (0: until Ctrl-C)."),
+         port: int = typer.Option(8800, help="Live demo: port of the viewer page and console.")) -> None:
+    """The demo on embedded defaults: the live show (viewer page + console on 127.0.0.1), or
+    with --video the bilingual talking-avatar MP4."""
+    if video:
+        say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True,
+            precision="auto")
+        console.print(f"[bold]Demo video:[/] {output.resolve()}")
+        return
+    from .cli_live import run_live
+
+    run_live(minutes=minutes, port=port)
 
 
 @app.command()
