@@ -51,3 +51,23 @@ PY
   echo "[setup_models] Mandarin voice ready in $out ($((SECONDS - t0)) s)" >&2
 }
 setup_zh_voice
+
+# --- Quantised voices: int8 / int4 copies of Piper joe, FastSpeech2, MB-MelGAN (once) -------
+# onnxruntime.quantization in the runtime venv (no extra packages); see voice/quantize.py.
+# The stamp holds a hash of the quantiser, the onnxruntime pin and the source models' sizes,
+# so a change re-quantises; quantize.py also keeps a manifest per file and rebuilds stale ones.
+setup_quantized_voices() {
+  local out="$MODELS/.quantized.stamp" want
+  want=$( { cat "$ROOT/src/twincast/voice/quantize.py"; "$VENV/bin/python" -c \
+    'import onnxruntime; print(onnxruntime.__version__)'; \
+    stat -c %s "$MODELS/zh_fastspeech2/fastspeech2.onnx" "$MODELS/zh_fastspeech2/mb_melgan.onnx" 2>/dev/null; } \
+    | sha256sum | cut -c1-16)
+  if [ -f "$out" ] && [ "$(cat "$out")" = "$want" ]; then
+    return 0
+  fi
+  echo "[setup_models] making int8/int4 voice models (first run only, ~15 s)" >&2
+  TWINCAST_HOME="${TWINCAST_HOME:-$HOME/.cache/twincast}" PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}" \
+    "$VENV/bin/python" -m twincast.voice.quantize >&2
+  echo "$want" > "$out"
+}
+setup_quantized_voices

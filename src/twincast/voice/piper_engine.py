@@ -30,7 +30,7 @@ import numpy as np
 
 from twincast.errors import TwincastError
 from twincast.text.en_normalize import normalize_en
-from twincast.text.segment import split_sentences
+from twincast.text.segment import drop_symbols, split_sentences
 from twincast.voice.base import PhoneSpan, Speech, WordSpan, concatenate
 
 STRESS = "ˈˌ"
@@ -212,7 +212,7 @@ class PiperEngine:
 
     def __init__(self, model_path: str | Path | None = None,
                  config_path: str | Path | None = None, length_scale: float | None = None,
-                 with_words: bool = True) -> None:
+                 with_words: bool = True, precision: str = "fp32") -> None:
         if model_path is None:
             model_path, default_cfg = _default_paths()
             config_path = config_path or default_cfg
@@ -226,6 +226,11 @@ class PiperEngine:
             raise TwincastError(f"Piper voice config not found: {config_path}",
                                 f"a Piper voice is a pair of files: put its JSON config next to "
                                 f"the model as {model_path.name}.json, or pass config_path")
+        from twincast.voice.quantize import check_precision, ensure_variant, piper_folder
+
+        self.precision = check_precision(precision)
+        if precision != "fp32":  # int8/int4 copy made at set-up (or now, once); same config
+            model_path = ensure_variant(model_path, precision, piper_folder())
         try:
             self._voice = _load_voice(str(model_path), str(config_path))
         except Exception as exc:  # corrupt file, wrong format, ...
@@ -251,6 +256,9 @@ class PiperEngine:
             raise TwincastError(f"Piper voice speaks {self.languages}, not '{lang}'",
                                 "route other languages to another engine (VoiceRouter does)")
         for sentence in split_sentences(text) or ([text] if text.strip() else []):
+            sentence = drop_symbols(sentence)  # emoji are not read out ("party popper")
+            if not sentence:
+                continue
             spoken = normalize_en(sentence) if lang == "en" else sentence
             speech = self._sentence(spoken, lang)
             if speech is not None:

@@ -121,8 +121,11 @@ class MandarinEngine:
     languages: tuple[Lang, ...] = ("zh",)
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, model_dir: Path | None = None, threads: int = 1, speed: float = 1.0):
+    def __init__(self, model_dir: Path | None = None, threads: int = 1, speed: float = 1.0,
+                 precision: str = "fp32"):
         import onnxruntime as ort
+
+        from twincast.voice.quantize import check_precision, ensure_variant
 
         d = Path(model_dir) if model_dir else model_path()
         files = [d / "fastspeech2.onnx", d / "mb_melgan.onnx", d / "baker_mapper.json"]
@@ -139,6 +142,9 @@ class MandarinEngine:
         self._pinyin: dict[str, tuple[str, str]] = {
             k: tuple(v) for k, v in mapper["pinyin_dict"].items()
         }
+        self.precision = check_precision(precision)
+        if precision != "fp32":  # int8/int4 copies made at set-up (or now, once)
+            files[0], files[1] = (ensure_variant(f, precision, d) for f in files[:2])
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, int(threads))
         opts.inter_op_num_threads = 1
@@ -254,7 +260,13 @@ class MandarinEngine:
 
     def _render(self, sentence: str, tokens: list[str], owner: list[int],
                 words: list[str]) -> Speech:
-        audio, dur = self._run(tokens)
+        try:
+            audio, dur = self._run(tokens)
+        except Exception as exc:  # onnxruntime: e.g. more than 2,048 mel frames
+            raise TwincastError(f"the Mandarin voice failed on {sentence[:30]!r} "
+                                f"({len(sentence)} characters): {str(exc)[:120]}",
+                                "split the text into shorter sentences with punctuation, or "
+                                "use a speed closer to 1") from exc
         phones, spans = _spans(tokens, dur, owner)
         word_spans = [WordSpan(words[w], s, e) for w, (s, e) in sorted(spans.items())]
         return Speech(audio, SAMPLE_RATE, phones, sentence, "zh", word_spans)
@@ -315,5 +327,8 @@ def _spans(tokens: list[str], dur: np.ndarray, owner: list[int]):
 def split_sentences(text: str) -> list[str]:
     """Split after Chinese/Western sentence punctuation (。！？!?；; … newline), keeping it.
     A '.' counts only before a space/end (5.3 is not a sentence end)."""
+    from twincast.text.segment import bound_sentence
+
     text = re.sub(r"\.(?=\s|$)", "。", text)
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    # over-long run-on sentences are cut: the model has 2,048 mel frames (~25 s) at most
+    return [p for s in _SENTENCE.findall(text) if s.strip() for p in bound_sentence(s)]
