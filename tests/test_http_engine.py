@@ -219,8 +219,8 @@ def test_cosyvoice_zero_shot_sends_the_prompt_recording(server, truths, tmp_path
     url, _, log = server
     prompt = tmp_path / "prompt.wav"
     sf.write(prompt, np.zeros(16000, np.float32), 16000)
-    engine = HttpVoiceEngine(url, CosyVoiceAPI(mode="zero_shot", prompt_text="希望你以后能够做的比我还好呦。",
-                                               prompt_wav=prompt))
+    api = CosyVoiceAPI(mode="zero_shot", prompt_text="希望你以后能够做的比我还好呦。", prompt_wav=prompt)
+    engine = HttpVoiceEngine(url, api)
     speeches = list(engine.synthesize("大家好，欢迎来到直播间！", "zh"))
     assert log[0][0] == "/inference_zero_shot" and len(speeches) == 1
     _check_timings(speeches, truths)

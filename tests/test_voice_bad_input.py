@@ -40,7 +40,9 @@ def fast_router():
     """espeak-ng for both languages: RTF ~0.005, so 10,000 characters can be spoken fully."""
     from twincast.voice.espeak_engine import EspeakEngine
 
-    return VoiceRouter({"en": EspeakEngine("en"), "zh": EspeakEngine("cmn")}, sample_rate=48000)
+    router = VoiceRouter({"en": EspeakEngine("en"), "zh": EspeakEngine("cmn")}, sample_rate=48000)
+    list(router.synthesize("Hello. 你好。", "auto"))  # one-off loads (jieba's dictionary: ~60 MB)
+    return router
 
 
 # ---- empty / unsupported language / symbols -------------------------------------------------
@@ -120,7 +122,7 @@ def test_bound_sentence_pieces():
     assert bound_sentence("short one.") == ["short one."]
 
 
-@pytest.mark.parametrize("base, lang", [(EN_RUN_ON, "en"), (ZH_RUN_ON, "zh")])
+@pytest.mark.parametrize("base, lang", [(EN_RUN_ON, "en"), (ZH_RUN_ON, "zh")], ids=["en", "zh"])
 def test_10k_characters_stream_from_the_real_voices(router, base, lang):
     """No punctuation at all: the first pieces come quickly and are each short."""
     text = _long(base)
@@ -137,7 +139,8 @@ def test_10k_characters_stream_from_the_real_voices(router, base, lang):
 
 
 @pytest.mark.parametrize("text", [_long(EN_RUN_ON), _long(ZH_RUN_ON),
-                                  _long("Order now. 现在下单！ Free shipping today, 包邮。 ")])
+                                  _long("Order now. 现在下单！ Free shipping today, 包邮。 ")],
+                         ids=["en-run-on", "zh-run-on", "mixed-sentences"])
 def test_10k_characters_spoken_in_bounded_memory(fast_router, text):
     """All 10,000 characters through the router, one bounded Speech at a time."""
     n, total, longest = 0, 0.0, 0.0
@@ -154,7 +157,7 @@ def test_10k_characters_spoken_in_bounded_memory(fast_router, text):
     whole_audio_mb = total * 48000 * 4 / 1e6
     assert n >= 20 and total > 200  # minutes of speech
     assert longest < 25.0
-    assert peak / 1e6 < 60, f"peak {peak / 1e6:.0f} MB"
+    assert peak / 1e6 < 40, f"peak {peak / 1e6:.0f} MB"  # measured 1.5-14 MB
     assert peak / 1e6 < whole_audio_mb / 3  # streamed: never the whole text at once
 
 
