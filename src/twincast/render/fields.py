@@ -8,12 +8,15 @@ built by interpolating over the Delaunay triangulation of the *moved* vertices.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 from scipy.interpolate import LinearNDInterpolator
 
+from .. import paths
 from ..avatar.model import Rig
 
 # Head controls are stored per degree; fields are fitted at this amplitude and rescaled,
@@ -65,7 +68,48 @@ def _backward_field(vertices: np.ndarray, disp: np.ndarray, size: int, amplitude
                  np.ascontiguousarray(vals[..., 0]), np.ascontiguousarray(vals[..., 1]))
 
 
-def build_fields(rig: Rig, size: int) -> list[Field | None]:
+def _compute(rig: Rig, size: int) -> list[Field | None]:
     return [_backward_field(rig.vertices.astype(np.float64), rig.displacements[k].astype(np.float64),
                             size, FIT_AMPLITUDE.get(name, 1.0))
             for k, name in enumerate(rig.controls)]
+
+
+_MEMORY: dict[str, list[Field | None]] = {}
+_SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).digest()
+CACHE_VERSION = 1
+
+
+def build_fields(rig: Rig, size: int) -> list[Field | None]:
+    """Fields for ``rig``, computed once per rig and kept on disk (they take about a second
+    to compute and every ``say``, show and live session needs them at start-up)."""
+    h = hashlib.sha256()
+    for part in (rig.vertices, rig.displacements, np.array([size, CACHE_VERSION])):
+        h.update(np.ascontiguousarray(part).tobytes())
+    h.update(",".join(rig.controls).encode())
+    h.update(_SOURCE_HASH)  # a change to how fields are computed invalidates the cache
+    key = h.hexdigest()[:24]
+    if key in _MEMORY:
+        return _MEMORY[key]
+    path = paths.home() / "fields" / f"{key}.npz"
+    fields: list[Field | None] | None = None
+    if path.exists():
+        try:
+            with np.load(path) as z:
+                fields = [Field(*(int(v) for v in z[f"box{k}"]), z[f"dx{k}"].astype(np.float32),
+                                z[f"dy{k}"].astype(np.float32)) if f"box{k}" in z else None
+                          for k in range(len(rig.controls))]
+        except (OSError, ValueError, KeyError):
+            fields = None  # a damaged cache file is simply recomputed
+    if fields is None:
+        fields = _compute(rig, size)
+        arrays = {}
+        for k, f in enumerate(fields):
+            if f is not None:
+                arrays[f"box{k}"] = np.array([f.y0, f.y1, f.x0, f.x1])
+                arrays[f"dx{k}"], arrays[f"dy{k}"] = f.dx.astype(np.float16), f.dy.astype(np.float16)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".part.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+    _MEMORY[key] = fields
+    return fields
