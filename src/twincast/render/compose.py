@@ -57,6 +57,8 @@ class Compositor:
         self._band = max(4, self.canvas_px // 24)
         self._feather = self._square_feather(self.canvas_px, self._band)
         self._label = text_patch(AI_LABEL, int(26 * layout.scale), w) if layout.ai_label else None
+        self._cached_key: tuple | None = None
+        self._cached_plate = self.plate
 
     @staticmethod
     def _edge_fade(height: int, band: int) -> np.ndarray:
@@ -72,8 +74,35 @@ class Compositor:
         ramp = np.clip(r / band, 0, 1)
         return np.minimum(ramp[:, None], ramp[None, :])[..., None]
 
+    def _overlays(self, subtitle: str | None) -> list[tuple[object, int, int]]:
+        lay, (h, w) = self.layout, self.plate.shape[:2]
+        out = []
+        if self._label is not None:
+            out.append((self._label, w - self._label.size[0] - int(16 * lay.scale), int(16 * lay.scale)))
+        if subtitle and lay.subtitles:
+            patch = text_patch(subtitle, int(34 * lay.scale), int(w * 0.9))
+            out.append((patch, (w - patch.size[0]) // 2, int(h * 0.80)))
+        return out
+
+    def _base(self, subtitle: str | None) -> tuple[np.ndarray, list]:
+        """The plate with the label and subtitle already drawn, when they do not touch the
+        animated square (the usual case): then a frame costs one copy and one paste."""
+        overlays = self._overlays(subtitle)
+        x, y, s = *self.canvas_xy, self.canvas_px
+        apart = [o[2] >= y + s or o[2] + o[0].size[1] <= y or o[1] >= x + s or o[1] + o[0].size[0] <= x
+                 for o in overlays]
+        clear = [o for o, ok in zip(overlays, apart) if ok]
+        key = (subtitle, tuple(apart))
+        if self._cached_key != key:
+            plate = self.plate.copy()
+            for patch, px, py in clear:
+                blend(plate, patch, px, py)
+            self._cached_key, self._cached_plate = key, plate
+        return self._cached_plate, [o for o, ok in zip(overlays, apart) if not ok]
+
     def compose(self, canvas: np.ndarray, subtitle: str | None = None) -> np.ndarray:
-        frame = self.plate.copy()
+        base, late = self._base(subtitle)
+        frame = base.copy()
         x, y = self.canvas_xy
         s = self.canvas_px
         face = cv2.resize(canvas, (s, s), interpolation=cv2.INTER_LINEAR)
@@ -88,10 +117,6 @@ class Compositor:
             alpha = self._feather[rows.start - y:rows.stop - y, cols.start - x:cols.stop - x]
             roi = frame[rows, cols].astype(np.float32)
             frame[rows, cols] = (roi + (src - roi) * alpha).astype(np.uint8)
-        lay = self.layout
-        if self._label is not None:
-            blend(frame, self._label, w - self._label.size[0] - int(16 * lay.scale), int(16 * lay.scale))
-        if subtitle and lay.subtitles:
-            patch = text_patch(subtitle, int(34 * lay.scale), int(w * 0.9))
-            blend(frame, patch, (w - patch.size[0]) // 2, int(h * 0.80))
+        for patch, px, py in late:  # overlays that sit on the face square go on top of it
+            blend(frame, patch, px, py)
         return frame
