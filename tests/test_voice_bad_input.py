@@ -97,8 +97,10 @@ def test_emoji_between_words_are_not_read_out(router):
     en = list(router.synthesize("Hello 🎉 everyone! 👍👍", "auto"))
     assert len(en) == 1
     assert [w.text for w in en[0].words] == ["Hello", "everyone"]
-    plain = list(router.synthesize("Hello everyone!", "auto"))[0]
-    assert en[0].duration == pytest.approx(plain.duration, rel=0.2)
+    # Piper samples durations (noise_w), so one take of the plain line varies by +-30 %: compare
+    # with the longest of three. Read-out emoji ("party popper", "thumbs up") would add ~100 %.
+    plain = max(list(router.synthesize("Hello everyone!", "auto"))[0].duration for _ in range(3))
+    assert en[0].duration < 1.35 * plain
     zh = list(router.synthesize("大家好🎉！今天有优惠👍", "auto"))
     assert [s.lang for s in zh] == ["zh", "zh"]
     assert "".join(w.text for s in zh for w in s.words) == "大家好今天有优惠"

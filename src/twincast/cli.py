@@ -18,6 +18,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="twincast: CPU-first digital humans that speak Chinese and English.")
 avatar_app = typer.Typer(no_args_is_help=True, help="Build and inspect avatars.")
 app.add_typer(avatar_app, name="avatar")
+from .voice.profile.commands import voice_app  # noqa: E402 - `twincast voice build/attach`
+
+app.add_typer(voice_app, name="voice")
 console = Console(stderr=True)
 
 SIZES = {"720x1280": (720, 1280), "1080x1920": (1080, 1920)}
@@ -32,7 +35,9 @@ def _progress(label: str) -> Progress:
 def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PNG) of a consenting person."),
                  output: Path = typer.Option(..., "-o", "--output", help="Where to write NAME.twin."),
                  voice: str = typer.Option("female", help="Voice preset matching the person: female or male."),
-                 size: int = typer.Option(512, help="Rendered face canvas in pixels (512-1024).")) -> None:
+                 size: int = typer.Option(512, help="Rendered face canvas in pixels (512-1024)."),
+                 voice_profile: Optional[Path] = typer.Option(None, help="A .voice profile (`twincast voice "
+                                                              "build`): the avatar speaks in that voice.")) -> None:
     """Build a .twin avatar from ONE photo with exactly one face."""
     from .avatar.build import build_from_photo
     from .voice.defaults import PRESETS
@@ -45,10 +50,15 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
         output = output.with_suffix(".twin")
     model = build_from_photo(photo, render_size=size)
     model.meta["voice_preset"] = voice
+    from .voice.profile.commands import load_for_avatar
+
+    model.voice_profile = load_for_avatar(voice_profile)
     model.save(output)
     pose = model.meta["pose_deg"]
+    spoken = (f"voice profile {voice_profile.name}" if model.voice_profile is not None
+              else f"voice {voice} (change with --voice or --voice-profile)")
     console.print(f"[green]built[/] {output}  face {model.meta['face_px']:.0f}px, yaw {pose['yaw']:+.0f} deg, "
-                  f"voice {voice} (change with --voice), {model.meta['build_seconds']:.1f}s")
+                  f"{spoken}, {model.meta['build_seconds']:.1f}s")
     console.print("[dim]Use only likenesses of people who consented. Outputs carry an AI label.[/]")
 
 

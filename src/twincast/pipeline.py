@@ -99,12 +99,12 @@ def perform(model: AvatarModel, sentences: Iterator[Speech], out: str | Path, la
 
 def say(model: AvatarModel, text: str, out: str | Path, lang: str = "auto", layout: Layout = Layout(),
         config: DriveConfig = DriveConfig(), progress: Progress | None = None) -> SayResult:
-    from .voice.defaults import router_for, validate_text
+    from .voice.defaults import router_for_avatar, validate_text
 
     validate_text(text)
     out = Path(out)
     started = time.perf_counter()
-    router = router_for(model.meta.get("voice_preset", "female"))
+    router = router_for_avatar(model)  # the avatar's voice profile, else its preset
     clock = MediaClock(sample_rate=router.sample_rate, fps=config.fps)
     frames, langs, synth = perform(model, router.synthesize(text, lang), out, layout, config, clock,
                                    progress, ai_metadata(title=text[:80]))

@@ -4,6 +4,9 @@ Layout: ``manifest.json`` (format version, metadata, regions, colours, rig contr
 ``image.png`` (the source photo, RGB) and ``arrays.npz`` (landmarks, mesh, rig). A zip keeps
 it inspectable with ordinary tools and lets later formats add members without breaking old
 readers; the version number is checked on load so a stale file gets a clear message.
+Optional members: ``mask.png`` (person matte) and ``voice.voice`` (a voice profile, the same
+bytes as a ``.voice`` file: the avatar then speaks in that person's voice; see
+twincast.voice.profile).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -54,6 +58,7 @@ class AvatarModel:
     colors: dict[str, list[float]]
     meta: dict = field(default_factory=dict)
     mask: np.ndarray | None = None  # (H, W) uint8 person matte of ``image``: lets a show cut the person out
+    voice_profile: Any = None  # twincast.voice.profile.VoiceProfile: the voice it speaks with
 
     @property
     def rest(self) -> dict[str, float]:
@@ -82,6 +87,10 @@ class AvatarModel:
             "colors": self.colors,
             "meta": self.meta,
         }
+        if self.voice_profile is not None:
+            vp = self.voice_profile
+            manifest["voice_profile"] = {"name": vp.name, "f0_median_hz": round(vp.f0_median, 1),
+                                         "speech_seconds": round(vp.speech_seconds, 1)}
         ok, png = cv2.imencode(".png", cv2.cvtColor(self.image, cv2.COLOR_RGB2BGR))
         if not ok:
             raise TwincastError("could not encode the avatar texture", "check free disk space and memory")
@@ -97,6 +106,9 @@ class AvatarModel:
             if self.mask is not None:
                 ok, mask_png = cv2.imencode(".png", self.mask)
                 zf.writestr("mask.png", mask_png.tobytes(), compress_type=zipfile.ZIP_STORED)
+            if self.voice_profile is not None:
+                zf.writestr("voice.voice", self.voice_profile.to_bytes(),
+                            compress_type=zipfile.ZIP_STORED)
         tmp.replace(path)
         return path
 
@@ -113,6 +125,7 @@ class AvatarModel:
                 arrays = np.load(io.BytesIO(zf.read("arrays.npz")))
                 arrays = {k: arrays[k] for k in arrays.files}
                 mask_png = zf.read("mask.png") if "mask.png" in zf.namelist() else None
+                voice = zf.read("voice.voice") if "voice.voice" in zf.namelist() else None
         except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError) as exc:
             raise TwincastError(f"{path} is not a readable .twin avatar ({exc})",
                                 "rebuild it with `twincast avatar build`") from None
@@ -126,5 +139,11 @@ class AvatarModel:
         rig = Rig(arrays["vertices"], arrays["displacements"], tuple(manifest["controls"]),
                   manifest["n_landmarks"])
         mask = cv2.imdecode(np.frombuffer(mask_png, np.uint8), cv2.IMREAD_GRAYSCALE) if mask_png else None
+        profile = None
+        if voice is not None:
+            from ..voice.profile import VoiceProfile
+
+            profile = VoiceProfile.from_bytes(voice, f"the voice profile inside {path}")
         return cls(image, tuple(manifest["canvas_box"]), manifest["render_size"], arrays["landmarks"],
-                   arrays["triangles"], rig, manifest["regions"], manifest["colors"], manifest["meta"], mask)
+                   arrays["triangles"], rig, manifest["regions"], manifest["colors"], manifest["meta"], mask,
+                   profile)

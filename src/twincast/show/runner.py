@@ -41,12 +41,15 @@ def product_view(catalog: Catalog, p: Product, lang: str) -> ProductView:
                        str(images[0]) if images else None)
 
 
-def assistant_router(preset: str):
-    """The assistant's voice: the same engines, pitch lifted so viewers tell the hosts apart."""
-    from ..voice.defaults import router_for
+def assistant_router(model: AvatarModel):
+    """The assistant's voice: its own voice profile if it has one, else the same engines as
+    the host with the pitch lifted so viewers can tell the two hosts apart."""
+    from ..voice.defaults import router_for_avatar
     from ..voice.transform import change_voice
 
-    router = router_for(preset)
+    router = router_for_avatar(model)
+    if getattr(model, "voice_profile", None) is not None:
+        return router
     for lang, pitch in ASSISTANT_PITCH.items():
         base = router.transforms.get(lang)
 
@@ -84,7 +87,7 @@ def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: s
              lang: str = "zh", rundown: Rundown | None = None, comments: list[Comment] | None = None,
              size: tuple[int, int] = (720, 1280), ai_label: bool = True,
              progress: Callable[[float], None] | None = None) -> ShowResult:
-    from ..voice.defaults import router_for
+    from ..voice.defaults import router_for_avatar
 
     out = Path(out)
     started = time.perf_counter()
@@ -92,8 +95,7 @@ def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: s
     queue = AnswerQueue()
     engine = AnswerEngine(catalog)
     director = Director(catalog, rundown, lang, queue)
-    routers = {"host": router_for(host.meta.get("voice_preset", "female")),
-               "assistant": assistant_router(assistant.meta.get("voice_preset", "female"))}
+    routers = {"host": router_for_avatar(host), "assistant": assistant_router(assistant)}
     clock = MediaClock(sample_rate=48_000)
     pending = list(comments or [])
     log: list[dict] = []

@@ -78,9 +78,12 @@ class LazyEngine:
         return self._factory().synthesize(text, lang)
 
 
-def router_for(preset: str = "female", precision: str | None = None):
+def router_for(preset: str = "female", precision: str | None = None, profile=None):
     """A :class:`VoiceRouter` (48 kHz) whose voices match the avatar's preset; ``precision``
-    (fp32/int8/int4/auto, default $TWINCAST_PRECISION or auto) picks the model files."""
+    (fp32/int8/int4/auto, default $TWINCAST_PRECISION or auto) picks the model files.
+
+    With a :class:`~twincast.voice.profile.VoiceProfile` every language's output is converted
+    to the person's voice instead of the preset's pitch/formant shift."""
     from .router import VoiceRouter
     from .transform import FEMALE_FROM_MALE, MALE_FROM_FEMALE, change_voice
 
@@ -94,7 +97,17 @@ def router_for(preset: str = "female", precision: str | None = None):
     en, zh = precision_for("en", precision), precision_for("zh", precision)
     engines = {"en": LazyEngine(functools.partial(_english, en), "piper", ("en",)),
                "zh": LazyEngine(functools.partial(_mandarin, zh), "zh_fastspeech2", ("zh",))}
+    if profile is not None:
+        from .profile import profile_transforms
+
+        transforms = profile_transforms(profile, engines)
     return VoiceRouter(engines, sample_rate=48_000, transforms=transforms)
+
+
+def router_for_avatar(model, precision: str | None = None):
+    """The router an avatar speaks with: its voice profile if it carries one, else its preset."""
+    return router_for(model.meta.get("voice_preset", "female"), precision,
+                      getattr(model, "voice_profile", None))
 
 
 _SPEAKABLE = re.compile(r"[A-Za-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

