@@ -43,9 +43,12 @@ def test_operator_line_is_said_and_blocked_terms_are_not(live):
     show.say_next("家人们，点赞过万就抽奖送耳机！")
     ev = wait_for(events, lambda e: e.kind == "say" and e.data.get("kind") == "operator")
     assert "抽奖" in ev.data["text"]
-    show.say_next("这是全网最好的耳机")  # an absolute term: compliance stops it
+    show.say_next("全网销量第一的耳机")  # an unprovable absolute claim: compliance stops it
     ev = wait_for(events, lambda e: e.kind == "operator" and e.data.get("action") in ("say_blocked", "say"))
     assert ev.data["action"] == "say_blocked"
+    show.say_next("这是最好的耳机")  # a rewritable absolute term goes out softened
+    ev = wait_for(events, lambda e: e.kind == "operator" and e.data.get("action") in ("say_blocked", "say"))
+    assert ev.data["action"] == "say" and "最好" not in ev.data["text"]
 
 
 def test_camera_pin_mute_skip(live):
