@@ -61,10 +61,12 @@ def latency(n: int, record_dir: Path) -> list[float]:
                     got = ev.wall - posted
             if got is not None:
                 out.append(got)
-            time.sleep(rng.uniform(3, 6))
+            time.sleep(rng.uniform(8, 12))  # one question at a time: latency, not queueing
     finally:
         show.stop()
-    print(f"dropped frames during the latency run: {show.dropped_frames} of {show.encoder.frames}")
+    print(f"dropped frames during the latency run: {show.dropped_frames} of {show.encoder.frames}; "
+          f"at media seconds {show.drop_times[:12]}{' ...' if len(show.drop_times) > 12 else ''}")
+    print("latencies:", " ".join(f"{x:.2f}" for x in out))
     return out
 
 

@@ -34,6 +34,7 @@ from ..show.performance import StagePerformer
 from ..show.rundown import Rundown, Slot
 from ..show.runner import assistant_router, product_view
 from .api import Event, ProductInfo
+from .clauses import answer_clauses
 from .clip import ClipPlayer
 from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
 from .speechline import SpeechLine, Utterance
@@ -100,6 +101,7 @@ class LiveShow:
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
         self.dropped_frames = 0
+        self.drop_times: list[float] = []  # media times of repeated frames, for diagnosis
         self.state: dict[str, Any] = {"product": None, "camera": Camera.WIDE.value, "speaker": None,
                                       "subtitle": None, "status": "ready"}
 
@@ -139,6 +141,7 @@ class LiveShow:
         late = time.monotonic() - (self._t0 + self.encoder.frames / self.clock.fps) > 1.5 / self.clock.fps
         if late:
             self.dropped_frames += 1
+            self.drop_times.append(round(self.media_time(), 2))
         return late
 
     def emit_frame(self, rgb: np.ndarray, audio: np.ndarray) -> None:
@@ -202,9 +205,13 @@ class LiveShow:
         question must not wait for a model to load."""
         self.state["status"] = "warming_up"
         for speaker, router in self.routers.items():
-            router.speak("好的" if self.lang == "zh" else "Okay.", self.lang)
+            # both engines: Latin product names inside Chinese lines go to the English voice
+            router.speak("好的，Pro版本。" if self.lang == "zh" else "Okay, 好的。", "auto")
         for text in ("这个多少钱", "尺码怎么选", "how much is it"):
             self.answer_engine.handle(Comment("warmup", text, 0.0))
+        # the clause splitter's first word segmentation loads jieba's dictionary (~1 s of
+        # GIL-holding work): do it now rather than in the middle of the first answer
+        answer_clauses("@warmup 声澜Pro主动降噪蓝牙耳机今天直播间到手价¥259，日常价¥399，拍1号链接。", "zh")
         self.answer_engine.moderator = Moderator()  # forget the warm-up "viewer"
 
     def start(self) -> None:
