@@ -45,7 +45,7 @@ def main(frames: int = 500) -> dict[str, float]:
         renderer.render(track[i])
     t = time.perf_counter()
     for i in range(frames):
-        canvas = renderer.render(track[i])
+        renderer.render(track[i])
     face_fps = frames / (time.perf_counter() - t)
     comp = Compositor(model, Layout())
     t = time.perf_counter()

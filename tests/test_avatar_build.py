@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 
-from twincast.avatar import topology as T
 from twincast.avatar.detect import FaceFit, _pose, check_face, find_one_face, load_photo
 from twincast.avatar.model import FORMAT_VERSION, AvatarModel
 from twincast.errors import TwincastError

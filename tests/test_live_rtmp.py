@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
+
 import pytest
 
 from support.rtmp_server import RtmpServer, available

@@ -6,7 +6,6 @@ the capture time FakeShow draws into every frame. Needs scripts/setup_web.sh --b
 from __future__ import annotations
 
 import statistics
-import time
 
 import pytest
 

@@ -65,7 +65,6 @@ def build_rig(lm: np.ndarray, size: int) -> Rig:
     fw = float(np.linalg.norm(xy[T.CHEEK_RIGHT] - xy[T.CHEEK_LEFT]))
     fh = float(np.linalg.norm(xy[T.CHIN] - xy[T.FOREHEAD]))
     cx = float((xy[T.MOUTH_LEFT, 0] + xy[T.MOUTH_RIGHT, 0]) / 2)
-    y_corner = float((xy[T.MOUTH_LEFT, 1] + xy[T.MOUTH_RIGHT, 1]) / 2)
     lower = sorted(set(lips["lower_outer"] + lips["lower_inner"]) - {T.MOUTH_LEFT, T.MOUTH_RIGHT, T.INNER_LEFT, T.INNER_RIGHT})
     upper = sorted(set(lips["upper_outer"] + lips["upper_inner"]) - {T.MOUTH_LEFT, T.MOUTH_RIGHT, T.INNER_LEFT, T.INNER_RIGHT})
     corners = [T.MOUTH_LEFT, T.MOUTH_RIGHT, T.INNER_LEFT, T.INNER_RIGHT]

@@ -10,6 +10,7 @@ changes, stream state. Analytics and the viewer page's chat both consume the sam
 from __future__ import annotations
 
 import queue
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional, Protocol
 
@@ -35,6 +36,35 @@ class ProductInfo:
     currency: str
     stock: int
     image_url: Optional[str]
+
+
+class EventHub:
+    """Fan-out of show events to any number of subscriber queues (web chat, analytics,
+    tests); subclasses say what the media clock is."""
+
+    def __init__(self) -> None:
+        self._event_subs: list[queue.Queue] = []
+
+    def media_time(self) -> float:
+        return 0.0
+
+    def emit(self, event_kind: str, /, **data: Any) -> None:
+        ev = Event(event_kind, round(self.media_time(), 3), time.time(), data)
+        for q in list(self._event_subs):
+            q.put(ev)
+
+    def close_events(self) -> None:
+        for q in list(self._event_subs):
+            q.put(None)
+
+    def subscribe_events(self) -> "queue.Queue[Event]":
+        q: queue.Queue = queue.Queue()
+        self._event_subs.append(q)
+        return q
+
+    def unsubscribe_events(self, q: "queue.Queue[Event]") -> None:
+        if q in self._event_subs:
+            self._event_subs.remove(q)
 
 
 class ShowControl(Protocol):

@@ -21,7 +21,8 @@ from typing import Any, Optional
 import av
 import numpy as np
 
-from .api import Event, ProductInfo
+from .api import EventHub, ProductInfo
+from .outputs import FlvTagSplitter
 
 STAMP_BITS, STAMP_CELL, STAMP_TOP, STAMP_H = 32, 11, 8, 16
 BLOCKED = ("spam", "加微信", "http://", "https://", "傻")
@@ -41,81 +42,7 @@ def stamp_cells(ms: int) -> list[int]:
     return [(v >> (STAMP_BITS - 1 - i)) & 1 for i in range(STAMP_BITS)]
 
 
-class FlvTagSplitter:
-    """Cuts a muxer's byte stream into whole FLV tags and fans them out to subscribers.
-
-    Parsing the tags (instead of trusting which packet was passed to ``mux``) is what makes
-    joining mid-stream safe: a subscriber gets the header (FLV header, metadata and the
-    AVC/AAC sequence headers) and then tags from the next video keyframe, whatever the muxer's
-    interleaving buffered. Subscribers that fall more than ``max_queue`` tags behind are
-    dropped (``None``) rather than slowing the encoder down.
-    """
-
-    def __init__(self, max_queue: int = 500) -> None:
-        self.header = b""
-        self._buf = b""
-        self._header_done = False
-        self._subs: dict[queue.Queue, bool] = {}
-        self._lock = threading.Lock()
-        self.max_queue = max_queue
-        self.closed = False
-
-    def write(self, data) -> int:
-        self._buf += bytes(data)
-        if not self.header and len(self._buf) >= 13:
-            self.header, self._buf = self._buf[:13], self._buf[13:]  # 9-byte header + PreviousTagSize0
-        while len(self._buf) >= 11:
-            size = int.from_bytes(self._buf[1:4], "big")
-            end = 11 + size + 4
-            if len(self._buf) < end:
-                break
-            tag, self._buf = self._buf[:end], self._buf[end:]
-            self._tag(tag)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def _tag(self, tag: bytes) -> None:
-        kind, body = tag[0] & 0x1F, tag[11:13]
-        is_seq = (kind == 9 and len(body) > 1 and body[1] == 0) or (kind == 8 and len(body) > 1 and body[1] == 0)
-        if not self._header_done and (kind == 18 or is_seq):
-            self.header += tag
-            return
-        self._header_done = True
-        key = kind == 9 and (body[0] >> 4) == 1
-        with self._lock:
-            for q, started in list(self._subs.items()):
-                if not started:
-                    if not key:
-                        continue
-                    self._subs[q] = True
-                    q.put(self.header)
-                if q.qsize() > self.max_queue:
-                    q.put(None)
-                    del self._subs[q]
-                    continue
-                q.put(tag)
-
-    def subscribe(self) -> queue.Queue:
-        q: queue.Queue = queue.Queue()
-        with self._lock:
-            self._subs[q] = False
-        return q
-
-    def unsubscribe(self, q: queue.Queue) -> None:
-        with self._lock:
-            self._subs.pop(q, None)
-
-    def close(self) -> None:
-        with self._lock:
-            self.closed = True
-            for q in self._subs:
-                q.put(None)
-            self._subs.clear()
-
-
-class FakeShow:
+class FakeShow(EventHub):
     """Implements ShowControl with generated frames, a tone and an echoing host.
 
     ``calls`` records every operator call, so tests can check what the console did."""
@@ -133,7 +60,7 @@ class FakeShow:
         self.status = "ready"
         self._product_i = 0
         self._ids = itertools.count(1)
-        self._event_subs: list[queue.Queue] = []
+        EventHub.__init__(self)
         self._flv = FlvTagSplitter()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -190,17 +117,11 @@ class FakeShow:
             self._flv.close()
             self.status = "stopped"
             self.emit("stream", state="stopped")
-            for q in list(self._event_subs):
-                q.put(None)  # like the engine: end of events
+            self.close_events()  # like the engine: end of events
 
     # ---- events -----------------------------------------------------------------------------
     def media_time(self) -> float:
         return self.frames / self.fps
-
-    def emit(self, kind: str, /, **data: Any) -> None:
-        ev = Event(kind, round(self.media_time(), 3), time.time(), data)
-        for q in list(self._event_subs):
-            q.put(ev)
 
     def _answer(self, cid: int, user: str, text: str) -> None:
         reply = f"@{user} 收到：{text}"
@@ -299,12 +220,3 @@ class FakeShow:
 
     def unsubscribe_flv(self, q: queue.Queue) -> None:
         self._flv.unsubscribe(q)
-
-    def subscribe_events(self) -> queue.Queue:
-        q: queue.Queue = queue.Queue()
-        self._event_subs.append(q)
-        return q
-
-    def unsubscribe_events(self, q: queue.Queue) -> None:
-        if q in self._event_subs:
-            self._event_subs.remove(q)

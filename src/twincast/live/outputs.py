@@ -51,60 +51,61 @@ def _copy(packet: av.Packet, stream) -> av.Packet:
     return q
 
 
-class FlvBroadcast:
-    """An in-memory FLV muxer whose bytes fan out to any number of subscriber queues.
+class FlvTagSplitter:
+    """Cuts a muxer's byte stream into whole FLV tags and fans them out to subscribers.
 
-    A subscriber first gets the header (FLV header, metadata, AVC/AAC sequence headers), then
-    tags from the next video keyframe on, so every player can start decoding immediately.
-    Slow subscribers are dropped instead of slowing the show down.
+    Parsing the tags (instead of trusting which packet was passed to ``mux``) is what makes
+    joining mid-stream safe: a subscriber gets the header (FLV header, metadata and the
+    AVC/AAC sequence headers) and then tags from the next video keyframe, whatever the muxer's
+    interleaving buffered. Subscribers that fall more than ``max_queue`` tags behind are
+    dropped (``None``) rather than slowing the encoder down.
     """
 
-    def __init__(self, max_queue: int = 400) -> None:
+    def __init__(self, max_queue: int = 500) -> None:
+        self.header = b""
+        self._buf = b""
+        self._header_done = False
+        self._subs: dict[queue.Queue, bool] = {}
         self._lock = threading.Lock()
-        self._subs: dict[queue.Queue, bool] = {}  # queue -> has seen a keyframe
-        self._header = b""
-        self._in_header = True
-        self._current_key = False
         self.max_queue = max_queue
-        self.container = None
-        self.map: dict = {}
+        self.closed = False
 
-    # file-like interface for PyAV
     def write(self, data) -> int:
-        chunk = bytes(data)
-        with self._lock:
-            if self._in_header:
-                self._header += chunk
-                return len(chunk)
-            for q, started in list(self._subs.items()):
-                if not started:
-                    if not self._current_key:
-                        continue
-                    self._subs[q] = True
-                    q.put(self._header)
-                if q.qsize() > self.max_queue:
-                    q.put(None)
-                    del self._subs[q]
-                    continue
-                q.put(chunk)
-        return len(chunk)
+        self._buf += bytes(data)
+        if not self.header and len(self._buf) >= 13:
+            self.header, self._buf = self._buf[:13], self._buf[13:]  # 9-byte header + PreviousTagSize0
+        while len(self._buf) >= 11:
+            size = int.from_bytes(self._buf[1:4], "big")
+            end = 11 + size + 4
+            if len(self._buf) < end:
+                break
+            tag, self._buf = self._buf[:end], self._buf[end:]
+            self._tag(tag)
+        return len(data)
 
     def flush(self) -> None:
         pass
 
-    def open(self, template_streams, metadata: dict[str, str] | None = None) -> None:
-        self.container = av.open(self, "w", format="flv", options={"flush_packets": "1"})
-        for k, v in (metadata or {}).items():
-            self.container.metadata[k] = v
-        self.map = {s: self.container.add_stream_from_template(s) for s in template_streams}
-
-    def mux(self, packet: av.Packet) -> None:
-        out = self.map[packet.stream]
+    def _tag(self, tag: bytes) -> None:
+        kind, body = tag[0] & 0x1F, tag[11:13]
+        is_seq = (kind == 9 and len(body) > 1 and body[1] == 0) or (kind == 8 and len(body) > 1 and body[1] == 0)
+        if not self._header_done and (kind == 18 or is_seq):
+            self.header += tag
+            return
+        self._header_done = True
+        key = kind == 9 and (body[0] >> 4) == 1
         with self._lock:
-            self._current_key = packet.stream.type == "video" and packet.is_keyframe
-        self.container.mux(_copy(packet, out))
-        with self._lock:
-            self._in_header = False
+            for q, started in list(self._subs.items()):
+                if not started:
+                    if not key:
+                        continue
+                    self._subs[q] = True
+                    q.put(self.header)
+                if q.qsize() > self.max_queue:
+                    q.put(None)
+                    del self._subs[q]
+                    continue
+                q.put(tag)
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue()
@@ -118,9 +119,37 @@ class FlvBroadcast:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             for q in self._subs:
                 q.put(None)
             self._subs.clear()
+
+
+class FlvBroadcast:
+    """An in-memory FLV muxer feeding a :class:`FlvTagSplitter`: the viewer page's stream."""
+
+    def __init__(self, max_queue: int = 500) -> None:
+        self.splitter = FlvTagSplitter(max_queue)
+        self.container = None
+        self.map: dict = {}
+
+    def open(self, template_streams, metadata: dict[str, str] | None = None) -> None:
+        self.container = av.open(self.splitter, "w", format="flv", options={"flush_packets": "1"})
+        for k, v in (metadata or {}).items():
+            self.container.metadata[k] = v
+        self.map = {s: self.container.add_stream_from_template(s) for s in template_streams}
+
+    def mux(self, packet: av.Packet) -> None:
+        self.container.mux(_copy(packet, self.map[packet.stream]))
+
+    def subscribe(self) -> queue.Queue:
+        return self.splitter.subscribe()
+
+    def unsubscribe(self, q: queue.Queue) -> None:
+        self.splitter.unsubscribe(q)
+
+    def close(self) -> None:
+        self.splitter.close()
         if self.container is not None:
             try:
                 self.container.close()

@@ -56,8 +56,8 @@ def product_card(name: str, price: str, promo: str | None, stock_line: str, widt
         d.line((px, py + int(16 * scale), px + w, py + int(16 * scale)), fill=(130, 120, 120, 255),
                width=max(2, int(2 * scale)))
     d.text((x, y + int(68 * scale)), stock_line, font=f_small, fill=(90, 80, 80, 255))
-    arr = np.asarray(img).astype(np.float32) / 255.0
-    return Patch(arr[..., :3] * 255.0, arr[..., 3:4])
+    arr = np.asarray(img)
+    return Patch(np.ascontiguousarray(arr[..., :3]), np.ascontiguousarray(arr[..., 3:4]))
 
 
 def load_product_image(path, box: tuple[int, int]) -> np.ndarray | None:

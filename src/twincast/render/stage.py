@@ -8,6 +8,7 @@ subtitle and the label. Camera changes are cuts or a short cross-fade.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 
@@ -44,6 +45,7 @@ LAYOUTS: dict[Camera, dict[str, Spot]] = {
     Camera.PRODUCT: {"host": Spot(0.80, 0.70, 0.075)},
     Camera.PIP: {"host": Spot(0.55, 0.42, 0.18), "assistant": Spot(0.17, 0.17, 0.18, window=True)},
 }
+MAX_PLATES = 8  # (camera, product) plates kept; rebuilding one costs ~25 ms
 CARD_Y = {Camera.WIDE: 0.07, Camera.HOST: 0.07, Camera.PIP: 0.07}
 
 
@@ -95,7 +97,7 @@ class Stage:
         self.w, self.h = width, height
         self.scale = width / 720
         self.background = studio_background(width, height)
-        self._plates: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._plates: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._placed: dict[tuple[Camera, str], _Placed] = {}
         self._label = text_patch(AI_LABEL, int(26 * self.scale), width) if ai_label else None
         self.subtitles = subtitles
@@ -109,10 +111,17 @@ class Stage:
             self._placed[key] = _Placed(self.actors[name], LAYOUTS[camera][name], self.w, self.h)
         return self._placed[key]
 
-    def _plate(self, camera: Camera, product: ProductView | None) -> tuple[np.ndarray, np.ndarray]:
-        """(plate with everything static, background-only copy for re-blending face squares)."""
+    def _face_box(self, camera: Camera, name: str):
+        p = self._place(camera, name)
+        x, y, w, h = p.rect
+        return _clip(x, y, w, h, self.w, self.desk_top(camera) if not p.window else self.h)
+
+    def _plate(self, camera: Camera, product: ProductView | None) -> tuple[np.ndarray, dict]:
+        """(plate with everything static, background-only crops under each face square, for
+        re-blending the animated faces; crops rather than a second frame keep memory low)."""
         key = (camera, product.id if product else None)
         if key in self._plates:
+            self._plates.move_to_end(key)
             return self._plates[key]
         base = self.background.copy()
         if product is not None:
@@ -131,7 +140,15 @@ class Stage:
             roi = plate[y0:y1, x0:x1].astype(np.float32)
             plate[y0:y1, x0:x1] = (roi + (p.rgb[sub] - roi) * p.matte[sub]).astype(np.uint8)
         self._desk(plate, base, camera)
-        self._plates[key] = (plate, base)
+        unders = {}
+        for name in self.visible(camera):
+            box = self._face_box(camera, name)
+            if box is not None and not self._place(camera, name).window:
+                x0, y0, x1, y1 = box
+                unders[name] = base[y0:y1, x0:x1].copy()
+        self._plates[key] = (plate, unders)
+        while len(self._plates) > MAX_PLATES:  # a long catalog must not grow memory without end
+            self._plates.popitem(last=False)
         return self._plates[key]
 
     def desk_top(self, camera: Camera) -> int:
@@ -166,7 +183,7 @@ class Stage:
                 product: ProductView | None = None, subtitle: str | None = None,
                 banner: str | None = None) -> np.ndarray:
         """``faces``: actor -> (rendered canvas RGB, warped matte) for the visible actors."""
-        plate, base = self._plate(camera, product)
+        plate, unders = self._plate(camera, product)
         frame = plate.copy()
         for name in self.visible(camera):
             if name not in faces:
@@ -174,7 +191,7 @@ class Stage:
             p = self._place(camera, name)
             rgb, matte = faces[name]
             x, y, w, h = p.rect
-            box = _clip(x, y, w, h, self.w, self.desk_top(camera) if not p.window else self.h)
+            box = self._face_box(camera, name)
             if box is None:
                 continue
             x0, y0, x1, y1 = box
@@ -185,7 +202,7 @@ class Stage:
                 continue
             m = cv2.resize(matte, (w, h), interpolation=cv2.INTER_LINEAR)[y0 - y:y1 - y, x0 - x:x1 - x]
             m = m.astype(np.float32)[..., None] / 255
-            under = base[y0:y1, x0:x1].astype(np.float32)
+            under = unders[name].astype(np.float32)
             frame[y0:y1, x0:x1] = (under + (face - under) * m).astype(np.uint8)
         if self._label is not None:
             blend(frame, self._label, self.w - self._label.size[0] - int(16 * self.scale), int(16 * self.scale))

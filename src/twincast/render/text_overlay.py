@@ -23,10 +23,11 @@ def font(size: int) -> ImageFont.FreeTypeFont:
 
 @dataclass(frozen=True)
 class Patch:
-    """Straight RGB plus alpha (0..1), ready to blend at (x, y)."""
+    """Straight RGB plus alpha, ready to blend at (x, y). Stored as uint8: a live show makes a
+    new subtitle every clause, and float patches would cost ~1 MB each in the cache."""
 
-    rgb: np.ndarray  # float32 (h, w, 3)
-    alpha: np.ndarray  # float32 (h, w, 1)
+    rgb: np.ndarray  # uint8 (h, w, 3)
+    alpha: np.ndarray  # uint8 (h, w, 1)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -59,7 +60,7 @@ def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     return lines or [""]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def text_patch(text: str, size: int, max_width: int, box_alpha: float = 0.55,
                color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
     fnt = font(size)
@@ -75,8 +76,8 @@ def text_patch(text: str, size: int, max_width: int, box_alpha: float = 0.55,
         x = (width - fnt.getlength(ln)) / 2
         draw.text((x, pad + i * line_h), ln, font=fnt, fill=(*color, 255),
                   stroke_width=max(1, size // 18), stroke_fill=(0, 0, 0, 255))
-    arr = np.asarray(img).astype(np.float32) / 255.0
-    return Patch(arr[..., :3] * 255.0, arr[..., 3:4])
+    arr = np.asarray(img)
+    return Patch(np.ascontiguousarray(arr[..., :3]), np.ascontiguousarray(arr[..., 3:4]))
 
 
 def blend(frame: np.ndarray, patch: Patch, x: int, y: int) -> None:
@@ -88,5 +89,5 @@ def blend(frame: np.ndarray, patch: Patch, x: int, y: int) -> None:
         return
     sub = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
     roi = frame[y0:y1, x0:x1].astype(np.float32)
-    a = patch.alpha[sub]
-    frame[y0:y1, x0:x1] = (roi + (patch.rgb[sub] - roi) * a).astype(np.uint8)
+    a = patch.alpha[sub].astype(np.float32) * (1.0 / 255.0)
+    frame[y0:y1, x0:x1] = (roi + (patch.rgb[sub].astype(np.float32) - roi) * a).astype(np.uint8)

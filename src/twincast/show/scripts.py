@@ -22,7 +22,7 @@ from typing import Iterator, Optional, Protocol
 
 from .catalog import Catalog, Product, format_money
 from .compliance import Compliance, default_checker
-from .script_templates import OPENERS, SEGMENTS, TEMPLATES
+from .script_templates import OPENERS, TEMPLATES
 
 BLOCK = ("hook", "features", "features", "features", "proof", "price_reveal", "stock_urgency", "call_to_action",
          "transition")
