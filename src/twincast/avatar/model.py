@@ -6,7 +6,9 @@ it inspectable with ordinary tools and lets later formats add members without br
 readers; the version number is checked on load so a stale file gets a clear message.
 Optional members: ``mask.png`` (person matte) and ``voice.voice`` (a voice profile, the same
 bytes as a ``.voice`` file: the avatar then speaks in that person's voice; see
-twincast.voice.profile).
+twincast.voice.profile), and ``extra/NAME`` members (``AvatarModel.extras``: named byte blobs a
+renderer or builder adds, e.g. a background plate or a video avatar's frame library; readers
+that do not know a member ignore it).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class AvatarModel:
     meta: dict = field(default_factory=dict)
     mask: np.ndarray | None = None  # (H, W) uint8 person matte of ``image``: lets a show cut the person out
     voice_profile: Any = None  # twincast.voice.profile.VoiceProfile: the voice it speaks with
+    extras: dict[str, bytes] = field(default_factory=dict)  # stored as ``extra/NAME`` zip members
 
     @property
     def rest(self) -> dict[str, float]:
@@ -109,6 +112,8 @@ class AvatarModel:
             if self.voice_profile is not None:
                 zf.writestr("voice.voice", self.voice_profile.to_bytes(),
                             compress_type=zipfile.ZIP_STORED)
+            for name, blob in self.extras.items():
+                zf.writestr(f"extra/{name}", blob, compress_type=zipfile.ZIP_STORED)
         tmp.replace(path)
         return path
 
@@ -126,6 +131,8 @@ class AvatarModel:
                 arrays = {k: arrays[k] for k in arrays.files}
                 mask_png = zf.read("mask.png") if "mask.png" in zf.namelist() else None
                 voice = zf.read("voice.voice") if "voice.voice" in zf.namelist() else None
+                extras = {n[len("extra/"):]: zf.read(n) for n in zf.namelist()
+                          if n.startswith("extra/") and len(n) > len("extra/")}
         except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, ValueError) as exc:
             raise TwincastError(f"{path} is not a readable .twin avatar ({exc})",
                                 "rebuild it with `twincast avatar build`") from None
@@ -146,4 +153,4 @@ class AvatarModel:
             profile = VoiceProfile.from_bytes(voice, f"the voice profile inside {path}")
         return cls(image, tuple(manifest["canvas_box"]), manifest["render_size"], arrays["landmarks"],
                    arrays["triangles"], rig, manifest["regions"], manifest["colors"], manifest["meta"], mask,
-                   profile)
+                   profile, extras)

@@ -18,13 +18,13 @@ from ..driving.drive import DriveConfig, add_idle, speech_controls
 from ..output.threaded import Sink
 from ..voice.base import Speech
 from .compose import Compositor, Layout
-from .face import FaceRenderer
+from .factory import renderer_for
 
 
 class Performer:
     def __init__(self, model: AvatarModel, sink: Sink, layout: Layout = Layout(),
                  config: DriveConfig = DriveConfig(), clock: MediaClock = MediaClock()) -> None:
-        self.renderer = FaceRenderer(model)
+        self.renderer = renderer_for(model)
         self.compositor = Compositor(model, layout)
         self.sink = sink
         self.config = config

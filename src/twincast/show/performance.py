@@ -11,7 +11,7 @@ from ..avatar.model import AvatarModel
 from ..clock import MediaClock
 from ..driving.drive import DriveConfig, add_idle, speech_controls
 from ..output.threaded import Sink
-from ..render.face import FaceRenderer
+from ..render.factory import renderer_for
 from ..render.stage import Camera, ProductView, Stage, crossfade
 from ..voice.base import Speech
 
@@ -21,7 +21,7 @@ FADE_FRAMES = 6  # a 240 ms cross-fade between cameras; cuts on the beat look ab
 class StagePerformer:
     def __init__(self, actors: dict[str, AvatarModel], stage: Stage, sink: Sink,
                  config: DriveConfig = DriveConfig(), clock: MediaClock = MediaClock()) -> None:
-        self.renderers = {name: FaceRenderer(model) for name, model in actors.items()}
+        self.renderers = {name: renderer_for(model) for name, model in actors.items()}
         self.stage = stage
         self.sink = sink
         self.config = config

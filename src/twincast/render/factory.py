@@ -1,0 +1,28 @@
+"""Which renderer draws an avatar: the one place that knows every kind of ``.twin``.
+
+Performers, the stage and the live engine ask here instead of naming a renderer class, so a
+new avatar kind (a video avatar, say) only adds a branch here and a class with the same small
+surface: ``controls`` (names, in the order ``render`` expects), ``render(controls, with_mask)``
+-> RGB canvas of ``model.render_size``, and ``mask`` (the person matte of the last render).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ..avatar.model import AvatarModel
+
+
+class AvatarRenderer(Protocol):
+    controls: tuple[str, ...]
+    mask: np.ndarray
+
+    def render(self, controls: np.ndarray, with_mask: bool = False) -> np.ndarray: ...
+
+
+def renderer_for(model: AvatarModel) -> AvatarRenderer:
+    from .face import FaceRenderer
+
+    return FaceRenderer(model)
