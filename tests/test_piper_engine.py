@@ -146,3 +146,16 @@ def test_even_alignment_for_voices_without_durations():
     assert [s for s, _ in al] == ["^", "h", "ˈ", "a", "ɪ", "$"] and sum(n for _, n in al) == 600
     phones = alignments_to_phones(al, 600)
     assert [p.symbol for p in phones] == ["sil", "h", "aɪ", "sil"] and phones[-1].end == 1.0
+
+
+def test_a_long_opening_sentence_streams_its_first_clause_alone(engine):
+    """First audio waits only for the opening clause; every word is still spoken once."""
+    text = ("Good evening everyone, today I will show you three new products that our team picked "
+            "for this live show. Stay with us.")
+    speeches = list(engine.synthesize(text, "en"))
+    assert [s.text for s in speeches] == ["Good evening everyone,",
+                                          "today I will show you three new products that our team picked "
+                                          "for this live show.", "Stay with us."]
+    assert speeches[0].duration < 0.5 * speeches[1].duration
+    whole = list(PiperEngine(stream_first_clause=False).synthesize(text, "en"))
+    assert len(whole) == 2 and whole[0].text.startswith("Good evening everyone, today")

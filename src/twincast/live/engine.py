@@ -35,7 +35,7 @@ from ..show.performance import StagePerformer
 from ..show.rundown import Rundown, Slot
 from ..show.runner import assistant_router, product_view
 from .api import EventHub, ProductInfo
-from .clauses import answer_clauses
+from ..text.clauses import answer_clauses
 from .clip import ClipPlayer
 from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
 from .speechline import SpeechLine, Utterance
@@ -78,7 +78,8 @@ class _EncoderSink:
 class LiveShow(EventHub):
     def __init__(self, catalog: Catalog, host: AvatarModel, assistant: AvatarModel, *, lang: str = "zh",
                  rundown: Rundown | None = None, size: str = "720x1280", rtmp_url: str | None = None,
-                 record_dir: str | Path = "out/live", minutes_each: float = 3.0, realtime: bool = True) -> None:
+                 record_dir: str | Path = "out/live", minutes_each: float = 3.0, realtime: bool = True,
+                 drive: DriveConfig = DriveConfig()) -> None:
         from ..voice.defaults import router_for_avatar
 
         self.catalog, self.lang = catalog, lang
@@ -97,7 +98,7 @@ class LiveShow(EventHub):
         extra = [self.flv] + ([self.rtmp] if self.rtmp else [])
         self.encoder = LiveEncoder(self.recording, self.preset, self.clock, ai_metadata(title="twincast live"), extra)
         self.performer = StagePerformer({"host": host, "assistant": assistant}, self.stage, _EncoderSink(self),
-                                        DriveConfig(), self.clock)
+                                        drive, self.clock)  # expression preset: docs/expression.md
         self.performer.skip = self.behind
         self.speech = SpeechLine(self._synthesize, self._next_beats, self.media_time, self._next_answer)
         self.realtime = realtime

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..show.director import Beat
 from ..voice.base import Speech
-from .clauses import answer_clauses, clauses
+from ..text.clauses import answer_clauses, clauses
 
 log = logging.getLogger("twincast.live")
 

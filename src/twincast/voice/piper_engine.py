@@ -29,6 +29,7 @@ from typing import Iterator
 import numpy as np
 
 from twincast.errors import TwincastError
+from twincast.text.clauses import lead_clause
 from twincast.text.en_normalize import normalize_en
 from twincast.text.segment import drop_symbols, split_sentences
 from twincast.voice.base import PhoneSpan, Speech, WordSpan, concatenate
@@ -212,7 +213,7 @@ class PiperEngine:
 
     def __init__(self, model_path: str | Path | None = None,
                  config_path: str | Path | None = None, length_scale: float | None = None,
-                 with_words: bool = True, precision: str = "fp32") -> None:
+                 with_words: bool = True, precision: str = "fp32", stream_first_clause: bool = True) -> None:
         if model_path is None:
             model_path, default_cfg = _default_paths()
             config_path = config_path or default_cfg
@@ -246,23 +247,29 @@ class PiperEngine:
         self.languages = (cfg.espeak_voice.split("-")[0],)
         self.sample_rate = cfg.sample_rate
         self.with_words = with_words
+        self.stream_first_clause = stream_first_clause  # see text.clauses.lead_clause
         from piper import SynthesisConfig
 
         self._syn = SynthesisConfig(length_scale=length_scale)
 
     def synthesize(self, text: str, lang: str = "en") -> Iterator[Speech]:
-        """One :class:`Speech` per sentence, normalised first ("$19.99" -> dollars and cents)."""
+        """One :class:`Speech` per sentence, normalised first ("$19.99" -> dollars and cents);
+        a long opening sentence comes as two pieces so the first audio is ready sooner."""
         if lang not in self.languages:
             raise TwincastError(f"Piper voice speaks {self.languages}, not '{lang}'",
                                 "route other languages to another engine (VoiceRouter does)")
+        first = True
         for sentence in split_sentences(text) or ([text] if text.strip() else []):
             sentence = drop_symbols(sentence)  # emoji are not read out ("party popper")
             if not sentence:
                 continue
             spoken = normalize_en(sentence) if lang == "en" else sentence
-            speech = self._sentence(spoken, lang)
-            if speech is not None:
-                yield speech
+            pieces = lead_clause(spoken, lang) if first and self.stream_first_clause else [spoken]
+            first = False
+            for piece in pieces:
+                speech = self._sentence(piece, lang)
+                if speech is not None:
+                    yield speech
 
     def _sentence(self, text: str, lang: str) -> Speech | None:
         parts: list[Speech] = []

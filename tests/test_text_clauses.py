@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twincast.live.clauses import MAX_ZH_CHARS, answer_clauses, clauses
+from twincast.text.clauses import MAX_ZH_CHARS, answer_clauses, clauses
 
 
 @pytest.mark.parametrize("text,lang", [
@@ -31,3 +31,26 @@ def test_answer_starts_with_the_names_alone():
     assert zh[0] == "小王、Amy，" and "¥259" in "".join(zh[1:])
     en = answer_clauses("@Tom Yes, we ship to Hong Kong.", "en")
     assert en[0] == "Tom," and "@" not in "".join(en)
+
+
+@pytest.mark.parametrize("sentence,lang", [
+    ("Good evening everyone, today I will show you three new products that our team picked for this live show.", "en"),
+    ("Today I will show you three new products that our team picked for this live show", "en"),
+    ("今天给大家带来三款新品，都是我们团队精心挑选的好东西。", "zh"),
+])
+def test_lead_clause_splits_a_long_opening_once_and_loses_nothing(sentence, lang):
+    from twincast.text.clauses import MAX_EN_WORDS, lead_clause
+
+    parts = lead_clause(sentence, lang)
+    assert len(parts) == 2
+    sep = "" if lang == "zh" else " "
+    assert sep.join(parts).replace(" ", "") == sentence.replace(" ", "")
+    head = parts[0].split() if lang == "en" else parts[0]
+    assert len(head) <= (MAX_EN_WORDS if lang == "en" else MAX_ZH_CHARS + 3)
+
+
+def test_lead_clause_keeps_short_sentences_whole():
+    from twincast.text.clauses import lead_clause
+
+    assert lead_clause("Welcome back, friends.", "en") == ["Welcome back, friends."]
+    assert lead_clause("欢迎回来，家人们。", "zh") == ["欢迎回来，家人们。"]
