@@ -17,14 +17,26 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def syllable_track(frames: int):
+    """A realistic control track without a voice: syllables at 5/s, blinks, head motion."""
+    from twincast.driving.drive import drive
+    from twincast.voice.base import PhoneSpan, Speech
+
+    cycle = [("b", .06), ("a1", .14), ("sil", .02), ("x", .05), ("iao3", .13)]
+    phones, t0 = [], 0.0
+    while t0 < frames / 25:
+        for sym, d in cycle:
+            phones.append(PhoneSpan(sym, t0, t0 + d, "zh"))
+            t0 += d
+    return drive(Speech(np.zeros(int(t0 * 48000), np.float32), 48000, phones), frames)
+
+
 def main(frames: int = 500) -> dict[str, float]:
     cv2.setNumThreads(1)
     from twincast.avatar.build import build_from_photo
     from twincast.avatar.defaults import default_photo
-    from twincast.driving.drive import drive
     from twincast.render.compose import Compositor, Layout
     from twincast.render.face import FaceRenderer
-    from twincast.voice.base import PhoneSpan, Speech
 
     t = time.perf_counter()
     model = build_from_photo(default_photo(), render_size=512)
@@ -32,15 +44,7 @@ def main(frames: int = 500) -> dict[str, float]:
     t = time.perf_counter()
     renderer = FaceRenderer(model)
     load_s = time.perf_counter() - t
-    # a realistic control track: syllables at 5/s with blinks and head motion
-    cycle = [("b", .06), ("a1", .14), ("sil", .02), ("x", .05), ("iao3", .13)]
-    phones, t0 = [], 0.0
-    while t0 < frames / 25:
-        for sym, d in cycle:
-            phones.append(PhoneSpan(sym, t0, t0 + d, "zh"))
-            t0 += d
-    audio = np.zeros(int(t0 * 48000), np.float32)
-    track = drive(Speech(audio, 48000, phones), frames).reorder(renderer.controls)
+    track = syllable_track(frames).reorder(renderer.controls)
     for i in range(20):
         renderer.render(track[i])
     t = time.perf_counter()

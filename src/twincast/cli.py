@@ -32,13 +32,15 @@ def _progress(label: str) -> Progress:
 
 
 @avatar_app.command("build")
-def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PNG) of a consenting person."),
+def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PNG) of a consenting person, or "
+                                             "a 3-5 minute video (MP4/MOV) of them talking to camera."),
                  output: Path = typer.Option(..., "-o", "--output", help="Where to write NAME.twin."),
                  voice: str = typer.Option("female", help="Voice preset matching the person: female or male."),
                  size: int = typer.Option(512, help="Rendered face canvas in pixels (512-1024)."),
                  voice_profile: Optional[Path] = typer.Option(None, help="A .voice profile (`twincast voice "
-                                                              "build`): the avatar speaks in that voice.")) -> None:
-    """Build a .twin avatar from ONE photo with exactly one face."""
+                                                              "build`): the avatar speaks in that voice."),
+                 relight: Optional[str] = typer.Option(None, help="Face lighting: none, soft, warm or studio (docs/realism.md).")) -> None:
+    """Build a .twin avatar from ONE photo with exactly one face, or from a video of the person talking."""
     from .avatar.build import build_from_photo
     from .voice.defaults import PRESETS
 
@@ -48,7 +50,13 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
         raise TwincastError(f"--size {size} is out of range", "use a value from 256 to 1024 (default 512)")
     if output.suffix != ".twin":
         output = output.with_suffix(".twin")
-    model = build_from_photo(photo, render_size=size)
+    from .avatar.video import is_video
+
+    if is_video(photo):  # a video of the person talking: twincast.avatar.video (docs/video-avatar.md)
+        from .avatar.video.commands import build_video_command
+
+        return build_video_command(photo, output, voice, size, voice_profile, console, _progress)
+    model = build_from_photo(photo, render_size=size, relight=relight)
     model.meta["voice_preset"] = voice
     from .voice.profile.commands import load_for_avatar
 
@@ -71,7 +79,11 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
         subtitles: bool = typer.Option(True, help="Burn in subtitles."),
         ai_label: bool = typer.Option(True, help="Visible AI label (legally required; keep it on)."),
         precision: str = typer.Option("auto", help="Voice model precision: auto, fp32, int8 or int4 "
-                                      "(auto = the measured default, docs/voice-engines.md).")) -> None:
+                                      "(auto = the measured default, docs/voice-engines.md)."),
+        emotion: str = typer.Option("warm", help="Expression preset: neutral, warm or excited (docs/expression.md)."),
+        pose_sweep: bool = typer.Option(False, "--pose-sweep", help="Sweep the head to yaw +-30, pitch +-15, "
+                                        "roll +-10 degrees (renderer test)."),
+        relight: Optional[str] = typer.Option(None, help="Face lighting: none, soft, warm or studio (docs/realism.md).")) -> None:
     """Make a video of the avatar speaking TEXT."""
     from .avatar.defaults import default_avatar_path
     from .avatar.model import AvatarModel
@@ -92,12 +104,19 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
     if not ai_label:
         console.print("[bold yellow]warning:[/] the visible AI label is off. AI-generated content must be "
                       "labelled where you publish it; metadata labels stay on.")
+    from .driving.drive import DriveConfig
+
+    drive_config = DriveConfig(emotion=emotion, pose_sweep=pose_sweep)  # unknown emotion: problem + fix
     model = AvatarModel.load(avatar or default_avatar_path())
+    if relight is not None:  # this render only; `avatar build --relight` stores a default
+        from .render.relight import check_preset
+
+        model.meta["relight"] = check_preset(relight)
     w, h = SIZES[size]
     with _progress("rendering") as bar:
         task = bar.add_task("", total=None)
         result = run_say(model, text, output, lang, Layout(w, h, ai_label=ai_label, subtitles=subtitles),
-                         progress=lambda sec: bar.update(task, description=f"{sec:5.1f}s of video"))
+                         config=drive_config, progress=lambda sec: bar.update(task, description=f"{sec:5.1f}s of video"))
     console.print(f"[green]wrote[/] {result.path}  {result.duration:.1f}s video ({result.lang}), "
                   f"made in {result.wall_seconds:.1f}s (RTF {result.rtf:.2f})")
 
@@ -115,7 +134,7 @@ def demo(video: bool = typer.Option(False, "--video", help="Render the bilingual
     with --video the bilingual talking-avatar MP4."""
     if video:
         say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True,
-            precision="auto")
+            precision="auto", emotion="warm", pose_sweep=False, relight=None)
         console.print(f"[bold]Demo video:[/] {output.resolve()}")
         return
     from .cli_live import run_live
@@ -220,6 +239,7 @@ def version() -> None:
 
 
 from . import cli_live  # noqa: E402,F401 - registers `twincast live`
+from . import cli_video  # noqa: E402,F401 - registers `twincast video` and `twincast batch`
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 from .avatar.model import AvatarModel
 from .clock import MediaClock
+from .driving.prosody import speech_cues
 from .driving.drive import DriveConfig
 from .output.labels import ai_metadata
 from .output.mp4 import Mp4Writer
@@ -42,6 +43,16 @@ class SayResult:
         return self.wall_seconds / max(self.duration, 1e-6)
 
 
+def _prepare(item: object) -> None:
+    """Run the per-utterance expression analysis on every Speech inside ``item`` (a Speech,
+    or tuples/lists holding them, as the show and video runners yield)."""
+    if isinstance(item, Speech):
+        speech_cues(item)
+    elif isinstance(item, (tuple, list)):
+        for part in item:
+            _prepare(part)
+
+
 def prefetch(items: Iterator[Speech], depth: int = 2) -> Iterator[tuple[Speech, float]]:
     """Run a sentence generator in a background thread; yields (speech, synth seconds)."""
     q: queue.Queue = queue.Queue(maxsize=depth)
@@ -55,6 +66,7 @@ def prefetch(items: Iterator[Speech], depth: int = 2) -> Iterator[tuple[Speech, 
                     item = next(it)
                 except StopIteration:
                     break
+                _prepare(item)  # expression analysis in this thread, overlapping the render
                 q.put(("ok", (item, time.perf_counter() - t)))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
             q.put(("err", exc))

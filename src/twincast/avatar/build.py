@@ -16,6 +16,9 @@ from ..native_logs import quiet_stderr
 from .model import FORMAT_VERSION, AvatarModel
 from .rig import build_rig
 
+# Bumped when a build adds something renderers rely on (2: background plate for large head
+# turns); cached default avatars older than this are rebuilt (defaults.py).
+BUILD_VERSION = 2
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 
@@ -76,7 +79,18 @@ def rest_controls(lm: np.ndarray, rig) -> dict[str, float]:
     return {"jaw": -round(min(gap / per_unit, 0.8), 3)}
 
 
-def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None) -> AvatarModel:
+def add_background_plate(model: AvatarModel) -> None:
+    """Store the canvas background with the person painted out, for head turns (layers.py)."""
+    from ..render import layers
+
+    plate = layers.fill_background(model.canvas_image, layers.canvas_matte(model))
+    model.extras[layers.PLATE_EXTRA] = layers.encode_png(plate)
+
+
+def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None,
+                     relight: str | None = None) -> AvatarModel:
+    """``relight``: the lighting preset renders use by default (render/relight.py); None
+    leaves the renderer's default."""
     started = time.perf_counter()
     photo = Path(photo)
     rgb = load_photo(photo)
@@ -106,5 +120,12 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
         "build_seconds": round(time.perf_counter() - started, 3),
         "consent": CONSENT_NOTE,
         "rest_controls": rest_controls(lm, rig),
+        "build_version": BUILD_VERSION,
     }
+    if relight is not None:
+        from ..render.relight import check_preset
+
+        model.meta["relight"] = check_preset(relight)
+    add_background_plate(model)
+    model.meta["build_seconds"] = round(time.perf_counter() - started, 3)
     return model

@@ -25,10 +25,31 @@ def default_photo() -> Path:
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
 
 
+def _stale(path: Path) -> bool:
+    """A cached default built before the rig gained controls (e.g. gaze) is rebuilt: a user's
+    own old .twin still works without them, but the demo should show everything."""
+    if not path.exists():
+        return True
+    import json
+    import zipfile
+
+    from .build import BUILD_VERSION
+    from .model import CONTROLS
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest = json.loads(zf.read("manifest.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return True
+    # also rebuilt: a default made before the build added something (e.g. the background plate)
+    return (tuple(manifest.get("controls", ())) != CONTROLS
+            or manifest.get("meta", {}).get("build_version", 1) < BUILD_VERSION)
+
+
 def default_avatar_path() -> Path:
     """Path of the default ``.twin``, building it on first use (about a second)."""
     path = paths.home() / "avatars" / f"{DEFAULT_NAME}.twin"
-    if not path.exists():
+    if _stale(path):
         from .build import build_from_photo
 
         model = build_from_photo(default_photo(), name="Grace (demo)")
@@ -42,7 +63,7 @@ def default_assistant_path() -> Path:
     """The demo assistant host: NASA's public-domain astronaut portrait, upscaled 2x because
     its face (~90 px) is below the 120 px a photo avatar needs."""
     path = paths.home() / "avatars" / f"{ASSISTANT_NAME}.twin"
-    if not path.exists():
+    if _stale(path):
         import cv2
 
         from ..evaluation.reference_media import astronaut

@@ -27,7 +27,9 @@ from ..errors import TwincastError
 
 FORMAT_VERSION = 1
 CONTROLS = ("jaw", "wide", "round", "press", "smile", "brow",
-            "blink_r", "blink_l", "yaw", "pitch", "roll")
+            "blink_r", "blink_l", "yaw", "pitch", "roll", "gaze_x", "gaze_y")
+# gaze_x/gaze_y came later: a .twin saved before them stores its own (shorter) control list,
+# loads as it is, and renders without eye movement (a control the rig lacks has no field).
 
 
 @dataclass

@@ -52,6 +52,33 @@ def _anchor_points(lm: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(pts).astype(np.float32), np.concatenate(weights)
 
 
+def _gaze(xy: np.ndarray, eyes: dict[str, list[int]], spread) -> dict[str, np.ndarray]:
+    """gaze_x/gaze_y at 1: about 20 degrees of eye rotation. The visible iris points slide
+    inside still lid contours (iris points hidden under a lid stay, so the lid skin does not
+    shear); looking up or down carries the upper lid along a little, as real lids do."""
+    import cv2
+
+    out = {}
+    for name in ("gaze_x", "gaze_y"):
+        d = np.zeros_like(xy)
+        handles: list[int] = []
+        for side, iris in (("right", T.IRIS_R), ("left", T.IRIS_L)):
+            up, lo = eyes[f"{side}_upper"], eyes[f"{side}_lower"]
+            contour = xy[up + lo[::-1]].astype(np.float32).reshape(-1, 1, 2)
+            ew = float(np.ptp(xy[up + lo, 0]))
+            ring = list(range(iris, iris + 5))
+            inside = [i for i in ring if cv2.pointPolygonTest(contour, (float(xy[i, 0]), float(xy[i, 1])), False) >= 0]
+            inside = inside or [iris]
+            if name == "gaze_x":
+                d[inside, 0] = 0.14 * ew
+            else:
+                d[inside, 1] = -0.10 * ew
+                d[up, 1] = -0.035 * ew * np.sin(np.pi * np.linspace(0, 1, len(up)))  # corners stay
+            handles += ring + up + lo
+        out[name] = spread(d, sorted(set(handles)), 0.08 * float(np.ptp(xy[eyes["right_upper"], 0])))
+    return out
+
+
 def build_rig(lm: np.ndarray, size: int) -> Rig:
     """``lm``: (478, 3) landmarks in canvas pixels. Returns the rig for all CONTROLS."""
     xy = lm[:, :2].astype(np.float64)
@@ -147,6 +174,8 @@ def build_rig(lm: np.ndarray, size: int) -> Rig:
         d[lo_arc, 1] = 0.05 * (lo_gap - xy[lo_arc, 1])
         ew = float(np.ptp(xy[up_arc, 0]))
         disp[key] = spread(d, up_arc + lo_arc, 0.2 * ew)
+
+    disp.update(_gaze(xy, eyes, spread))
 
     # head turns, per degree: rotation about a pivot in the neck, with depth parallax
     z = np.concatenate([lm[:, 2], np.zeros(len(anchors))]).astype(np.float64)

@@ -1,13 +1,15 @@
 """Life between the words: blinks, head motion and a resting expression.
 
 Everything is drawn from a seeded random generator, so a render is reproducible, and made of
-incommensurate low frequencies plus random intervals, so it never looks periodic.
+hashed smooth noise plus random intervals, so it never looks periodic.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
+
+from .noise import fractal_noise
 
 
 def speech_energy(audio: np.ndarray, sample_rate: int, n_frames: int, fps: int) -> np.ndarray:
@@ -30,11 +32,11 @@ class IdleMotion:
     """
 
     def __init__(self, fps: int, seed: int, yaw_deg: float, pitch_deg: float, roll_deg: float,
-                 blink_interval: tuple[float, float] = (2.0, 6.0), blink_duration: float = 0.16) -> None:
+                 blink_interval: tuple[float, float] = (2.0, 6.0), blink_duration: float = 0.16,
+                 spacing_s: float = 2.6) -> None:
         self.fps = fps
-        rng = np.random.default_rng(seed)
-        self._sines = {name: [(rng.uniform(0.05, 0.45), rng.uniform(0.4, 1.0), rng.uniform(0, 2 * np.pi))
-                              for _ in range(4)] for name in ("yaw", "pitch", "roll")}
+        self.seed = seed
+        self.spacing_s = spacing_s
         self._amp = {"yaw": yaw_deg, "pitch": pitch_deg, "roll": roll_deg}
         self._blink_rng = np.random.default_rng(seed + 1)
         self._blink_interval = blink_interval
@@ -65,8 +67,8 @@ class IdleMotion:
         return np.clip(out.reshape(n, step).mean(1) * 1.25, 0, 1).astype(np.float32)
 
     def head(self, name: str, start: int, n: int) -> np.ndarray:
+        """Head sway in degrees: two octaves of hashed smooth noise (independent random knots,
+        so no lag repeats the motion, unlike a sum of sines), softly limited to the amplitude."""
         t = (start + np.arange(n)) / self.fps
-        comps = self._sines[name]
-        total = sum(a for _, a, _ in comps)
-        wave = sum(a * np.sin(2 * np.pi * f * t + ph) for f, a, ph in comps)
-        return (self._amp[name] * wave / total * 1.6).clip(-self._amp[name], self._amp[name]).astype(np.float32)
+        wave = fractal_noise(self.seed, f"head/{name}", t, self.spacing_s)
+        return (self._amp[name] * np.tanh(1.6 * wave)).astype(np.float32)

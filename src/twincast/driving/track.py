@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 # Every control the renderer understands; tracks carry a subset by name.
+# An avatar whose rig lacks a control (an old .twin without gaze) simply ignores that column.
 CONTROL_NAMES = ("jaw", "wide", "round", "press", "smile", "brow",
-                 "blink_r", "blink_l", "yaw", "pitch", "roll", "teeth", "tongue")
+                 "blink_r", "blink_l", "yaw", "pitch", "roll", "teeth", "tongue", "gaze_x", "gaze_y")
 
 
 @dataclass

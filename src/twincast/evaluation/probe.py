@@ -56,15 +56,20 @@ class MediaInfo:
         return self.audio_codec is not None
 
 
-def _open(path: str | Path) -> av.container.InputContainer:
+def open_media(path: str | Path) -> av.container.InputContainer:
+    """Open a video or audio file for reading, or say clearly why it cannot be read."""
     p = Path(path)
-    if not p.exists():
-        raise TwincastError(f"media file not found: {p}", "check the path")
+    if not p.is_file():
+        raise TwincastError(f"media file not found: {p}", "check the path and file name")
     try:
         return av.open(str(p))
     except av.FFmpegError as exc:
-        raise TwincastError(f"cannot open {p} as media: {exc}",
-                            "is it a complete video/audio file?") from exc
+        raise TwincastError(f"cannot open {p.name} as media ({exc})",
+                            "use a complete MP4/MOV/WAV file that plays; re-export it if it came from a "
+                            "chat app") from None
+
+
+_open = open_media
 
 
 def _rate(stream: av.video.stream.VideoStream) -> Fraction | None:

@@ -251,6 +251,9 @@ class RtmpOutput:
                 pass
 
 
+ENCODE_QUEUE = 6  # frames (and audio chunks) in flight to the encoder thread: ~0.1 s
+
+
 class LiveEncoder:
     """H.264 (zerolatency, 2 s GOP) + AAC 48 kHz; the recording holds the encoders."""
 
@@ -278,8 +281,14 @@ class LiveEncoder:
         self.metadata = dict(metadata)
         self._opened = False
         self._lock = threading.Lock()
-        self.frames = 0
+        self.frames = 0  # submitted (the media clock's position), not yet necessarily encoded
         self.samples = 0
+        # x264 runs in its own thread so the render loop only hands frames over: encoding in
+        # the render thread left too little of the 40 ms frame budget for two avatars
+        self._jobs: queue.Queue = queue.Queue(maxsize=ENCODE_QUEUE)
+        self._failed: BaseException | None = None
+        self._worker = threading.Thread(target=self._encode_loop, name="live-encode", daemon=True)
+        self._worker.start()
 
     def _deliver(self, packets) -> None:
         for p in packets:
@@ -291,25 +300,48 @@ class LiveEncoder:
             for out in self.extra:
                 out.mux(p)
 
+    def _encode_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            kind, data, pts = job
+            try:
+                if kind == "video":
+                    f = av.VideoFrame.from_ndarray(cv2.cvtColor(data, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+                    f.pts, f.time_base = pts, self.clock.video_time_base
+                    with self._lock:
+                        self._deliver(self.video.encode(f))
+                else:
+                    f = av.AudioFrame.from_ndarray(np.ascontiguousarray(np.stack([data, data])), format="fltp",
+                                                   layout="stereo")
+                    f.sample_rate, f.pts, f.time_base = self.clock.sample_rate, pts, self.clock.audio_time_base
+                    with self._lock:
+                        self._deliver(self.audio.encode(f))
+            except BaseException as exc:  # noqa: BLE001 - reported to the render loop
+                self._failed = exc
+                log.exception("live encoder failed")
+
+    def _submit(self, job: tuple) -> None:
+        if self._failed is not None:
+            raise RuntimeError(f"the live encoder stopped: {self._failed}") from self._failed
+        self._jobs.put(job)
+
     def frame(self, rgb: np.ndarray) -> None:
-        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
-        f = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        f.pts, f.time_base = self.frames, self.clock.video_time_base
-        with self._lock:
-            self._deliver(self.video.encode(f))
-            self.frames += 1
+        self._submit(("video", rgb, self.frames))  # the caller never reuses a submitted array
+        self.frames += 1
 
     def audio_chunk(self, mono: np.ndarray) -> None:
         if len(mono) == 0:
             return
         pcm = np.clip(mono, -1, 1).astype(np.float32)
-        f = av.AudioFrame.from_ndarray(np.ascontiguousarray(np.stack([pcm, pcm])), format="fltp", layout="stereo")
-        f.sample_rate, f.pts, f.time_base = self.clock.sample_rate, self.samples, self.clock.audio_time_base
-        with self._lock:
-            self._deliver(self.audio.encode(f))
-            self.samples += len(pcm)
+        self._submit(("audio", pcm, self.samples))
+        self.samples += len(pcm)
 
     def close(self) -> None:
+        if self._worker.is_alive():
+            self._jobs.put(None)  # after every frame already handed over
+            self._worker.join()
         with self._lock:
             try:
                 self._deliver(self.video.encode(None))

@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..show.director import Beat
 from ..voice.base import Speech
+from ..driving.prosody import speech_cues
 from ..text.clauses import answer_clauses, clauses
 
 log = logging.getLogger("twincast.live")
@@ -90,6 +91,7 @@ class SpeechLine:
     def _synth_clause(self, job: tuple[Beat, str, list[int], bool], target: collections.deque) -> None:
         beat, text, answers, first = job
         for i, speech in enumerate(self._synthesize(beat.speaker, text, beat.lang)):
+            speech_cues(speech)  # the expression analysis, here and not in the render loop
             with self._lock:
                 target.append(Utterance(beat, speech, answers, first and i == 0))
 

@@ -4,6 +4,9 @@ Rendering a frame is then a weighted sum of a few precomputed fields plus one ``
 which is what makes 50+ fps on one CPU core possible; the expensive triangulation runs only
 at load time. Each field maps an output pixel to where it samples the source (backward),
 built by interpolating over the Delaunay triangulation of the *moved* vertices.
+
+Head turns (yaw, pitch, roll) get no linear field: a linear field is only right for a few
+degrees, so they go through the 3D head proxy (pose3d.py), composed with these fields.
 """
 
 from __future__ import annotations
@@ -18,10 +21,7 @@ from scipy.interpolate import LinearNDInterpolator
 
 from .. import paths
 from ..avatar.model import Rig
-
-# Head controls are stored per degree; fields are fitted at this amplitude and rescaled,
-# which keeps the linearisation accurate over the small idle-motion range.
-FIT_AMPLITUDE = {"yaw": 4.0, "pitch": 4.0, "roll": 4.0}
+from .pose3d import POSE_CONTROLS
 
 
 @dataclass
@@ -69,8 +69,8 @@ def _backward_field(vertices: np.ndarray, disp: np.ndarray, size: int, amplitude
 
 
 def _compute(rig: Rig, size: int) -> list[Field | None]:
-    return [_backward_field(rig.vertices.astype(np.float64), rig.displacements[k].astype(np.float64),
-                            size, FIT_AMPLITUDE.get(name, 1.0))
+    return [None if name in POSE_CONTROLS else
+            _backward_field(rig.vertices.astype(np.float64), rig.displacements[k].astype(np.float64), size, 1.0)
             for k, name in enumerate(rig.controls)]
 
 

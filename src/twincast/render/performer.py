@@ -14,7 +14,7 @@ import numpy as np
 
 from ..avatar.model import AvatarModel
 from ..clock import MediaClock
-from ..driving.drive import DriveConfig, add_idle, speech_controls
+from ..driving.drive import DriveConfig, controls_for
 from ..output.threaded import Sink
 from ..voice.base import Speech
 from .compose import Compositor, Layout
@@ -47,7 +47,7 @@ class Performer:
             audio = np.zeros(n * spf, np.float32)
         if n == 0:
             return 0
-        track = add_idle(speech_controls(speech, n, self.config), self.idle_motion, self.frame)
+        track = controls_for(speech, n, self.config, self.idle_motion, self.frame)
         controls = track.reorder(self.renderer.controls)
         self.sink.write_audio(audio)
         for i in range(n):

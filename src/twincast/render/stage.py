@@ -102,6 +102,11 @@ class Stage:
         self._label = text_patch(AI_LABEL, int(26 * self.scale), width) if ai_label else None
         self.subtitles = subtitles
 
+    def windowed(self, camera: Camera, name: str) -> bool:
+        """True when the camera shows this actor in a framed window (picture-in-picture),
+        whole canvas and all, rather than cut out along the matte."""
+        return self._place(camera, name).window
+
     def visible(self, camera: Camera) -> list[str]:
         return [name for name in LAYOUTS[camera] if name in self.actors]
 
@@ -201,9 +206,9 @@ class Stage:
                 cv2.rectangle(frame, (x0, y0), (x1 - 1, y1 - 1), (255, 255, 255), max(2, int(3 * self.scale)))
                 continue
             m = cv2.resize(matte, (w, h), interpolation=cv2.INTER_LINEAR)[y0 - y:y1 - y, x0 - x:x1 - x]
-            m = m.astype(np.float32)[..., None] / 255
-            under = unders[name].astype(np.float32)
-            frame[y0:y1, x0:x1] = (under + (face - under) * m).astype(np.uint8)
+            m = m.astype(np.float32) * np.float32(1 / 255)
+            # one fused OpenCV pass: float numpy blending here cost ~3 ms a frame
+            frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(face), unders[name], m, 1 - m)
         if self._label is not None:
             blend(frame, self._label, self.w - self._label.size[0] - int(16 * self.scale), int(16 * self.scale))
         if banner:  # an operator-pinned comment, top centre under the label

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..avatar.model import AvatarModel
 from ..clock import MediaClock
-from ..driving.drive import DriveConfig, add_idle, speech_controls
+from ..driving.drive import DriveConfig, controls_for
 from ..output.threaded import Sink
 from ..render.factory import renderer_for
 from ..render.stage import Camera, ProductView, Stage, crossfade
@@ -26,7 +26,8 @@ class StagePerformer:
         self.sink = sink
         self.config = config
         self.clock = clock
-        self.idle = {name: DriveConfig(seed=config.seed + 11 * i).idle() for i, name in enumerate(actors)}
+        self.configs = {name: config.for_actor(i) for i, name in enumerate(actors)}
+        self.idle = {name: c.idle() for name, c in self.configs.items()}
         self.frame = 0
         self.camera: Camera | None = None
         self.banner: str | None = None  # an operator-pinned comment shown on every camera
@@ -35,7 +36,7 @@ class StagePerformer:
         self.on_frame: Callable[[int], None] | None = None
 
     def _controls(self, name: str, speech: Speech | None, n: int) -> np.ndarray:
-        track = add_idle(speech_controls(speech, n, self.config), self.idle[name], self.frame)
+        track = controls_for(speech, n, self.configs[name], self.idle[name], self.frame)
         return track.reorder(self.renderers[name].controls)
 
     def perform(self, speaker: str, speech: Speech | None, camera: Camera, product: ProductView | None = None,
@@ -60,10 +61,13 @@ class StagePerformer:
                 self.frame += 1
                 continue
             needed = set(self.stage.visible(camera)) | (set(self.stage.visible(previous)) if previous and i < FADE_FRAMES else set())
+            # a PIP window shows the whole canvas in either camera of a cross-fade
+            cutout = {name: not any(self.stage.windowed(c, name) for c in (camera, previous)
+                                    if c is not None and name in self.stage.visible(c)) for name in needed}
             faces = {}
             for name in needed:
                 r = self.renderers[name]
-                faces[name] = (r.render(controls[name][i], with_mask=True), r.mask)
+                faces[name] = (r.render(controls[name][i], with_mask=True, cutout=cutout[name]), r.mask)
             frame = self.stage.compose(camera, faces, product, subtitle, self.banner)
             if previous is not None and i < FADE_FRAMES:
                 old = self.stage.compose(previous, faces, product, subtitle, self.banner)

@@ -86,7 +86,8 @@ def load_comments(path: str | Path) -> list[Comment]:
 def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: str | Path, minutes: float = 5.0,
              lang: str = "zh", rundown: Rundown | None = None, comments: list[Comment] | None = None,
              size: tuple[int, int] = (720, 1280), ai_label: bool = True,
-             progress: Callable[[float], None] | None = None) -> ShowResult:
+             progress: Callable[[float], None] | None = None, drive: DriveConfig = DriveConfig()) -> ShowResult:
+    """``drive`` sets expression (``DriveConfig(emotion="excited")``, docs/expression.md)."""
     from ..voice.defaults import router_for_avatar
 
     out = Path(out)
@@ -124,7 +125,7 @@ def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: s
     from .performance import StagePerformer
 
     try:
-        performer = StagePerformer({"host": host, "assistant": assistant}, stage, sink, DriveConfig(), clock)
+        performer = StagePerformer({"host": host, "assistant": assistant}, stage, sink, drive, clock)
         if progress:
             performer.on_frame = lambda n: progress(n / clock.fps)
         views: dict[str, ProductView] = {}
