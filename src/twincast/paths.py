@@ -7,6 +7,7 @@ Nothing here downloads: set-up (``./run``) fills these folders from installed pa
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 
@@ -25,3 +26,13 @@ def models_dir() -> Path:
 
 def package_assets() -> Path:
     return Path(__file__).resolve().parent / "assets"
+
+
+def temp_sibling(path: Path, suffix: str = "") -> Path:
+    """A temporary name beside ``path``, unique to this process and thread.
+
+    Caches (avatars, warp fields, pose maps) are filled on first use, and several processes
+    (batch workers, a test run) may fill the same one at once: each writes its own file and the
+    atomic rename lets the last complete one win, where a shared ``NAME.part`` got two writers.
+    """
+    return path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.part{suffix}")

@@ -23,6 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..paths import temp_sibling
 from ..errors import TwincastError
 
 FORMAT_VERSION = 1
@@ -103,7 +104,7 @@ class AvatarModel:
         np.savez_compressed(arrays, landmarks=self.landmarks, triangles=self.triangles,
                             vertices=self.rig.vertices, displacements=self.rig.displacements)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".part")
+        tmp = temp_sibling(path)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
             zf.writestr("image.png", png.tobytes(), compress_type=zipfile.ZIP_STORED)

@@ -108,7 +108,7 @@ def build_fields(rig: Rig, size: int) -> list[Field | None]:
                 arrays[f"box{k}"] = np.array([f.y0, f.y1, f.x0, f.x1])
                 arrays[f"dx{k}"], arrays[f"dy{k}"] = f.dx.astype(np.float16), f.dy.astype(np.float16)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".part.npz")
+        tmp = paths.temp_sibling(path, ".npz")
         np.savez(tmp, **arrays)
         tmp.replace(path)
     _MEMORY[key] = fields

@@ -300,7 +300,7 @@ def pose_maps(lm: np.ndarray, matte: np.ndarray, size: int) -> PoseMaps:
                 if yaw != 0 or pitch != 0:  # the frontal map is exactly the identity
                     grid[i, j] = backward_offsets(proxy, float(yaw), float(pitch))
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".part.npz")
+        tmp = paths.temp_sibling(path, ".npz")
         np.savez_compressed(tmp, grid=grid.astype(np.float16))
         tmp.replace(path)
         grid = grid.astype(np.float16).astype(np.float32)  # the same values a later load gives

@@ -17,6 +17,7 @@ import numpy as np
 
 from twincast import paths
 
+from ...paths import temp_sibling
 from .convert import ProfileConverter, SourceStats
 from .profile import VoiceProfile
 
@@ -76,7 +77,7 @@ def calibration(engine, lang: str) -> SourceStats:
         if stats is None:
             speeches = [s for t in texts for s in real.synthesize(t, lang)]
             stats = SourceStats.from_speech(speeches)
-            tmp = path.with_name(path.name + ".part.npz")
+            tmp = temp_sibling(path, ".npz")
             np.savez_compressed(tmp, **stats.to_arrays())
             tmp.replace(path)
         _memory[key] = stats

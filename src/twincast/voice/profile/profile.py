@@ -25,6 +25,7 @@ import numpy as np
 
 from twincast.errors import TwincastError
 
+from ...paths import temp_sibling
 from . import features as ft
 from .audio import ANALYSIS_RATE, MIN_SPEECH_S, Recording, frame_levels, load_recordings, speech_mask
 
@@ -88,7 +89,7 @@ class VoiceProfile:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
+        tmp = temp_sibling(path)
         tmp.write_bytes(self.to_bytes())
         tmp.replace(path)
         return path
