@@ -46,7 +46,7 @@ def truths():
     from twincast.voice.piper_engine import PiperEngine
     from twincast.voice.zh_engine import MandarinEngine
 
-    slow_en, slow_zh = PiperEngine(length_scale=1.15), MandarinEngine(speed=0.87)
+    slow_en, slow_zh = PiperEngine(length_scale=1.15, stream_first_clause=False), MandarinEngine(speed=0.87)
     out = {}
     for s in split_sentences(EN_TEXT):
         out[s] = _truth(next(iter(slow_en.synthesize(s, "en"))))
