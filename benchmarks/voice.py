@@ -267,7 +267,7 @@ def align_accuracy() -> None:
     from twincast.voice.zh_engine import MandarinEngine
 
     lead = 0.3
-    en, en_slow = PiperEngine(), PiperEngine(length_scale=1.15)
+    en, en_slow = PiperEngine(stream_first_clause=False), PiperEngine(length_scale=1.15, stream_first_clause=False)
     zh, zh_slow = MandarinEngine(), MandarinEngine(speed=0.87)
     cases = {"en same voice, 1.15x slower + 0.3 s lead": (en, en_slow, None, "en"),
              "en female-shifted voice, 1.15x slower + 0.3 s lead": (en, en_slow, FEMALE_FROM_MALE, "en"),

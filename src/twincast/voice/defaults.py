@@ -38,10 +38,10 @@ def precision_for(lang: str, precision: str | None = None) -> str:
 
 
 @functools.lru_cache(maxsize=3)
-def _english(precision: str = "fp32"):
+def _english(precision: str = "fp32", stream_first_clause: bool = True):
     from .piper_engine import PiperEngine
 
-    return PiperEngine(precision=precision)
+    return PiperEngine(precision=precision, stream_first_clause=stream_first_clause)
 
 
 @functools.lru_cache(maxsize=3)

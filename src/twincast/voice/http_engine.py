@@ -406,7 +406,8 @@ def default_reference() -> Reference:
     from twincast.voice.router import VoiceRouter
 
     en, zh = precision_for("en"), precision_for("zh")
-    router = VoiceRouter({"en": LazyEngine(functools.partial(_english, en), "piper", ("en",)),
+    # whole sentences (no early first clause): the reference is aligned to the server's sentence
+    router = VoiceRouter({"en": LazyEngine(functools.partial(_english, en, False), "piper", ("en",)),
                           "zh": LazyEngine(functools.partial(_mandarin, zh), "zh_fastspeech2",
                                            ("zh",))},
                          sample_rate=16000)
