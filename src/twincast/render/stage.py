@@ -45,7 +45,7 @@ LAYOUTS: dict[Camera, dict[str, Spot]] = {
     Camera.PRODUCT: {"host": Spot(0.80, 0.70, 0.075)},
     Camera.PIP: {"host": Spot(0.55, 0.42, 0.18), "assistant": Spot(0.17, 0.17, 0.18, window=True)},
 }
-MAX_PLATES = 8  # (camera, product) plates kept; rebuilding one costs ~25 ms
+MAX_PLATES = 5  # (camera, product) plates kept: one product's four cameras and the next; ~25 ms to rebuild
 CARD_Y = {Camera.WIDE: 0.07, Camera.HOST: 0.07, Camera.PIP: 0.07}
 
 

@@ -60,7 +60,7 @@ def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     return lines or [""]
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=24)  # subtitles change every line; a 24/7 show must not hoard old ones
 def text_patch(text: str, size: int, max_width: int, box_alpha: float = 0.55,
                color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
     fnt = font(size)
