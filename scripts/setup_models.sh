@@ -71,3 +71,29 @@ setup_quantized_voices() {
   echo "$want" > "$out"
 }
 setup_quantized_voices
+
+# --- Speaker-similarity metric (tests and benchmarks only; twincast never needs it) ---------
+# resemblyzer 0.1.4's d-vector encoder runs in numpy (voice/profile/similarity.py); only its
+# weights are needed, read out of the PyPI wheel without torch (voice/profile/torch_free.py).
+# Idempotent: skipped once the .npz exists and the reader has not changed. Not fatal: without
+# it the voice tests use their MFCC proxy and skip the real-metric checks.
+setup_speaker_metric() {
+  local out="$MODELS/speaker_encoder/resemblyzer-0.1.4.npz" want tmp
+  want=$( { echo "resemblyzer==0.1.4"; cat "$ROOT/src/twincast/voice/profile/torch_free.py"; } | sha256sum | cut -c1-16)
+  if [ -s "$out" ] && [ -f "$out.stamp" ] && [ "$(cat "$out.stamp")" = "$want" ]; then
+    return 0
+  fi
+  tmp=$(mktemp -d)
+  if "$VENV/bin/pip" download -q --no-deps --only-binary=:all: -d "$tmp" resemblyzer==0.1.4 \
+       > "$tmp/pip.log" 2>&1 \
+     && PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" \
+       -m twincast.voice.profile.similarity convert "$tmp"/[Rr]esemblyzer-0.1.4-*.whl "$out" \
+       >> "$tmp/pip.log" 2>&1; then
+    echo "$want" > "$out.stamp"
+    echo "[setup_models] speaker-similarity metric ready ($out)" >&2
+  else
+    echo "[setup_models] speaker-similarity metric not set up (resemblyzer 0.1.4 wheel not reachable): voice tests fall back to the MFCC proxy" >&2
+  fi
+  rm -rf "$tmp"
+}
+setup_speaker_metric

@@ -231,8 +231,9 @@ def test_fast_enough_for_live(converter, piper_speech):
 
 
 def _proxy_distance(a: np.ndarray, sr_a: int, b: np.ndarray, sr_b: int) -> float:
-    """MFCC-style proxy for speaker distance (used when resemblyzer is not installed): distance
-    between the long-term voiced log-mel envelopes, 100 Hz - 3.8 kHz, level removed."""
+    """MFCC-style proxy for speaker distance (all that is checked where the real metric is not
+    set up): distance between the long-term voiced log-mel envelopes, 100 Hz - 3.8 kHz, level
+    removed."""
     def env(x, sr):
         fr = ft.analyse(x, sr)
         lm = ft.log_mel(fr.sp, sr)[fr.f0 > 0][:, : ft.match_bins()]
@@ -255,19 +256,53 @@ def test_closer_to_held_out_audio_proxy(piper_speech, converted, ve9qrp):
 
 
 def test_closer_to_held_out_audio_resemblyzer(piper_speech, converted, ve9qrp):
-    """The real speaker-similarity metric (metric extra: torch + resemblyzer)."""
-    pytest.importorskip("resemblyzer", reason="metric extra not installed; proxy test only")
-    import soxr
-    from resemblyzer import VoiceEncoder, preprocess_wav
+    """The real speaker-similarity metric: resemblyzer 0.1.4's encoder, run in numpy
+    (voice/profile/similarity.py; weights extracted by ./run setup)."""
+    from twincast.voice.profile import similarity
 
+    if not similarity.available():
+        pytest.skip("speaker-similarity weights not set up (./run setup); proxy test only")
     before, after, sr, held, hsr = _joined(piper_speech, converted, ve9qrp)
-    enc = VoiceEncoder("cpu", verbose=False)
-    emb = lambda x, r: enc.embed_utterance(preprocess_wav(soxr.resample(x, r, 16000), 16000))  # noqa: E731
-    h = emb(held, hsr)
-    cos = lambda a: float(a @ h / np.linalg.norm(a) / np.linalg.norm(h))  # noqa: E731
-    raw, conv = cos(emb(before, sr)), cos(emb(after, sr))
+    enc = similarity.SpeakerEncoder()
+    h = enc.embed(held, hsr)
+    raw = similarity.cosine(enc.embed(before, sr), h)
+    conv = similarity.cosine(enc.embed(after, sr), h)
     assert conv > raw + 0.1, (raw, conv)
     assert conv > 0.7, (raw, conv)
+
+
+@pytest.mark.slow
+def test_mandarin_voice_into_a_male_profile(profile, ve9qrp):
+    """The female Mandarin voice into the radio amateur's profile (cross-language, female to
+    male): formants scaled down by the formant ratio, pitch at his median, spectrum towards his
+    held-out audio, timings kept; with the real metric set up, clearly closer to him."""
+    from twincast.voice.defaults import _mandarin
+    from twincast.voice.profile import ProfileConverter, calibration, similarity
+    from twincast.voice.profile.apply import LANGUAGE_SETTINGS
+
+    engine = _mandarin()
+    conv = ProfileConverter(profile, calibration(engine, "zh"), **LANGUAGE_SETTINGS["zh"])
+    assert 0.85 <= conv.warp < 0.99, conv.warp  # a longer vocal tract than the voice's
+    speech = [s for t in ("大家好，欢迎回到直播间。", "电池可以用三十个小时，充满电大约一个小时。")
+              for s in engine.synthesize(t, "zh")]
+    out = [conv(s) for s in speech]
+    for s, c in zip(speech, out):
+        assert len(c.audio) == len(s.audio) and c.phones == s.phones and c.words == s.words
+    sr = speech[0].sample_rate
+    before = np.concatenate([s.audio for s in speech])
+    after = np.concatenate([c.audio for c in out])
+    assert f0_median(before, sr) > 1.8 * profile.f0_median  # she speaks an octave above him
+    assert abs(f0_median(after, sr) - profile.f0_median) / profile.f0_median < 0.1
+    held, hsr = sf.read(str(ve9qrp[1]), dtype="float32")
+    c_tts, c_after = _centroid(_frames(before), sr), _centroid(_frames(after), sr)
+    c_target = _centroid(_frames(held), hsr)
+    assert abs(c_after - c_target) < 0.5 * abs(c_tts - c_target), (c_tts, c_after, c_target)
+    if similarity.available():
+        enc = similarity.SpeakerEncoder()
+        h = enc.embed(held, hsr)
+        raw = similarity.cosine(enc.embed(before, sr), h)
+        conv_sim = similarity.cosine(enc.embed(after, sr), h)
+        assert conv_sim > raw + 0.08, (raw, conv_sim)
 
 
 def test_cli_build(tmp_path, ve9qrp):

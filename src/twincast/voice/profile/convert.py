@@ -14,6 +14,9 @@ Default method, ``"ot"`` (per 5 ms WORLD frame of the TTS output, F0 from Praat)
    eigenvalues are floored (:data:`CONTRAST_FLOOR`): unconstrained, the map squeezes some
    directions of spectral variation to a third, and intelligibility goes with them. Each frame
    keeps the TTS loudness over 0-3.8 kHz, so syllables and pauses stay where they were.
+   Optionally (``warp``; the Mandarin default, "auto") the TTS envelope's frequency axis is
+   first scaled by the person's / voice's formant ratio (vocal-tract length, female -> male
+   ~0.92-0.95 here): a shift of formants along the axis is what a per-bin linear map cannot do.
 2. **Pitch**: log-F0 median and spread mapping (the TTS contour, re-centred and re-scaled).
 3. **Aperiodicity**: the mean of the k nearest of the person's frames (normalised cepstra,
    searched among frames of the same voicing) - breathiness and noise in the voice.
@@ -45,6 +48,7 @@ QUIET_DB = 50.0  # source frames this far below the loudest keep their own envel
 SHRINK = 0.05  # covariance shrinkage towards a scaled identity
 CONTRAST_FLOOR = 0.6  # the map never compresses a direction of spectral variation below this
 METHODS = ("ot", "knn")
+WARP_RANGE = (0.8, 1.2)  # vocal-tract-length ratios beyond this are analysis errors, not people
 
 
 @dataclass
@@ -94,6 +98,16 @@ class SourceStats:
         mu, sd, ref = (float(v) for v in a["scalars"])
         formants = [float(v) for v in a["formants_hz"]] or None
         return cls(a["frames_lm"], a["frames_voiced"].astype(bool), mu, sd, ref, formants)
+
+
+def formant_warp(profile: VoiceProfile, source: SourceStats) -> float:
+    """Vocal-tract-length ratio person / TTS voice: geometric mean of their F1-F3 median ratios
+    (Praat Burg medians over voiced speech), clipped to :data:`WARP_RANGE`."""
+    target, voice = profile.meta.get("formants_hz"), source.formants_hz
+    if not target or not voice:
+        return 1.0
+    ratio = np.exp(np.mean(np.log(np.asarray(target[:3], float) / np.asarray(voice[:3], float))))
+    return float(np.clip(ratio, *WARP_RANGE))
 
 
 def _psd_sqrt(m: np.ndarray, inverse: bool = False) -> np.ndarray:
@@ -156,7 +170,8 @@ class ProfileConverter:
     def __init__(self, profile: VoiceProfile, source: SourceStats, method: str = "ot",
                  k: int = K_NEAREST, pitch: bool = True, envelope: bool = True,
                  aperiodicity: bool = True, relevel: float = 1.0,
-                 floor: float = CONTRAST_FLOOR, pitch_range: float | None = None) -> None:
+                 floor: float = CONTRAST_FLOOR, pitch_range: float | None = None,
+                 warp: float | str | None = None) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         self.profile, self.source, self.method, self.k = profile, source, method, k
@@ -165,16 +180,20 @@ class ProfileConverter:
         # log-F0 scale factor: None = the person's spread over the voice's; 1.0 keeps the
         # voice's own range (tones: a Mandarin voice must not get an English speaker's range)
         self.pitch_range = pitch_range
+        # frequency warp applied to the TTS envelopes before the map (None/1.0: none; "auto":
+        # the formant ratio). The map then only has to fix what a vocal-tract scaling does not.
+        self.warp = formant_warp(profile, source) if warp == "auto" else float(warp or 1.0)
+        src_lm = ft.warp_log_mel(source.frames_lm, self.warp)
         self.index = _Index(profile)
         self.source_norm = {}
-        src_cep = ft.cepstra(source.frames_lm.astype(np.float32))
+        src_cep = ft.cepstra(src_lm.astype(np.float32))
         for flag in (True, False):
             sel = source.frames_voiced == flag
             self.source_norm[flag] = ft.norm_stats(src_cep[sel] if sel.sum() > 20 else src_cep)
         self.ot_bins = int(np.searchsorted(ft.mel_grid(), min(profile.bandwidth_hz, 11_000.0)))
         self.ot = {}
         if method == "ot":
-            src = source.frames_lm[:, :self.ot_bins].astype(np.float64)
+            src = src_lm[:, :self.ot_bins].astype(np.float64)
             for flag in (True, False):
                 sel = source.frames_voiced == flag
                 xs = src[sel] if sel.sum() > 50 else src
@@ -223,6 +242,8 @@ class ProfileConverter:
         if n < int(0.1 * sr):
             return speech
         fr = ft.analyse(speech.audio, sr)
+        if self.envelope and self.warp != 1.0:
+            fr.sp = ft.warp_envelope(fr.sp, self.warp)
         voiced = fr.f0 > 0
         lm = ft.log_mel(fr.sp, sr)
         level = ft.band_level(lm)
@@ -243,7 +264,8 @@ class ProfileConverter:
                 new_ap = ft.decode_ap(self.index.ap[nn].mean(axis=1), sr, fr.fft_size)
                 ap = np.where((active & voiced)[:, None], new_ap, ap)
         f0 = self.map_f0(fr.f0) if self.pitch else fr.f0
-        y = ft.pyworld().synthesize(f0, np.exp(logsp), np.ascontiguousarray(ap), sr, ft.FRAME_MS)
+        c = np.ascontiguousarray
+        y = ft.pyworld().synthesize(c(f0), c(np.exp(logsp)), c(ap), sr, ft.FRAME_MS)
         y = y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
         y = match_rms(y, speech.audio).astype(np.float32)
         return Speech(y, sr, list(speech.phones), speech.text, speech.lang, list(speech.words))

@@ -29,24 +29,31 @@ N_CEP = 24  # c1..c24 of the matching band
 F0_FLOOR, F0_CEIL = 60.0, 500.0
 
 
-def pyworld():
-    """Import pyworld. 0.3.5 imports ``pkg_resources`` only for its version string; setuptools
-    81+ no longer has it, so a stand-in answering from importlib.metadata is put in its place."""
+def ensure_pkg_resources() -> None:
+    """pyworld 0.3.5 and webrtcvad 2.0.10 import ``pkg_resources`` only for their version
+    strings; setuptools 81+ no longer has it, so a stand-in answering from importlib.metadata
+    is put in its place when the real one is missing."""
     import sys
 
-    if "pyworld" not in sys.modules:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import pkg_resources  # noqa: F401
-        except ImportError:
-            import importlib.metadata
-            import types
+    if "pkg_resources" in sys.modules:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pkg_resources  # noqa: F401
+    except ImportError:
+        import importlib.metadata
+        import types
 
-            stub = types.ModuleType("pkg_resources")
-            stub.get_distribution = lambda name: types.SimpleNamespace(  # type: ignore[attr-defined]
-                version=importlib.metadata.version(name))
-            sys.modules["pkg_resources"] = stub
+        stub = types.ModuleType("pkg_resources")
+        stub.get_distribution = lambda name: types.SimpleNamespace(  # type: ignore[attr-defined]
+            version=importlib.metadata.version(name))
+        sys.modules["pkg_resources"] = stub
+
+
+def pyworld():
+    """Import pyworld (see :func:`ensure_pkg_resources`)."""
+    ensure_pkg_resources()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pyworld as pw
@@ -144,6 +151,36 @@ def from_log_mel(lm: np.ndarray, rate: int, fft_size: int) -> np.ndarray:
     idx = np.searchsorted(grid, freqs).clip(1, len(grid) - 1)
     w = ((freqs - grid[idx - 1]) / (grid[idx] - grid[idx - 1])).clip(0, 1)
     return lm[:, idx - 1] * (1 - w) + lm[:, idx] * w
+
+
+def warp_envelope(sp: np.ndarray, alpha: float) -> np.ndarray:
+    """A WORLD power envelope with every frequency scaled by ``alpha`` (vocal-tract length).
+
+    ``alpha`` < 1 moves formants down (a longer vocal tract: female -> male is ~0.85): the
+    value at ``f`` is the source's at ``f / alpha`` (linear interpolation of log power; past the
+    top the last bin is repeated). Used before the statistical map, which can shift how loud a
+    band is but cannot move a peak along the axis.
+    """
+    if abs(alpha - 1.0) < 1e-6:
+        return sp
+    n = sp.shape[1]
+    pos = np.clip(np.arange(n) / alpha, 0, n - 1)
+    lo = np.minimum(pos.astype(int), n - 2)
+    w = pos - lo
+    logsp = np.log(np.maximum(sp, 1e-16))
+    return np.exp(logsp[:, lo] * (1 - w) + logsp[:, lo + 1] * w)
+
+
+def warp_log_mel(lm: np.ndarray, alpha: float) -> np.ndarray:
+    """:func:`warp_envelope` for envelopes already on the mel grid (calibration frames)."""
+    if abs(alpha - 1.0) < 1e-6:
+        return lm
+    grid = mel_grid()
+    src = np.clip(grid / alpha, grid[0], grid[-1])
+    idx = np.searchsorted(grid, src).clip(1, len(grid) - 1)
+    w = ((src - grid[idx - 1]) / (grid[idx] - grid[idx - 1])).clip(0, 1)
+    x = lm.astype(np.float32)
+    return (x[:, idx - 1] * (1 - w) + x[:, idx] * w).astype(lm.dtype)
 
 
 def cepstra(lm: np.ndarray) -> np.ndarray:
