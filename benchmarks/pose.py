@@ -6,6 +6,8 @@ Run (from the repo, TWINCAST_HOME=.cache):
   .venv/bin/python benchmarks/pose.py render out/pose/track.npz out/pose/new.mp4 [--relight soft]
   PYTHONPATH=/tmp/before/src .venv/bin/python benchmarks/pose.py render out/pose/track.npz out/pose/old.mp4
   .venv/bin/python -m twincast.cli check out/pose/new.mp4 --reference PHOTO --json out/pose/new.json
+  .venv/bin/python benchmarks/pose.py quality [--sheet /tmp/sheet.png]   # both default avatars
+  PYTHONPATH=/tmp/before/src TWINCAST_HOME=/tmp/before/home .venv/bin/python benchmarks/pose.py quality
 
 Why a saved track: the 'before' renderer is older code run from a git worktree; rendering one
 identical control track and audio with both isolates the renderer from changes in driving.
@@ -152,10 +154,126 @@ def speed(frames: int = 400) -> dict[str, float]:
     return result
 
 
+def _stretch(mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    """Local magnification of a backward map: 1 / the smallest singular value of its Jacobian
+    (over how many output pixels one photo pixel is spread, in the worst direction). A copy
+    of ``pose3d.local_stretch``, so that ``quality`` also runs on the older renderer."""
+    a, b = np.gradient(mx, axis=1), np.gradient(mx, axis=0)
+    c, d = np.gradient(my, axis=1), np.gradient(my, axis=0)
+    s1, det = a * a + b * b + c * c + d * d, np.abs(a * d - b * c)
+    return 1 / np.sqrt(np.maximum((s1 - np.sqrt(np.maximum(s1 * s1 - 4 * det * det, 0))) / 2, 1e-12))
+
+
+def _side(renderer, matte: np.ndarray, c: np.ndarray, sign: int) -> np.ndarray:
+    """Person pixels from the face contour on one side outward (ear, temple, side hair),
+    between 0.3 face heights above the eyes and 0.15 above the chin."""
+    from twincast.avatar import topology as T
+
+    lm = renderer.landmarks_for(c)
+    fw = float(np.linalg.norm(lm[T.CHEEK_RIGHT] - lm[T.CHEEK_LEFT]))
+    fh = float(np.linalg.norm(lm[T.CHIN] - lm[T.FOREHEAD]))
+    oval = lm[T.face_oval()]
+    ys, xs = np.mgrid[0:matte.shape[0], 0:matte.shape[1]]
+    inner = cv2.erode((matte > 200).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    eye_y = float(lm[[T.EYE_R_OUTER, T.EYE_L_OUTER], 1].mean())
+    rows = (ys > eye_y - 0.3 * fh) & (ys < lm[T.CHIN, 1] - 0.15 * fh)
+    cols = xs > oval[:, 0].max() - 0.12 * fw if sign > 0 else xs < oval[:, 0].min() + 0.12 * fw
+    return inner & rows & cols
+
+
+def _lapvar(img: np.ndarray, region: np.ndarray) -> float:
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(cv2.Laplacian(g, cv2.CV_32F, ksize=3)[region].var())
+
+
+def _across(img: np.ndarray, region: np.ndarray) -> float:
+    """Detail across the turn over detail along it: variance of the horizontal over the
+    vertical derivative. A sideways smear (streaks) wipes out the first and keeps the second."""
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(cv2.Sobel(g, cv2.CV_32F, 1, 0)[region].var() / cv2.Sobel(g, cv2.CV_32F, 0, 1)[region].var())
+
+
+def _trace(source_matte: np.ndarray, out: np.ndarray, matte: np.ndarray) -> float:
+    """Edge contrast along the old outline where it is background now, over the edge contrast
+    of the background far from the person: 1 means no trace of where the head was."""
+    g = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    person = (source_matte > 40).astype(np.uint8)
+    d_out = cv2.distanceTransform(1 - person, cv2.DIST_L2, 5)
+    d_in = cv2.distanceTransform(person, cv2.DIST_L2, 5)
+    clear = cv2.dilate((matte > 3).astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
+    return float(mag[(d_out < 6) & (d_in < 10) & clear].mean() / mag[(d_out > 30) & clear].mean())
+
+
+def _neck_shift(renderer, before: np.ndarray, after: np.ndarray) -> float:
+    """Mean sideways move (px) of the neck's two outlines from 0.08 to 0.25 face heights
+    below the chin: 0 when the neck twists in place."""
+    from twincast.avatar import topology as T
+
+    lm = renderer.model.landmarks[:, :2]
+    fh = float(np.linalg.norm(lm[T.CHIN] - lm[T.FOREHEAD]))
+    cx, shifts = int(lm[T.CHIN, 0]), []
+    for y in range(int(lm[T.CHIN, 1] + 0.08 * fh), int(lm[T.CHIN, 1] + 0.25 * fh)):
+        rows = [m[y] > 128 for m in (before, after)]
+        if all(r[cx] and not r.all() for r in rows):
+            edges = [(cx - np.argmin(r[cx::-1]), cx + np.argmin(r[cx:])) for r in rows]
+            shifts.append(abs(edges[0][0] - edges[1][0]) + abs(edges[0][1] - edges[1][1]))
+    return float(np.mean(shifts)) / 2 if shifts else float("nan")
+
+
+def quality(sheet: Path | None = None) -> dict[str, dict[str, float]]:
+    """The side a 30 deg turn brings into view, on both default avatars: local magnification
+    of the pose map there, sharpness against the frontal render, the trace of the old outline
+    on the background, how far the neck outline moves. Only APIs the older renderer has too."""
+    from twincast.avatar.defaults import default_assistant_path, default_avatar_path
+    from twincast.avatar.model import AvatarModel
+    from twincast.render.face import FaceRenderer
+
+    def ctl(r, **values):
+        c = np.zeros(len(r.controls), np.float32)
+        for k, v in values.items():
+            c[r.controls.index(k)] = v
+        return c
+
+    result, rows = {}, []
+    for name, path in (("grace", default_avatar_path()), ("assistant", default_assistant_path())):
+        r = FaceRenderer(AvatarModel.load(path))
+        front = r.render(ctl(r), with_mask=True)
+        m0, row = r.mask.copy(), []
+        for yaw in (-30.0, 30.0):
+            c = ctl(r, yaw=yaw, jaw=0.3)
+            out = r.render(c, with_mask=True)
+            mx, my = r._pose.full_map(yaw, 0.0, 0.0)
+            st = _stretch(mx.astype(np.float64), my.astype(np.float64))
+            sign = 1 if yaw < 0 else -1  # nose to image left: the image-right side shows
+            side, side0 = _side(r, r.mask, c, sign), _side(r, m0, ctl(r), sign)
+            result[f"{name} yaw {yaw:+.0f}"] = {
+                "side stretch median": float(np.median(st[side])),
+                "side stretch p95": float(np.percentile(st[side], 95)),
+                "person stretch p99": float(np.percentile(st[r.mask > 128], 99)),
+                "side sharpness / frontal": _lapvar(out, side) / _lapvar(front, side0),
+                "side across/along detail / frontal": _across(out, side) / _across(front, side0),
+                "old outline trace": _trace(r.source_mask, out, cv2.remap(
+                    getattr(r, "layer_alpha", r.source_mask), mx, my, cv2.INTER_LINEAR)),
+                "neck outline shift px": _neck_shift(r, m0, r.mask),
+            }
+            row.append(out)
+        row += [r.render(ctl(r, pitch=-15.0, jaw=0.3)), r.render(ctl(r, pitch=15.0, roll=10.0, jaw=0.3))]
+        rows.append(np.hstack(row))
+    for label, vals in result.items():
+        print(f"{label:20s} " + "  ".join(f"{k} {v:.2f}" for k, v in vals.items()))
+    if sheet is not None:
+        cv2.imwrite(str(sheet), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+        print(f"sheet (yaw -30, +30, pitch -15, pitch +15 roll 10) -> {sheet}")
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("speed")
+    p = sub.add_parser("quality")
+    p.add_argument("--sheet", type=Path, default=None)
     p = sub.add_parser("track")
     p.add_argument("out", type=Path)
     p.add_argument("--seconds", type=float, default=60.0)
@@ -166,6 +284,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.cmd == "speed":
         speed()
+    elif args.cmd == "quality":
+        quality(args.sheet)
     elif args.cmd == "track":
         make_track(args.out, args.seconds)
     else:

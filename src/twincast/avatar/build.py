@@ -17,8 +17,9 @@ from .model import FORMAT_VERSION, AvatarModel
 from .rig import build_rig
 
 # Bumped when a build adds something renderers rely on (2: background plate for large head
-# turns); cached default avatars older than this are rebuilt (defaults.py).
-BUILD_VERSION = 2
+# turns; 3: the plate also filled in a ring around the outline, so a turned head leaves no
+# trace of it); cached default avatars older than this are rebuilt (defaults.py).
+BUILD_VERSION = 3
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 

@@ -55,12 +55,16 @@ class FaceRenderer:
         self._pose = pose_maps(model.landmarks, self.source_mask, size)
         fill = background_plate(model, canvas, self.source_mask)
         self.source_mask = layers.refine_matte(canvas, self.source_mask, fill)
-        person, self.plate = layers.split(canvas, self.source_mask, fill)
+        # the layer alpha also carries what the plate left out near the outline (a halo); a
+        # cut-out onto another background takes the person's matte proper (``source_mask``)
+        person, self.plate, layer_alpha = layers.split(canvas, self.source_mask, fill)
         self.relight = check_preset(relight or model.meta.get("relight", DEFAULT_RELIGHT))
         self._light = Relighter(self.relight, self._pose.proxy)
         self.person = np.ascontiguousarray(self._light.relit(person, model.landmarks, self.source_mask))
-        self._person_rgba = np.ascontiguousarray(np.dstack([self.person, self.source_mask]))  # one remap for both
-        alpha = self.source_mask.astype(np.float32) * np.float32(1 / 255)
+        self.layer_alpha = layer_alpha  # the person layer's alpha over ``plate``, frontal
+        self._person_rgba = np.ascontiguousarray(np.dstack([self.person, layer_alpha]))  # one remap for both
+        self._person_cut = np.ascontiguousarray(np.dstack([self.person, self.source_mask]))
+        alpha = layer_alpha.astype(np.float32) * np.float32(1 / 255)
         # what the neutral frontal pose shows: the photo itself, relit if a preset is chosen
         self.source = cv2.blendLinear(self.person, self.plate, alpha, 1 - alpha)
         self.mask = self.source_mask.copy()
@@ -141,7 +145,9 @@ class FaceRenderer:
         avatar's neutral pose). With ``with_mask`` the person matte is warped the same way
         and left in ``self.mask``, for cutting the person out onto another background; with
         ``cutout`` as well, the caller uses only the pixels under the matte, so the filled
-        background is not blended in (a millisecond a frame the live stage needs)."""
+        background is not blended in (a millisecond a frame the live stage needs). The matte
+        is the person's own (``source_mask``), without the halo of the photo's background
+        that the layer alpha carries along the outline for the renderer's own plate."""
         controls = controls + self._rest
         pose = self._pose_of(controls)
         expr = self._expr
@@ -162,7 +168,9 @@ class FaceRenderer:
         full = cv2.resize(off, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
         mx = full[..., 0] + self._grid_x
         my = full[..., 1] + self._grid_y
-        both = cv2.remap(self._person_rgba, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        cut = with_mask and cutout
+        both = cv2.remap(self._person_cut if cut else self._person_rgba, mx, my, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
         out, matte = np.ascontiguousarray(both[..., :3]), np.ascontiguousarray(both[..., 3])
         self._paint_lids(out, controls, pose)
         idx = np.concatenate([self._upper, self._lower])
@@ -173,10 +181,11 @@ class FaceRenderer:
         gain = self._light.frame_gain(*pose)
         if gain is not None:
             out = self._apply_gain(out, gain, mx, my)
-        if with_mask:
+        if cut:
             self.mask = matte
-            if cutout:
-                return out
+            return out
+        if with_mask:  # the matte proper, not the layer alpha (see __init__): one more remap
+            self.mask = cv2.remap(self.source_mask, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         alpha = matte.astype(np.float32) * np.float32(1 / 255)
         out = cv2.blendLinear(out, self.plate, alpha, 1 - alpha)
         return out

@@ -4,12 +4,17 @@ Why: when the head turns, the background it used to cover must show. Warping the
 drags the pixels beside the head into long streaks; instead the person layer is warped and
 laid over a still background plate in which the person has been painted out.
 
-The split is exact where it matters: ``photo = F * m + B * (1 - m)`` holds at every pixel up
-to 8-bit rounding, so the frontal pose renders the photo unchanged, and the soft edge of the
-matte (hair) keeps the photo's look instead of a halo of the old outline. ``B`` is the photo
-where the matte is ~0 and a smooth fill from the surrounding background elsewhere (a
-multi-scale normalised convolution: wide where the hole is deep, fine near its edge), blended
-into the photo across the matte's soft edge; ``F`` is then solved from the compositing equation.
+The split is exact where it matters: ``photo = F * a + B * (1 - a)`` holds at every pixel up
+to 8-bit rounding, so the frontal pose renders the photo unchanged. ``B`` is a smooth fill
+from the surrounding background (a multi-scale normalised convolution: wide where the hole is
+deep, fine near its edge) under the whole person *and a thin ring around it*, blended into the
+photo only beyond that ring. Nothing of the person is left in the plate: whatever of the photo
+the fill does not explain there (the soft hair edge, the light halo that resampled and
+sharpened portraits carry around the outline) goes into the person layer, with the alpha
+``a`` raised above the matte just as far as keeps ``F`` within 0..255. A plate that kept the
+photo under the matte's faint edge showed a trace of the old outline when the head turned.
+Background detail that the person's colours cannot explain (a flag's stripes beside the hair)
+stays in the plate, as before (see ``split``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import cv2
 import numpy as np
 
 KNOWN = 0.02  # matte below this is background in the photo
+RING = 0.02  # of the canvas size: how far past the matte the plate is filled (halo, faint hair)
+HALO = 48.0  # a pixel within this of what the person explains (levels) is the person's, not scenery
+RAISE_MAX = 0.5  # the layer alpha is raised above the matte by at most about this much
 PLATE_EXTRA = "background.png"  # the AvatarModel.extras member holding the canvas plate
 
 
@@ -38,8 +46,9 @@ def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
     small = (max(8, w // 4), max(8, h // 4))
     m = cv2.resize(matte, small, interpolation=cv2.INTER_AREA).astype(np.float32) / 255
     img = cv2.resize(rgb, small, interpolation=cv2.INTER_AREA).astype(np.float32)
-    known = (m < KNOWN).astype(np.float32)
-    known = cv2.erode(known, np.ones((3, 3), np.uint8))  # keep clear of the soft edge
+    near = _near_person(matte, RING * max(h, w))
+    known = (cv2.resize(near, small, interpolation=cv2.INTER_AREA) < 1e-3) & (m < KNOWN)
+    known = cv2.erode(known.astype(np.float32), np.ones((3, 3), np.uint8))  # clear of the ring
     est = None
     for sigma in (48.0, 24.0, 12.0, 6.0, 3.0, 1.5):  # coarse to fine: fine wins where supported
         den = cv2.GaussianBlur(known, (0, 0), sigma)
@@ -52,8 +61,16 @@ def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
         est = est + (e - est) * conf
     est = cv2.GaussianBlur(est, (0, 0), 1.0)
     full = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
-    keep = (matte.astype(np.float32) / 255 < KNOWN)[..., None]
+    keep = (near < 1e-3)[..., None]
     return np.where(keep, rgb, np.clip(full, 0, 255)).astype(np.uint8)
+
+
+def _near_person(matte: np.ndarray, ring: float) -> np.ndarray:
+    """1 on the person (matte above KNOWN) and within ring/2 of it, easing to 0 at ``ring``."""
+    outside = (matte.astype(np.float32) / 255 < KNOWN).astype(np.uint8)
+    dist = cv2.distanceTransform(outside, cv2.DIST_L2, 5)
+    t = np.clip((ring - dist) / (0.5 * ring), 0, 1)
+    return (t * t * (3 - 2 * t)).astype(np.float32)
 
 
 def _spread(img: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -84,27 +101,45 @@ def refine_matte(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> np.nda
     return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def split(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(foreground F, background B) with ``rgb = F*m + B*(1-m)`` up to 8-bit rounding
-    (pass the refined matte).
+def _need(diff: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """The smallest alpha with which ``bg + diff`` is ``F*a + bg*(1-a)`` for an F in 0..255."""
+    return np.where(diff > 0, diff / np.maximum(255 - bg, 1), -diff / np.maximum(bg, 1)).max(2)
 
-    B is the photo where the matte is low and the fill where it is high, blended across the
-    soft edge, which keeps the division by m in the solve for F from amplifying the fill's
-    error into clipped fringes."""
-    m = matte.astype(np.float32)[..., None] / 255
-    t = np.clip((m - KNOWN) / 0.55, 0, 1)
-    t = t * t * (3 - 2 * t)
-    src = rgb.astype(np.float32)
-    bg = src + (fill.astype(np.float32) - src) * t
-    background = np.clip(bg + 0.5, 0, 255).astype(np.uint8)
-    bg = background.astype(np.float32)
-    solved = (src - bg * (1 - m)) / np.maximum(m, KNOWN)
-    fg = np.where(m >= KNOWN, np.clip(solved + 0.5, 0, 255), src).astype(np.uint8)
-    # where F clipped (a colour outside both estimates), the rest of the error goes into B
-    rest = src - fg.astype(np.float32) * m - bg * (1 - m)
-    fix = (np.abs(rest).max(2, keepdims=True) > 1.0) & (m < 0.98)
-    bg = np.where(fix, np.clip(bg + rest / np.maximum(1 - m, 0.02), 0, 255), bg)
-    return fg, np.clip(bg + 0.5, 0, 255).astype(np.uint8)
+
+def split(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(foreground F, background B, alpha a), all uint8, with ``rgb = F*a + B*(1-a)`` up to
+    8-bit rounding (pass the refined matte and ``fill_background``'s plate).
+
+    Where the person explains a pixel (inside, the soft edge where the photo is the person's
+    colour mixed with the fill, a halo just outside that the fill nearly matches) B is the
+    fill, and ``a`` is the matte raised to the smallest alpha that keeps F within 0..255 (a
+    halo 20 levels brighter than the fill needs about 0.1). Elsewhere the photo's background
+    detail that the smooth fill misses (a flag's stripes beside the hair) stays in B, as B =
+    photo eased into the fill across the soft edge, with F solved and clipped and what F
+    cannot carry put back into B."""
+    size = max(rgb.shape[:2])
+    m = matte.astype(np.float32) / 255
+    src, fl = rgb.astype(np.float32), fill.astype(np.float32)
+    person_colour = _spread(src, (m >= 0.98).astype(np.float32))
+    mixed = np.abs(src - (m[..., None] * person_colour + (1 - m[..., None]) * fl)).max(2)
+    own = np.where(m >= KNOWN, mixed, np.abs(src - fl).max(2))  # beyond the matte: the fill alone
+    # and only what a modest alpha can carry over the fill (near white or black a small
+    # difference would need the full alpha, and the background would move with the head)
+    reach = np.clip((RAISE_MAX - _need(src - fl, fl)) / 0.15, 0, 1)
+    carry = cv2.GaussianBlur(np.clip((HALO + 24 - own) / 24, 0, 1) * reach, (0, 0), 1.0)
+    carry = np.maximum(carry, np.clip((m - 0.5) / 0.4, 0, 1))  # the matte's core is always the person's
+    eased = np.clip((m - KNOWN) / 0.55, 0, 1)
+    t = carry * _near_person(matte, RING * size) + (1 - carry) * eased * eased * (3 - 2 * eased)
+    bg = np.clip(src + (fl - src) * t[..., None] + 0.5, 0, 255).astype(np.uint8).astype(np.float32)
+    diff = src - bg
+    alpha = np.clip(np.ceil(np.maximum(m, _need(diff, bg) * carry) * 255 - 1e-3), 0, 255).astype(np.uint8)
+    af = alpha.astype(np.float32)[..., None] / 255
+    fg = np.where(af > 0, np.clip(bg + diff / np.maximum(af, 1 / 255) + 0.5, 0, 255), src).astype(np.uint8)
+    # where F clipped (alpha not raised: background detail), the rest of the photo goes into B
+    rest = src - fg.astype(np.float32) * af - bg * (1 - af)
+    fix = (np.abs(rest).max(2, keepdims=True) > 1.0) & (af < 0.98)
+    bg = np.where(fix, np.clip(bg + rest / np.maximum(1 - af, 0.02), 0, 255), bg)
+    return fg, np.clip(bg + 0.5, 0, 255).astype(np.uint8), alpha
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

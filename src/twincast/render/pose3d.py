@@ -3,11 +3,14 @@
 Why a proxy and not the face mesh alone: rotating only the 478-point mesh shows seams at
 +-15 deg, where the hair, ears and neck stay put while the face turns. The proxy is a depth
 map over the whole canvas: the face mesh's own depth inside the face, an ellipsoid behind the
-face outline for the skull, hair and ears, a neck that follows the head partly, and a torso
-and background that stay still. Every pixel also carries a *head weight* (1 = turns with the
-head, 0 = still), and the weight reaches a little past the person's outline into the
-background, so the stretch between the moving head and the still background happens on
-background pixels, which the renderer then replaces with the filled background plate.
+face outline for the skull, hair and ears, whose sides are flattened so that they never fall
+away steeper than a slope of 1.5 (the photo has few pixels of the side a turn brings into
+view; a round rim spread them into streaks, see ``_slope_cap``), a neck column that twists
+in place and follows the head partly, and a torso and background that stay still. Every
+pixel also carries a *head weight* (1 = turns with the head, 0 = still), and the weight
+reaches a little past the person's outline into the background, so the stretch between the
+moving head and the still background happens on background pixels, which the renderer then
+replaces with the filled background plate.
 
 Why a grid of precomputed maps: the exact backward map (output pixel -> frontal pixel) needs a
 depth-ordered rasterisation of ~15 000 triangles, ~60 ms; too slow for 50 fps. Rotations are
@@ -39,7 +42,8 @@ YAW_GRID = np.arange(-30.0, 30.01, 7.5)  # degrees; poses beyond the grid are cl
 PITCH_GRID = np.arange(-15.0, 15.01, 7.5)
 ROLL_LIMIT = 15.0
 MESH_STEP = 3  # proxy pixels between mesh vertices (6 canvas px at 512)
-CACHE_VERSION = 1
+SIDE_SLOPE, TOP_SLOPE = 1.5, 2.5  # steepest fall of the head's depth sideways / up-down
+CACHE_VERSION = 2
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -86,6 +90,57 @@ def rotate(points: np.ndarray, pivot: np.ndarray, yaw: float, pitch: float, roll
     x3 = x1 * cc - y2 * sc
     y3 = x1 * sc + y2 * cc
     return np.stack([x3, y3, d2], 1) + pivot
+
+
+def _slope_cap(depth: np.ndarray, seed: np.ndarray, sx: float, sy: float, k: float) -> np.ndarray:
+    """The lowest surface over the ``seed`` pixels' depths that falls no faster than ``sx``
+    sideways and ``sy`` up or down (canvas px of depth per canvas px): a grey dilation by an
+    elliptic cone, as repeated 8-neighbour steps.
+
+    Why: a turn by ``a`` spreads a photo pixel on a slope ``s`` over ``cos a + s sin a``
+    output pixels on the side that comes into view. Near the outline a round head's slope
+    grows without bound, so the few photo pixels of ear and temple smeared into streaks;
+    capped at 1.5 the spread is at most 1.6x at 30 deg yaw (2.5 and 1.6x at 15 deg pitch),
+    and the outline turns a little less (the head reads a little flatter, not smeared)."""
+    z = np.where(seed, depth, -np.inf).astype(np.float32)
+    if not seed.any():
+        return z
+    steps = {(dy * sgn_y, dx * sgn_x): np.float32(k * cost)
+             for (dy, dx), cost in (((0, 1), sx), ((1, 0), sy), ((1, 1), math.hypot(sx, sy)))
+             for sgn_y in (1, -1) for sgn_x in (1, -1)}  # the axis steps come twice: a set
+    pad = np.full((z.shape[0] + 2, z.shape[1] + 2), -np.inf, np.float32)
+    # after n steps the cone has fallen below every depth on the canvas: nothing more to raise
+    n = int(math.ceil((float(depth[seed].max()) - float(depth.min())) / (k * min(sx, sy)))) + 1
+    for _ in range(n):
+        pad[1:-1, 1:-1] = z
+        best = z.copy()
+        for (dy, dx), cost in steps.items():
+            np.maximum(best, pad[1 + dy:pad.shape[0] - 1 + dy, 1 + dx:pad.shape[1] - 1 + dx] - cost, out=best)
+        if np.array_equal(best, z):
+            break
+        z = best
+    return z
+
+
+def _neck_depth(person: np.ndarray, gx: np.ndarray, gy: np.ndarray, cx: float, chin_y: float,
+                dc: float, fw: float, fh: float, k: float) -> np.ndarray:
+    """A neck that twists in place: a rounded column about the vertical axis through the
+    pivot (parabolic, so its sides stay within a slope of 2), as wide as the matte's neck
+    just below the chin. Its outline stays where it is when the head yaws, where a flat
+    neck behind the chin was dragged sideways with the chin and sheared."""
+    rows = np.nonzero((gy[:, 0] > chin_y + 0.08 * fh) & (gy[:, 0] < chin_y + 0.22 * fh))[0]
+    col = int(np.clip(np.argmin(np.abs(gx[0] - cx)), 0, person.shape[1] - 1))
+    halves = []
+    for i in rows:
+        row = person[i]
+        if row[col]:
+            left = col - int(np.argmin(row[col::-1])) if not row[:col + 1].all() else 0
+            right = col + int(np.argmin(row[col:])) if not row[col:].all() else len(row)
+            halves.append(0.5 * (right - left) * k)
+    # the narrowest rows are the neck (lower ones may already be collar or shoulders)
+    rn = float(np.clip(np.percentile(halves, 20) if halves else 0.36 * fw, 0.25 * fw, 0.5 * fw))
+    u = (gx - cx) / rn
+    return dc + rn * (1 - u * u)
 
 
 def _head_ellipse(lm: np.ndarray) -> tuple[float, float, float, float, float, float]:
@@ -151,10 +206,24 @@ def head_proxy(lm: np.ndarray, matte: np.ndarray, size: int) -> HeadProxy:
     # head's outline where it turns with the head (a far depth with a full head weight would
     # swing it the opposite way and tear the soft hair edge into streaks), further back away
     head_core = (w_person > 0.5) & (gy < chin_y + 0.05 * fh) | inside
-    d_body = dc - 0.1 * c
+    # the neck (below the mouth, outside the face): a column in front of the pivot, not the
+    # skull's depth nor the flat body's, and left out of the side cap below (it twists)
+    neck = _neck_depth(m > 0.5, gx, gy, cx, chin_y, dc, fw, fh, k)
+    low = dc - 0.1 * c + (neck - dc + 0.1 * c) * _smoothstep((gy - chin_y + 0.25 * fh) / (0.15 * fh))
+    neckish = person & ~inside & (low > np.where(head_core, d_head, dc - 0.1 * c))
+    d_head = np.where(neckish, low, d_head)
+    d_body = np.where(neckish, low, dc - 0.1 * c)
     d_back = dc - 0.05 * c - 0.5 * c * (1 - weight)
     depth = np.where(head_core, d_head, np.where(person, d_body, d_back))
     depth = np.where(head_core, depth, cv2.GaussianBlur(depth.astype(np.float32), (0, 0), 1.5))
+    # flatter sides: the head never falls away faster than SIDE_SLOPE (see _slope_cap); the
+    # inner face keeps the mesh's own depth (the painted lips and lids turn with that depth)
+    capped = np.maximum(depth, _slope_cap(depth, head_core & ~neckish, SIDE_SLOPE, TOP_SLOPE, k))
+    above = 1 - _smoothstep((gy - chin_y - 0.05 * fh) / (0.1 * fh))
+    keep = _smoothstep((band - 0.04 * fw) / (0.1 * fw)) * inside
+    free = 1 - cv2.GaussianBlur(neckish.astype(np.float32), (0, 0), 2.0)
+    raise_w = np.where(head_core, 1.0, above) * (1 - keep) * np.where(neckish, 0.0, free)
+    depth = depth + (capped - depth) * raise_w
     pivot = np.array([cx, chin_y, dc], np.float64)
     return HeadProxy(size, res, depth.astype(np.float32), weight.astype(np.float32), pivot)
 
@@ -209,6 +278,16 @@ def backward_offsets(proxy: HeadProxy, yaw: float, pitch: float, step: int = MES
     off = np.zeros((proxy.res, proxy.res, 2), np.float32)
     off[covered] = (src - proxy.canvas_coords(q)).astype(np.float32)
     return off
+
+
+def local_stretch(map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
+    """Local magnification of a backward map (canvas size, like ``PoseMaps.full_map``): 1 over
+    the smallest singular value of its Jacobian, i.e. over how many output pixels one photo
+    pixel is spread in its worst direction (1 = no stretch; above ~2 texture looks smeared)."""
+    mx, my = map_x.astype(np.float64), map_y.astype(np.float64)
+    a, b, c, d = np.gradient(mx, axis=1), np.gradient(mx, axis=0), np.gradient(my, axis=1), np.gradient(my, axis=0)
+    s1, det = a * a + b * b + c * c + d * d, np.abs(a * d - b * c)
+    return 1 / np.sqrt(np.maximum((s1 - np.sqrt(np.maximum(s1 * s1 - 4 * det * det, 0))) / 2, 1e-12))
 
 
 class PoseMaps:
