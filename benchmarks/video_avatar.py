@@ -3,6 +3,7 @@
 Run:
   .venv/bin/python benchmarks/video_avatar.py build [--minutes 5]   # build time / duration, peak RSS
   .venv/bin/python benchmarks/video_avatar.py compare               # markdown table for docs/performance.md
+  .venv/bin/python benchmarks/video_avatar.py visemes               # viseme labels: coverage, match rate
 
 ``build`` needs footage of several minutes at 1080p that no package ships, so it makes it: the
 default photo avatar talking at 1080x1920 (``twincast say``), cached in
@@ -12,6 +13,11 @@ peak RSS is measured alone; targets: build wall time <= 2x the video's duration,
 ``compare`` renders the same English script with the photo avatar (the default) and with a
 video avatar built from the real SyncNet talking head (played twice, 25 s), and runs
 ``twincast check`` on both.
+
+``visemes`` builds the SyncNet video avatar (with viseme labels), drives it with SCRIPT spoken by
+the English TTS, and counts how often the chosen mouth's label is the viseme wanted at that frame
+(the TTS's own phone timeline, and the viseme read back from the controls), with the viseme term
+(after) and without it (before: shape only, as avatars built before labels select).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -53,8 +61,8 @@ def long_footage(minutes: float) -> Path:
     out = bench_dir() / f"talking_1080p_{minutes:g}min.mp4"
     if out.exists():
         return out
-    words_per_min = 150
-    n = max(1, round(minutes * words_per_min / len(PARAGRAPH.split())))
+    words_per_min = 187  # the English voice reads PARAGRAPH at ~187 words a minute (14 x = 238 s)
+    n = max(1, -(-int(minutes * words_per_min) // len(PARAGRAPH.split())))  # at least ``minutes``
     t = time.perf_counter()
     result = say(AvatarModel.load(default_avatar_path()), PARAGRAPH * n, out.with_suffix(".part.mp4"), lang="en",
                  layout=Layout(1080, 1920, subtitles=False))
@@ -122,13 +130,70 @@ def compare() -> None:
         print(f"| {m.name} | {m.band} | " + " | ".join(cells) + " |")
 
 
+def visemes() -> None:
+    from support.video_clips import syncnet_twice
+
+    from twincast.avatar.model import AvatarModel
+    from twincast.avatar.video.build import build_from_video
+    from twincast.avatar.video.labels import NAMES
+    from twincast.driving.drive import perform_track
+    from twincast.driving.timeline import viseme_keys
+    from twincast.render.video_face import VideoFaceRenderer
+    from twincast.render.video_mouth import MouthSelector
+    from twincast.voice.defaults import speak
+
+    d = bench_dir()
+    twin = d / "syncnet_video.twin"
+    model = AvatarModel.load(twin) if twin.exists() else None
+    if model is None or "viseme_labels" not in model.meta["video"]:
+        model = build_from_video(syncnet_twice(d / "syncnet_twice.mp4"), twin).model
+    info = model.meta["video"]["viseme_labels"]
+    print(f"labels: {info['labelled_frames']}/{info['frames']} frames labelled, {info['speech_frames']} inside "
+          f"words, {info['words']} words, {info['seconds']} s; library entries labelled: "
+          f"{info.get('library_labelled')}/{model.meta['video']['library_entries']}")
+    speeches = speak(SCRIPT, "en", "male")
+    track = perform_track(speeches)
+    truth = np.full(track.n_frames, NAMES.index("rest"))
+    frame = 0
+    for sp in speeches:
+        for k in viseme_keys(sp.phones):
+            truth[frame + int(round(k.start * 25)):frame + int(round(k.end * 25))] = NAMES.index(k.viseme)
+        frame += -(-len(sp.audio) // (sp.sample_rate // 25))
+    for label, weight in (("before (shape only)", 0.0), ("after (shape + viseme)", None)):
+        r = VideoFaceRenderer(model)
+        if weight == 0.0:
+            r.selector = MouthSelector(r.library["feat"], r.library["pose"], r.library["succ"], r.calibration)
+        controls = track.reorder(r.controls)
+        lab = r.library["vis"]
+        want_c, chosen, open_err, switches = [], [], [], 0
+        for i in range(track.n_frames):
+            a, b, w = r.loop.frame(i)
+            pose = r._base_pose[a] + (r._base_pose[b] - r._base_pose[a]) * w
+            target, wanted = r.target(controls[i])
+            entry, continuous = r.selector.choose(target, pose, wanted)
+            want_c.append(wanted)
+            chosen.append(lab[entry])
+            open_err.append(abs(r.library["feat"][entry, 0] - target[0]) / r.calibration.scale[0])
+            switches += not continuous
+        chosen, want_c = np.array(chosen), np.array(want_c)
+        speech = truth != NAMES.index("rest")
+        print(f"{label}: chosen label == phone viseme on {np.mean(chosen[speech] == truth[speech]):.1%} of "
+              f"{speech.sum()} speech frames (== rest on {np.mean(chosen[~speech] == truth[~speech]):.1%} of "
+              f"{(~speech).sum()} pause frames); == viseme read from the controls on "
+              f"{np.mean(chosen == want_c):.1%} of all {len(chosen)} frames; bilabial frames shown with an "
+              f"MBP-labelled mouth {np.mean(chosen[truth == NAMES.index('MBP')] == NAMES.index('MBP')):.1%}; "
+              f"opening error {np.mean(open_err):.3f} spreads, {switches / (len(chosen) / 25):.1f} switches/s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=("build", "compare"))
+    ap.add_argument("what", choices=("build", "compare", "visemes"))
     ap.add_argument("--minutes", type=float, default=5.0)
     args = ap.parse_args()
     if args.what == "build":
         build(args.minutes)
+    elif args.what == "visemes":
+        visemes()
     else:
         compare()
 

@@ -39,7 +39,9 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
                  size: int = typer.Option(512, help="Rendered face canvas in pixels (512-1024)."),
                  voice_profile: Optional[Path] = typer.Option(None, help="A .voice profile (`twincast voice "
                                                               "build`): the avatar speaks in that voice."),
-                 relight: Optional[str] = typer.Option(None, help="Face lighting: none, soft, warm or studio (docs/realism.md).")) -> None:
+                 relight: Optional[str] = typer.Option(None, help="Face lighting: none, soft, warm or studio (docs/realism.md)."),
+                 lang: str = typer.Option("auto", "--lang", help="Video only: language spoken in the footage "
+                                          "(auto, en or zh), for the mouth library's viseme labels.")) -> None:
     """Build a .twin avatar from ONE photo with exactly one face, or from a video of the person talking."""
     from .avatar.build import build_from_photo
     from .voice.defaults import PRESETS
@@ -55,7 +57,9 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
     if is_video(photo):  # a video of the person talking: twincast.avatar.video (docs/video-avatar.md)
         from .avatar.video.commands import build_video_command
 
-        return build_video_command(photo, output, voice, size, voice_profile, console, _progress)
+        if lang not in ("auto", "en", "zh"):
+            raise TwincastError(f"unknown --lang {lang!r}", "use --lang auto, --lang en or --lang zh")
+        return build_video_command(photo, output, voice, size, voice_profile, console, _progress, lang)
     model = build_from_photo(photo, render_size=size, relight=relight)
     model.meta["voice_preset"] = voice
     from .voice.profile.commands import load_for_avatar

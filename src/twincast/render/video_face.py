@@ -26,7 +26,8 @@ from ..avatar.video.mouth import Calibration
 from ..avatar.video.pack import Pack
 from ..driving.track import CONTROL_NAMES
 from ..errors import TwincastError
-from .video_mouth import MouthPaster, MouthSelector
+from ..driving.visemes import MOUTH
+from .video_mouth import MouthPaster, MouthSelector, wanted_viseme
 
 CACHE = 8  # decoded base frames kept (a cross-fade needs two, a jump back a few more)
 LEAD = 0.5  # frames of linear look-ahead on the mouth controls
@@ -52,12 +53,18 @@ class VideoFaceRenderer:
         self.loop = BaseLoop(index["clip_of"], index["to"], index["cost"], seed=int(meta.get("seed", 7)))
         calib = Calibration.from_dict(meta["calibration"])
         self.calibration = calib
-        self.selector = MouthSelector(index["lib_feat"], index["lib_pose"], index["lib_succ"], calib)
+        names = meta.get("visemes", {}).get("names")  # build version 2+: labelled mouths
+        labels = index["lib_vis"] if "lib_vis" in index.files and names else None
+        self.library = {"feat": index["lib_feat"], "pose": index["lib_pose"], "succ": index["lib_succ"],
+                        "vis": labels if labels is not None else np.full(len(index["lib_feat"]), -1, np.int8)}
+        self.selector = MouthSelector(self.library["feat"], self.library["pose"], self.library["succ"], calib,
+                                      labels, names)
         self.paster = MouthPaster(index["patch_alpha"], tuple(meta["patch_origin"]), self.size)
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._n = 0
         self._prev_controls: np.ndarray | None = None
         self.last_choice = (-1, -1, 0.0, -1)  # base a, base b, weight, mouth entry (for tests)
+        self.last_viseme = -1  # the viseme the last controls asked for (VISEMES order)
         self.mask = np.full((self.size, self.size), 255, np.uint8)
 
     @property
@@ -82,15 +89,16 @@ class VideoFaceRenderer:
             m += (self._mattes.image(b, gray=True).astype(np.float32) - m) * w
         return cv2.resize(m, (self.size, self.size), interpolation=cv2.INTER_LINEAR).astype(np.uint8)
 
-    def target(self, controls: np.ndarray) -> np.ndarray:
-        """Target mouth features, half a frame ahead of the controls: the chosen footage and
-        the one-frame blend after a switch trail the target by about that much."""
+    def target(self, controls: np.ndarray) -> tuple[np.ndarray, int]:
+        """(target mouth features, wanted viseme), half a frame ahead of the controls: the
+        chosen footage and the one-frame blend after a switch trail the target by about that much."""
         now = np.asarray(controls, np.float32)
         prev = self._prev_controls if self._prev_controls is not None else now
         self._prev_controls = now.copy()
         ahead = now + LEAD * (now - prev)
         c = lambda name: float(ahead[self._col[name]])  # noqa: E731
-        return self.calibration.target(c("jaw"), c("wide"), c("round"), c("press"), c("teeth"), c("smile"))
+        viseme = wanted_viseme(np.array([c(name) for name in MOUTH], np.float32))
+        return self.calibration.target(c("jaw"), c("wide"), c("round"), c("press"), c("teeth"), c("smile")), viseme
 
     def render(self, controls: np.ndarray, with_mask: bool = False, cutout: bool = False) -> np.ndarray:
         a, b, w = self.loop.frame(self._n)
@@ -102,7 +110,9 @@ class VideoFaceRenderer:
             out = cv2.addWeighted(out, 1 - w, nb, w, 0)
             to_canon = to_canon + (self._base_m[b] - to_canon) * w
             pose = pose + (self._base_pose[b] - pose) * w
-        entry, continuous = self.selector.choose(self.target(controls), pose)
+        target, viseme = self.target(controls)
+        entry, continuous = self.selector.choose(target, pose, viseme)
+        self.last_viseme = viseme
         patch = self.paster.smooth(self._mouths.image(entry), continuous)
         self.paster.paste(out, patch, to_canon)
         if with_mask:

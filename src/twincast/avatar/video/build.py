@@ -37,6 +37,8 @@ from . import clean as C
 from .baseloop import transition_table
 from .extract import Extractor, Plan, merge_chunks, smoothed_alignment
 from .geometry import head_pose
+from .labels import NAMES as VISEME_NAMES
+from .labels import FrameLabels, label_frames
 from .mouth import Calibration, patch_frame
 from .probe import FPS, VideoInfo, constant_rate_frames, probe_video, read_audio_track
 from .track import FaceTracker, TrackChunk, track_frames
@@ -46,6 +48,7 @@ CHUNK = 250  # frames per checkpoint (10 s)
 VOICE_SECONDS = 180  # soundtrack given to the voice-profile builder: plenty (it wants 1-5 min), and
 # its analysis holds ~5 MB per second of audio, so a long video stays inside the memory budget
 STATE_VERSION = 1
+BUILD_VERSION = 2  # 2: mouth-library entries carry viseme labels (1: shape only; still rendered)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -55,6 +58,7 @@ class VideoBuildOptions:
     base_seconds: float = 40.0  # footage in the base loop
     library_cap: int = 3000  # mouth-library entries
     voice_from_video: bool = True
+    language: str = "auto"  # of the soundtrack, for the viseme labels: "auto", "en" or "zh"
     seed: int = 7
 
 
@@ -65,6 +69,7 @@ class VideoBuildReport:
     clean_seconds: float
     dropped: dict[str, int]
     voice_note: str
+    viseme_note: str
     resumed_chunks: int
     seconds: float
 
@@ -186,6 +191,28 @@ def _successors(idx: np.ndarray) -> np.ndarray:
     return succ
 
 
+def viseme_labels(info: VideoInfo, work: Path, options: VideoBuildOptions) -> FrameLabels:
+    """Per-frame viseme labels from the soundtrack (:mod:`.labels`), checkpointed in ``work``
+    so a resumed build does not transcribe again."""
+    saved = work / "labels.npz"
+    meta = json.loads(str(np.load(saved)["meta"])) if saved.exists() else {}
+    if meta.get("requested") == options.language:  # same language setting as the interrupted run
+        data = np.load(saved)
+        return FrameLabels(data["labels"], meta["lang"], meta["words"], meta["seconds"], meta["source"],
+                           meta["note"])
+    if not info.has_audio:
+        labels = FrameLabels(np.full(info.n_frames, -1, np.int8), "", 0, 0.0, None,
+                             "no viseme labels: the video has no audio track; mouths are chosen by shape only")
+    else:
+        labels = label_frames(read_audio_track(info, 16_000), info.n_frames, FPS, options.language)
+    if not labels.ok:
+        log.warning("%s", labels.note)
+    meta = {k: getattr(labels, k) for k in ("lang", "words", "seconds", "source", "note")}
+    meta["requested"] = options.language
+    _save_npz(saved, labels=labels.labels, meta=np.array(json.dumps(meta)))
+    return labels
+
+
 def voice_from_audio(info: VideoInfo, work: Path, name: str):
     """(profile or None, note): the soundtrack becomes the voice; a clear note when it cannot."""
     from ...voice.profile import MIN_SPEECH_S, build_profile
@@ -210,7 +237,8 @@ def voice_from_audio(info: VideoInfo, work: Path, name: str):
 
 
 def assemble(info: VideoInfo, plan: Plan, rep: int, track: TrackChunk, cleaned: C.Cleaned, merged: dict,
-             full: np.ndarray, options: VideoBuildOptions, started: float) -> AvatarModel:
+             full: np.ndarray, options: VideoBuildOptions, started: float,
+             labels: FrameLabels | None = None) -> AvatarModel:
     from .pack import Pack
 
     x0, y0, side = plan.box
@@ -231,12 +259,19 @@ def assemble(info: VideoInfo, plan: Plan, rep: int, track: TrackChunk, cleaned: 
     lib_feat = merged["lib_feat"]
     calib = Calibration.fit(lib_feat)
     index = io.BytesIO()
-    np.savez_compressed(index, base_idx=base_idx, clip_of=clip_of, base_m=merged["base_m"],
+    vis = {}
+    if labels is not None and labels.ok:  # the entry's frame's viseme (-1 where unknown)
+        vis["lib_vis"] = labels.labels[np.clip(merged["lib_idx"], 0, len(labels.labels) - 1)].astype(np.int8)
+    vis_meta = {"names": list(VISEME_NAMES), **(labels.summary() if labels is not None else {"source": None})}
+    if "lib_vis" in vis:
+        vis_meta["library_labelled"] = int((vis["lib_vis"] >= 0).sum())
+    np.savez_compressed(index, **vis, base_idx=base_idx, clip_of=clip_of, base_m=merged["base_m"],
                         base_pose=merged["base_pose"], to=to, cost=cost, lib_idx=merged["lib_idx"],
                         lib_feat=lib_feat, lib_pose=merged["lib_pose"], lib_succ=_successors(merged["lib_idx"]),
                         patch_alpha=plan.patch.alpha, patch_inner=plan.patch.inner)
     video_meta = {"patch_origin": [plan.patch.x0, plan.patch.y0], "mouth_width": plan.patch.mouth_width,
-                  "calibration": calib.to_dict(), "seed": options.seed, "fps": FPS}
+                  "calibration": calib.to_dict(), "seed": options.seed, "fps": FPS,
+                  "build_version": BUILD_VERSION, "visemes": vis_meta}
     model.extras = {"video/base.pack": merged["base_jpg"], "video/mattes.pack": merged["matte_jpg"],
                     "video/mouth.pack": merged["lib_jpg"], "video/index.npz": index.getvalue(),
                     "video/meta.json": json.dumps(video_meta).encode()}
@@ -264,7 +299,8 @@ def assemble(info: VideoInfo, plan: Plan, rep: int, track: TrackChunk, cleaned: 
                   "dropped_frames": cleaned.reasons, "base_frames": int(len(base_idx)),
                   "base_clips": int(clip_of.max() + 1) if len(clip_of) else 0,
                   "library_entries": int(len(Pack(merged["lib_jpg"]))), "crop_box": list(plan.box),
-                  "representative_frame": rep},
+                  "representative_frame": rep, "build_version": BUILD_VERSION,
+                  "viseme_labels": {k: v for k, v in vis_meta.items() if k != "names"}},
     }
     model.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     return model
@@ -287,8 +323,11 @@ def build_from_video(video: str | Path, output: str | Path, options: VideoBuildO
     plan, rep = make_plan(track, cleaned, info, options)
     merged, full = extract_pass(info, plan, rep, track, work, progress)
     if progress:
+        progress("viseme labels", 0, 1)
+    labels = viseme_labels(info, work, options)
+    if progress:
         progress("assembling", 0, 1)
-    model = assemble(info, plan, rep, track, cleaned, merged, full, options, started)
+    model = assemble(info, plan, rep, track, cleaned, merged, full, options, started, labels)
     note = "voice profile given with --voice-profile"
     if voice_profile is not None:
         model.voice_profile = voice_profile
@@ -302,5 +341,5 @@ def build_from_video(video: str | Path, output: str | Path, options: VideoBuildO
     model.meta["build_seconds"] = round(time.perf_counter() - started, 2)
     model.save(output)
     shutil.rmtree(work, ignore_errors=True)
-    return VideoBuildReport(model, info, cleaned.clean_seconds, cleaned.reasons, note, resumed,
+    return VideoBuildReport(model, info, cleaned.clean_seconds, cleaned.reasons, note, labels.note, resumed,
                             time.perf_counter() - started)

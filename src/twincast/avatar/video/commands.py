@@ -10,7 +10,7 @@ from rich.progress import Progress
 
 
 def build_video_command(video: Path, output: Path, voice: str, size: int, voice_profile: Optional[Path],
-                        console: Console, progress_bar: Callable[[str], Progress]) -> None:
+                        console: Console, progress_bar: Callable[[str], Progress], language: str = "auto") -> None:
     from ...voice.profile.commands import load_for_avatar
     from .build import VideoBuildOptions, build_from_video
 
@@ -26,7 +26,7 @@ def build_video_command(video: Path, output: Path, voice: str, size: int, voice_
             else:
                 bar.update(task, description=stage)
 
-        result = build_from_video(video, output, VideoBuildOptions(render_size=size), profile, voice, report)
+        result = build_from_video(video, output, VideoBuildOptions(render_size=size, language=language), profile, voice, report)
     meta = result.model.meta
     vid = meta["video"]
     dropped = ", ".join(f"{k} {v / 25:.1f} s" for k, v in result.dropped.items() if v) or "nothing"
@@ -38,6 +38,8 @@ def build_video_command(video: Path, output: Path, voice: str, size: int, voice_
     if result.resumed_chunks:
         console.print(f"[dim]resumed: {result.resumed_chunks} tracked chunk(s) reused from the last run[/]")
     console.print(f"[dim]dropped: {dropped}[/]")
+    labelled = vid.get("viseme_labels", {}).get("source") is not None
+    console.print(f"[{'green' if labelled else 'yellow'}]mouth visemes:[/] {result.viseme_note}")
     colour = "yellow" if result.model.voice_profile is None or "rough" in result.voice_note else "green"
     console.print(f"[{colour}]voice:[/] {result.voice_note}")
     if result.model.voice_profile is not None and profile is None:

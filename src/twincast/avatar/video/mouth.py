@@ -1,11 +1,13 @@
-"""The mouth-appearance library: real lips and teeth from every clean frame, indexed by shape.
+"""The mouth-appearance library: real lips and teeth from every clean frame, indexed by shape and viseme.
 
 Each entry is the lower face of one frame, warped into one *canonical* frame (the
 representative frame's canvas) by a similarity fitted on skull-fixed points (eye corners, the
 nose), so entries differ only in what the mouth does. Entries are indexed by shape features
 measured on the landmarks in that canonical frame (inner-lip opening, width, lip thickness),
 teeth visibility measured on the pixels, and head pose, so the renderer can ask for "jaw 0.6,
-wide 0.2, teeth showing, head turned 5 degrees left" and get the closest real mouth.
+wide 0.2, teeth showing, head turned 5 degrees left" and get the closest real mouth. Each entry
+also carries the viseme being spoken in its frame (:mod:`.labels`, from the soundtrack), which
+tells apart mouths the shape features cannot (``f`` vs ``s``, a pressed ``m`` vs a resting mouth).
 """
 
 from __future__ import annotations
