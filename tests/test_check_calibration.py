@@ -28,13 +28,15 @@ MUST = {
     "frozen mouth": {"lipsync"}, "spliced face": {"identity"}, "flicker": {"flicker"},
     "repeated frames": {"dropped"}, "PTS gaps": {"dropped"}, "no audio": set(),
     "shaken still": {"jitter"},
+    "stretched sides": {"warp"},
 }
 #: variant -> metrics that may also fail, because the defect really touches them
 MAY = {
     # a foreign face for 4 s of 12.7: its lips do not follow the voice, it has its own light,
-    # its eyes are shut (crying), and the cuts are jumps of the whole face
+    # its eyes are shut (crying), and the cuts are jumps of the whole face; and the warp row,
+    # which compares the sides of the face with the clip's own frontal frames, sees other sides
     "spliced face": {"lipsync", "av_offset", "identity_pose", "blink_duration", "light_balance",
-                     "jitter"},
+                     "jitter", "warp"},
     "repeated frames": {"freeze"},
 }
 
@@ -77,6 +79,8 @@ def variants(clip, tmp_path_factory):
     kept, times = defects.drop_with_gaps(f, fps)
     out["PTS gaps"] = w(d / "gaps.mp4", kept, fixed, sr, fps, frame_times=times)
     out["no audio"] = w(d / "silent.mp4", f, None, sr, fps)
+    # warp damage in frames 100-200 (4 s): both sides of the head stretched 2.5x sideways
+    out["stretched sides"] = w(d / "smear.mp4", defects.smear_face(f, 100, 200), fixed, sr, fps)
     photo = cv2.cvtColor(cv2.imread(str(reference_media.grace_hopper())), cv2.COLOR_BGR2RGB)
     rng = np.random.default_rng(0)
     shaken = [cv2.warpAffine(photo, np.float32([[1, 0, dx], [0, 1, dy]]), photo.shape[1::-1],
@@ -138,6 +142,14 @@ def test_audio_metrics_are_na_without_audio(variants):
     assert all(status[k] == "n/a" for k in AUDIO_METRICS)
     assert any("no audio" in n for n in report.notes)
     assert report.exit_code == 0
+
+
+def test_warp_damage_is_found_exactly_where_it_was_made(variants):
+    genuine = _report(variants, "fixed+reference").metric("warp")
+    assert genuine.value == 0.0  # no warped frame in the real clip
+    m = _report(variants, "stretched sides").metric("warp")
+    t = np.array(m.detail["times_s"])
+    assert len(t) >= 40 and t.min() >= 4.0 and t.max() < 8.0  # frames 100-200, every 2nd
 
 
 def test_dropped_frames_are_counted(variants):

@@ -91,12 +91,16 @@ def model_dir(lang: str) -> Path:
     return target
 
 
-def normalise(text: str) -> str:
-    """Lower-case, NFKC (full-width to half-width), numbers as spoken words; Chinese simplified."""
+def normalise(text: str, cjk: bool | None = None) -> str:
+    """Lower-case, NFKC (full-width to half-width), numbers as spoken words; Chinese simplified.
+
+    ``cjk`` forces the Chinese rules (numbers as Chinese numerals) even on a Latin-only piece:
+    an English chunk of a mixed script must be normalised like the script it is scored against.
+    """
     from opencc import OpenCC
 
     text = unicodedata.normalize("NFKC", text).lower()
-    if _CJK.search(text):
+    if cjk or (cjk is None and _CJK.search(text)):
         import cn2an
 
         text = OpenCC("t2s").convert(text)
@@ -112,9 +116,9 @@ def normalise(text: str) -> str:
     return text
 
 
-def tokens(text: str) -> list[str]:
+def tokens(text: str, cjk: bool | None = None) -> list[str]:
     """CJK characters and Latin words/numbers of the normalised text (punctuation dropped)."""
-    return _TOKEN.findall(normalise(text).replace("-", " "))
+    return _TOKEN.findall(normalise(text, cjk).replace("-", " "))
 
 
 def _edit_row(ref: list[str], hyp: list[str]) -> np.ndarray:

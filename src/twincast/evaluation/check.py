@@ -26,6 +26,7 @@ from twincast.evaluation.check_metrics import FAIL, NA, PASS, Metric, Timeline
 from twincast.evaluation.identity import FaceEmbedder, identity_available
 from twincast.evaluation.probe import read_audio_timed
 from twincast.evaluation.tracking import track_video
+from twincast.evaluation.warp import warp_metrics
 
 #: Wall-time cap for Whisper (base on garbled audio can take minutes).
 ASR_CAP_S = 120.0
@@ -111,10 +112,14 @@ class _AsrJob(threading.Thread):
 
     def run(self) -> None:
         from twincast.evaluation.asr import transcribe
+        from twincast.evaluation.asr_chunks import transcribe_chunked
 
         audio, sr, lang, cap_s = self.args
         try:
-            self.result = (transcribe(audio, sr, lang, time_cap_s=cap_s), None)
+            if lang == "zh":  # Chinese or mixed: per-chunk language, loop-proof (asr_chunks.py)
+                self.result = (transcribe_chunked(audio, sr, time_cap_s=cap_s), None)
+            else:
+                self.result = (transcribe(audio, sr, lang, time_cap_s=cap_s), None)
         except Exception as exc:  # noqa: BLE001 - reported as n/a, the rest of the check stands
             self.result = (None, f"ASR failed: {exc.__class__.__name__}: {exc}")
 
@@ -126,7 +131,7 @@ def _asr_metric(text: str | None, job: _AsrJob | None, skip: str | None, truncat
     kind = "mixed" if lang == "zh" and any(t.isascii() for t in tokens(text or "")) else lang
     label = {"en": "WER", "zh": "CER", "mixed": "MER"}[kind]
     band = f"{label} <= {cm.ASR_MAX[kind]:.0%}"
-    src = "Whisper tiny.en/base; project band (TTS measured 0-10 %)"
+    src = "Whisper tiny.en / base per pause-cut chunk; project band (TTS measured 0-10 %)"
     if skip:
         return cm._na("intelligibility", "intelligibility", band, src, skip), None
     job.join(timeout=job.args[3] + 60.0)  # the cap is checked between segments; one more
@@ -138,6 +143,9 @@ def _asr_metric(text: str | None, job: _AsrJob | None, skip: str | None, truncat
     info = {"model": transcript.model, "lang": lang, "transcript": transcript.text,
             "seconds": round(transcript.seconds, 2), "capped": transcript.capped,
             "scored_tokens": n, "edits": edits, "prefix_scoring": prefix}
+    if hasattr(transcript, "chunks"):
+        info["chunks"] = [c.to_dict() for c in transcript.chunks]
+        info["loop_tokens_dropped"] = transcript.loop_tokens
     note = " vs script start" if prefix else ""
     m = Metric("intelligibility", "intelligibility", rate,
                f"{label} {rate:.0%} ({edits}/{n} tokens{note}, {transcript.model})", band,
@@ -217,6 +225,7 @@ def run_check(video: str | Path, reference: str | Path | None = None, text: str 
     metrics += cm.identity_metrics(track, tl, ref_emb if embedder else None, ref_label, series)
     metrics += cm.lighting_metrics(track, tl, series)
     metrics += cm.frame_metrics(track, tl, series)
+    metrics += warp_metrics(track.warp, track.yaw, tl, series)
     total = _duration(video)
     truncated = total is not None and total > seconds + 0.5
     asr_m, asr_info = _asr_metric(text, job, skip, truncated, lang)

@@ -87,8 +87,15 @@ def save_chart(report, path: str | Path) -> Path:
                                                    "#2e7d32"))
         ax.axhline(SAME_PERSON_DISTANCE, color="#c62828", ls="--", lw=0.8)
         ax.set_ylim(0, max(1.0, float(np.nanmax(dist)) + 0.05))
+    if "warp" in s:  # frames whose head sides are stretched/squeezed (warp.py): purple ticks
+        wt, low, high = (np.asarray(v, float) for v in s["warp"])
+        from twincast.evaluation.warp import STRETCH_MIN
+
+        bad = (low < STRETCH_MIN) | (high > 1 / STRETCH_MIN)
+        ax.plot(wt[bad], np.full(int(bad.sum()), 0.03), "|", color="#6a1b9a", ms=8,
+                label="warped frame")
     ax.set_ylabel("identity distance")
-    _title(ax, report, ("identity", "identity_pose"))
+    _title(ax, report, ("identity", "identity_pose", "warp"))
 
     ax = axes[4]
     if "luma" in s:

@@ -4,7 +4,8 @@ Why: a quality check is only trustworthy if each metric is shown to fail on the 
 meant to catch, and to stay quiet on the others. These helpers turn a genuine clip into the
 calibration variants used by tests/test_check_calibration.py and docs/quality-check.md: audio
 shifted in the samples or in the container, a frozen mouth, another person's face spliced in,
-flicker, and dropped frames (repeats and PTS gaps). Everything is written with PyAV (libx264 at
+flicker, dropped frames (repeats and PTS gaps), and warp damage (the sides of the head
+stretched sideways, as a renderer does at large poses). Everything is written with PyAV (libx264 at
 CRF 16 + AAC), so the variants go through the same decoder as any user's file.
 """
 
@@ -185,5 +186,35 @@ def drop_with_gaps(frames: Sequence[np.ndarray], fps: float, every: int = 25
     return kept, times
 
 
-__all__ = ["write_mp4", "shift_audio", "freeze_mouth", "splice_faces", "face_crops",
+def _remap_x(f: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    h, w = f.shape[:2]
+    xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(f, xx + dx.astype(np.float32), yy, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REFLECT)
+
+
+def smear_face(frames: Sequence[np.ndarray], start: int, stop: int, stretch: float = 2.5
+               ) -> list[np.ndarray]:
+    """Stretch both sides of the head in frames [start, stop): around each face-outline point
+    at cheek height (landmarks 234, 454) the picture is magnified ``stretch`` times sideways
+    (feathered ellipse), as when a renderer fills a turned head from the photo's compressed
+    side. The outline stays where it was; the texture on both sides of it is smeared."""
+    pts = _mesh_points(frames[start:stop])
+    out = [f.copy() for f in frames]
+    for i, p in zip(range(start, stop), pts):
+        if p is None:
+            continue
+        h, w = frames[i].shape[:2]
+        width = float(np.linalg.norm(p[234] - p[454]))
+        xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        dx = np.zeros((h, w), np.float32)
+        for c in (p[234], p[454]):
+            r = ((xx - c[0]) / (0.25 * width)) ** 2 + ((yy - c[1]) / (0.35 * width)) ** 2
+            weight = np.clip(1.5 - r, 0, 1)  # flat inside, feathered to 0 at 1.5
+            dx += weight * (xx - c[0]) * (1 / stretch - 1)  # sample closer to the outline
+        out[i] = _remap_x(frames[i], dx)
+    return out
+
+
+__all__ = ["smear_face", "write_mp4", "shift_audio", "freeze_mouth", "splice_faces", "face_crops",
            "add_flicker", "repeat_frames", "drop_with_gaps"]

@@ -55,6 +55,7 @@ class Track:
     light: dict[str, np.ndarray] = field(default_factory=dict)  # lighting samples (see _light)
     embeddings: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (frame, 128-d)
     seconds: float = 0.0  # wall time of the pass
+    warp: dict[str, np.ndarray] = field(default_factory=dict)  # fold/texture samples (warp.py)
 
     @property
     def face_found(self) -> np.ndarray:
@@ -119,6 +120,7 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
     """
     import mediapipe as mp  # slow import; only needed here
     from twincast.evaluation.probe import video_fps
+    from twincast.evaluation.warp import WARP_EVERY, WarpSampler
 
     fps = video_fps(path)
     n_expected = max(1, int(round(max_seconds * fps)))
@@ -129,6 +131,7 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
     light: dict[str, list[float]] = {k: [] for k in ("frame", "face", "left", "right", "high",
                                                     "low")}
     embeddings: list[tuple[int, np.ndarray]] = []
+    warp = WarpSampler(WARP_EVERY)
     prev = None
     width = height = 0
     nan_pts = None
@@ -157,12 +160,14 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
             if not result.multi_face_landmarks:
                 points.append(nan_pts)
                 yaw.append(np.nan)
+                warp.add(i, gray, None)
             else:
                 lm = result.multi_face_landmarks[0].landmark
                 pts = np.array([(q.x * width, q.y * height, q.z * width) for q in lm],
                                dtype=np.float32)
                 points.append(pts)
                 yaw.append(head_yaw(pts.astype(np.float64), width, height))
+                warp.add(i, gray, pts.astype(np.float64))
                 if i % light_step == 0:
                     for key, v in zip(("face", "left", "right", "high", "low"),
                                       skin_lighting(rgb, pts.astype(np.float64))):
@@ -180,7 +185,7 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
     return Track(str(path), fps, width, height, np.asarray(times), np.stack(points),
                  np.asarray(luma), np.asarray(diff), np.asarray(diff_max), np.asarray(yaw),
                  {k: np.asarray(v, dtype=np.float64) for k, v in light.items()}, embeddings,
-                 time.perf_counter() - start)
+                 time.perf_counter() - start, warp.result())
 
 
 __all__ = ["Track", "track_video", "skin_lighting", "FACE_OVAL", "CLIP_HIGH", "CLIP_LOW"]
