@@ -165,20 +165,9 @@ def _stretch(mx: np.ndarray, my: np.ndarray) -> np.ndarray:
 
 
 def _side(renderer, matte: np.ndarray, c: np.ndarray, sign: int) -> np.ndarray:
-    """Person pixels from the face contour on one side outward (ear, temple, side hair),
-    between 0.3 face heights above the eyes and 0.15 above the chin."""
     from twincast.avatar import topology as T
 
-    lm = renderer.landmarks_for(c)
-    fw = float(np.linalg.norm(lm[T.CHEEK_RIGHT] - lm[T.CHEEK_LEFT]))
-    fh = float(np.linalg.norm(lm[T.CHIN] - lm[T.FOREHEAD]))
-    oval = lm[T.face_oval()]
-    ys, xs = np.mgrid[0:matte.shape[0], 0:matte.shape[1]]
-    inner = cv2.erode((matte > 200).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    eye_y = float(lm[[T.EYE_R_OUTER, T.EYE_L_OUTER], 1].mean())
-    rows = (ys > eye_y - 0.3 * fh) & (ys < lm[T.CHIN, 1] - 0.15 * fh)
-    cols = xs > oval[:, 0].max() - 0.12 * fw if sign > 0 else xs < oval[:, 0].min() + 0.12 * fw
-    return inner & rows & cols
+    return T.side_of_head(renderer.landmarks_for(c), matte, sign)
 
 
 def _lapvar(img: np.ndarray, region: np.ndarray) -> float:

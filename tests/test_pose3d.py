@@ -152,19 +152,7 @@ def test_pose_maps_come_back_from_the_disk_cache(grace_model, renderer):
 
 
 def _side_of_head(renderer, matte: np.ndarray, c: np.ndarray, sign: int) -> np.ndarray:
-    """Person pixels from the face contour on one side outward (temple, ear, side hair)."""
-    import cv2
-
-    lm = renderer.landmarks_for(c)
-    fw = float(np.linalg.norm(lm[T.CHEEK_RIGHT] - lm[T.CHEEK_LEFT]))
-    fh = float(np.linalg.norm(lm[T.CHIN] - lm[T.FOREHEAD]))
-    oval = lm[T.face_oval()]
-    ys, xs = np.mgrid[0:matte.shape[0], 0:matte.shape[1]]
-    inner = cv2.erode((matte > 200).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-    eye_y = float(lm[[T.EYE_R_OUTER, T.EYE_L_OUTER], 1].mean())
-    rows = (ys > eye_y - 0.3 * fh) & (ys < lm[T.CHIN, 1] - 0.15 * fh)
-    cols = xs > oval[:, 0].max() - 0.12 * fw if sign > 0 else xs < oval[:, 0].min() + 0.12 * fw
-    return inner & rows & cols
+    return T.side_of_head(renderer.landmarks_for(c), matte, sign)
 
 
 @pytest.mark.parametrize("deg", [30.0, -30.0])

@@ -118,3 +118,21 @@ def triangles() -> np.ndarray:
                 if c > b:
                     tris.add((a, b, c))
     return np.array(sorted(tris), dtype=np.int32)
+
+
+def side_of_head(lm: np.ndarray, matte: np.ndarray, sign: int) -> np.ndarray:
+    """Boolean mask of person pixels from the face contour outward on one side (sign +1: image
+    right, -1: image left): temple, ear and side hair, between 0.3 face heights above the eyes
+    and 0.15 above the chin. This is the part of the head a turn brings into view, where a
+    frontal photo has the fewest pixels, so pose benchmarks and tests judge stretch there."""
+    import cv2
+
+    fw = float(np.linalg.norm(lm[CHEEK_RIGHT] - lm[CHEEK_LEFT]))
+    fh = float(np.linalg.norm(lm[CHIN] - lm[FOREHEAD]))
+    oval = lm[face_oval()]
+    ys, xs = np.mgrid[0:matte.shape[0], 0:matte.shape[1]]
+    inner = cv2.erode((matte > 200).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    eye_y = float(lm[[EYE_R_OUTER, EYE_L_OUTER], 1].mean())
+    rows = (ys > eye_y - 0.3 * fh) & (ys < lm[CHIN, 1] - 0.15 * fh)
+    cols = xs > oval[:, 0].max() - 0.12 * fw if sign > 0 else xs < oval[:, 0].min() + 0.12 * fw
+    return inner & rows & cols
