@@ -183,15 +183,9 @@ def _across(img: np.ndarray, region: np.ndarray) -> float:
 
 
 def _trace(source_matte: np.ndarray, out: np.ndarray, matte: np.ndarray) -> float:
-    """Edge contrast along the old outline where it is background now, over the edge contrast
-    of the background far from the person: 1 means no trace of where the head was."""
-    g = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-    person = (source_matte > 40).astype(np.uint8)
-    d_out = cv2.distanceTransform(1 - person, cv2.DIST_L2, 5)
-    d_in = cv2.distanceTransform(person, cv2.DIST_L2, 5)
-    clear = cv2.dilate((matte > 3).astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
-    return float(mag[(d_out < 6) & (d_in < 10) & clear].mean() / mag[(d_out > 30) & clear].mean())
+    from twincast.evaluation.outline import outline_trace
+
+    return outline_trace(source_matte, out, matte)[0]
 
 
 def _neck_shift(renderer, before: np.ndarray, after: np.ndarray) -> float:

@@ -219,20 +219,11 @@ def assistant():
 
 
 def _outline_trace(source_matte: np.ndarray, out: np.ndarray, matte: np.ndarray) -> float:
-    """Edge contrast along the old outline (``source_matte``) where it is background now (away
-    from the turned person layer ``matte``), over the edge contrast of the background far from
-    the person (1 = no trace of where the head was)."""
-    import cv2
+    from twincast.evaluation.outline import outline_trace
 
-    g = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
-    person = (source_matte > 40).astype(np.uint8)
-    d_out = cv2.distanceTransform(1 - person, cv2.DIST_L2, 5)
-    d_in = cv2.distanceTransform(person, cv2.DIST_L2, 5)
-    clear = cv2.dilate((matte > 3).astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
-    band = (d_out < 6) & (d_in < 10) & clear
-    assert band.sum() > 300  # the head really left part of its old outline
-    return float(mag[band].mean() / mag[(d_out > 30) & clear].mean())
+    ratio, band = outline_trace(source_matte, out, matte)
+    assert band > 300  # the head really left part of its old outline
+    return ratio
 
 
 @pytest.mark.parametrize("deg", [30.0, -30.0])
