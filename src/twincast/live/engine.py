@@ -43,6 +43,7 @@ from .speechline import SpeechLine, Utterance
 log = logging.getLogger("twincast.live")
 IDLE_S = 0.2
 TRIM_EVERY_S = 30.0
+FIRST_LINE_WAIT_S = 5.0
 
 
 def release_freed_memory() -> None:
@@ -224,12 +225,19 @@ class LiveShow(EventHub):
         # GIL-holding work): do it now rather than in the middle of the first answer
         answer_clauses("@warmup 声澜Pro主动降噪蓝牙耳机今天直播间到手价¥259，日常价¥399，拍1号链接。", "zh")
         self.answer_engine.moderator = Moderator()  # forget the warm-up "viewer"
+        first = self.rundown.slots[0].product_id if self.rundown.slots else None
+        self.performer.warm_up(self._view(first))
 
     def start(self) -> None:
         if self._thread is not None:
             return
         self.warm_up()
         self.speech.start()
+        # the clock starts once the first line is ready: synthesising it while the first frames
+        # render would make those frames late (repeated) on two cores
+        deadline = time.monotonic() + FIRST_LINE_WAIT_S
+        while not self.speech.ready() and time.monotonic() < deadline and not self.speech.exhausted():
+            time.sleep(0.02)
         self._thread = threading.Thread(target=self._run, name="live-render", daemon=True)
         self._thread.start()
 

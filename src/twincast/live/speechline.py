@@ -72,6 +72,11 @@ class SpeechLine:
         self._wake.set()
         return None
 
+    def ready(self) -> bool:
+        """Something is synthesised and waiting to be performed."""
+        with self._lock:
+            return bool(self._urgent or self._script)
+
     def exhausted(self) -> bool:
         """The director has nothing more to say and everything prepared has been taken."""
         with self._lock:

@@ -39,6 +39,20 @@ class StagePerformer:
         track = controls_for(speech, n, self.configs[name], self.idle[name], self.frame)
         return track.reorder(self.renderers[name].controls)
 
+    def warm_up(self, product: ProductView | None) -> None:
+        """Render every actor and compose every camera once, writing nothing: the first frames
+        of a live show otherwise pay for plate building and first-call allocations (~0.5 s)
+        after the clock has started, and the viewer sees a dozen repeated frames."""
+        full, cut = {}, {}
+        for name, r in self.renderers.items():
+            c = self._controls(name, None, 1)[0]
+            full[name] = (r.render(c, with_mask=True, cutout=False).copy(), r.mask)
+            cut[name] = (r.render(c, with_mask=True, cutout=True).copy(), r.mask)
+        for view in (None, product):  # the opening lines come before the first product
+            for camera in Camera:
+                faces = {n: full[n] if self.stage.windowed(camera, n) else cut[n] for n in self.stage.visible(camera)}
+                self.stage.compose(camera, faces, view, "", self.banner)
+
     def perform(self, speaker: str, speech: Speech | None, camera: Camera, product: ProductView | None = None,
                 subtitle: str | None = None, seconds: float = 0.0) -> int:
         spf = self.clock.samples_per_frame
