@@ -53,6 +53,33 @@ def test_cameras_place_the_right_people(cast):
     assert np.abs(frames[Camera.WIDE].astype(int) - frames[Camera.HOST].astype(int)).mean() > 20
 
 
+def test_warm_up_prepares_every_camera_and_writes_nothing(cast):
+    """A live show warms the stage before its clock starts: afterwards the first product's plate
+    exists for every camera (no 25 ms plate build in the first frames), and no frame or audio has
+    reached the output."""
+    from twincast.render.stage import ProductView
+    from twincast.show.performance import StagePerformer
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.frames, self.audio = 0, 0
+
+        def write_frame(self, rgb) -> None:
+            self.frames += 1
+
+        def write_audio(self, mono) -> None:
+            self.audio += len(mono)
+
+    host, assistant = cast
+    stage = Stage({"host": host, "assistant": assistant})
+    sink = Recorder()
+    performer = StagePerformer({"host": host, "assistant": assistant}, stage, sink)
+    view = ProductView("x", "测试产品", "¥399", "¥259", "库存 800 件", None)
+    performer.warm_up(view)
+    assert {(cam, "x") for cam in Camera} <= set(stage._plates)
+    assert sink.frames == 0 and sink.audio == 0 and performer.frame == 0
+
+
 @pytest.mark.slow
 def test_short_show_end_to_end(cast, tmp_path):
     from twincast.evaluation.probe import probe, read_av
