@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Callable
@@ -19,6 +20,20 @@ from ..driving.prosody import speech_cues
 from ..text.clauses import answer_clauses, clauses
 
 log = logging.getLogger("twincast.live")
+SYNTH_NICENESS = 5  # steps below the render loop: synthesis runs seconds ahead, rendering cannot
+
+
+def yield_cpu_to_rendering() -> None:
+    """Lower this thread's scheduling priority (Linux: niceness is per thread). A clause's
+    synthesis (0.1-0.5 s of CPU) otherwise lands on the same instant as the clause start's
+    heavier frames, and the stream repeats frames although the CPU is idle a moment later."""
+    try:
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + SYNTH_NICENESS))
+    except (AttributeError, OSError, PermissionError):  # not Linux/unsupported: normal priority
+        pass
+
+
 
 
 @dataclass
@@ -107,6 +122,7 @@ class SpeechLine:
 
     def _run(self) -> None:
         """One clause per iteration, so a viewer's answer waits for at most one synthesis."""
+        yield_cpu_to_rendering()
         script_jobs, urgent_jobs = self._script_jobs, self._urgent_jobs
         while not self._stop.is_set():
             try:

@@ -1,0 +1,76 @@
+"""The live synthesis worker: it yields the CPU to the render loop and serves urgent lines
+first. Scheduling is what is under test, so the engine here is a tone generator."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from twincast.live.speechline import SYNTH_NICENESS, SpeechLine
+from twincast.render.stage import Camera
+from twincast.show.director import Beat
+from twincast.voice.base import Speech
+
+
+def _tone(text: str) -> Speech:
+    t = np.arange(int(0.3 * 16000)) / 16000
+    return Speech((0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000, [], text, "zh")
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.niceness: list[int] = []
+        self.spoken: list[str] = []
+
+    def synthesize(self, speaker: str, text: str, lang: str) -> list[Speech]:
+        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        self.spoken.append(text)
+        return [_tone(text)]
+
+
+def _wait(cond, seconds: float = 10.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_synthesis_runs_below_the_render_loop_priority():
+    rec = _Recorder()
+    beats = [[Beat("host", "第一句。", "zh", Camera.WIDE, None, "opening")], []]
+    line = SpeechLine(rec.synthesize, lambda now: beats.pop(0) if beats else [], lambda: 0.0)
+    line.start()
+    try:
+        assert _wait(line.ready)
+        u = line.pop()
+        assert u is not None and u.speech.text == "第一句。"
+    finally:
+        line.stop()
+    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert rec.niceness and set(rec.niceness) == {min(19, caller + SYNTH_NICENESS)}, (rec.niceness, caller)
+
+
+def test_urgent_line_is_performed_before_waiting_script():
+    rec = _Recorder()
+    script = [[Beat("host", "脚本一。脚本二。", "zh", Camera.WIDE, None, "hook")], []]
+    line = SpeechLine(rec.synthesize, lambda now: script.pop(0) if script else [], lambda: 0.0)
+    line.start()
+    try:
+        assert _wait(lambda: len(rec.spoken) >= 2)
+        line.urgent(Beat("host", "回答观众。", "zh", Camera.HOST, None, "answer"), [7])
+        assert _wait(lambda: "回答观众。" in rec.spoken)
+        assert _wait(line.ready)
+        first = line.pop()
+        assert first is not None and first.speech.text == "回答观众。" and first.answers == [7]
+        rest = [line.pop(), line.pop()]
+        assert [u.speech.text for u in rest if u] == ["脚本一。", "脚本二。"]
+    finally:
+        line.stop()
