@@ -24,11 +24,11 @@ def _tone(text: str) -> Speech:
 
 class _Recorder:
     def __init__(self) -> None:
-        self.niceness: list[int] = []
+        self.niceness: dict[str, int] = {}
         self.spoken: list[str] = []
 
     def synthesize(self, speaker: str, text: str, lang: str) -> list[Speech]:
-        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        self.niceness[text] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
         self.spoken.append(text)
         return [_tone(text)]
 
@@ -43,7 +43,7 @@ def _wait(cond, seconds: float = 10.0) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
-def test_synthesis_runs_below_the_render_loop_priority():
+def test_script_synthesis_yields_to_rendering_but_answers_do_not():
     rec = _Recorder()
     beats = [[Beat("host", "第一句。", "zh", Camera.WIDE, None, "opening")], []]
     line = SpeechLine(rec.synthesize, lambda now: beats.pop(0) if beats else [], lambda: 0.0)
@@ -52,10 +52,13 @@ def test_synthesis_runs_below_the_render_loop_priority():
         assert _wait(line.ready)
         u = line.pop()
         assert u is not None and u.speech.text == "第一句。"
+        line.urgent(Beat("host", "回答。", "zh", Camera.HOST, None, "answer"))
+        assert _wait(lambda: "回答。" in rec.niceness)
     finally:
         line.stop()
     caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert rec.niceness and set(rec.niceness) == {min(19, caller + SYNTH_NICENESS)}, (rec.niceness, caller)
+    assert rec.niceness["第一句。"] == min(19, caller + SYNTH_NICENESS), (rec.niceness, caller)
+    assert rec.niceness["回答。"] == caller  # a viewer is waiting for this one
 
 
 def test_urgent_line_is_performed_before_waiting_script():

@@ -61,8 +61,46 @@ def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
         est = est + (e - est) * conf
     est = cv2.GaussianBlur(est, (0, 0), 1.0)
     full = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
+    known_full = (near < 1e-3) & (matte.astype(np.float32) / 255 < KNOWN)
+    texture, conf = _mirror_rows(rgb, cv2.erode(known_full.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    full = full + (texture - full) * conf[..., None]
     keep = (near < 1e-3)[..., None]
     return np.where(keep, rgb, np.clip(full, 0, 255)).astype(np.uint8)
+
+
+def _mirror_rows(rgb: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The background's texture continued into the hole along each row, mirrored at the
+    hole's left and right edges and weighted by closeness to each edge; (colours, confidence).
+
+    Why rows: the scenery a turning head uncovers is beside it, and the background's structure
+    that a smooth fill erases is mostly horizontal (a flag's stripes, shelves, a table edge).
+    Mirroring continues such lines exactly and matches the colour at the edge, so the band a
+    turn reveals keeps the texture around it instead of a blur. Where a mirror image would
+    come from the hole itself (deep inside a wide hole), the confidence is 0 and the smooth
+    fill stays."""
+    h, w = known.shape
+    x = np.arange(w)[None, :]
+    rows = np.arange(h)[:, None]
+    left = np.maximum.accumulate(np.where(known, x, -1), axis=1)
+    right = np.minimum.accumulate(np.where(known, x, w)[:, ::-1], axis=1)[:, ::-1]
+    src_l, src_r = 2 * left - x, 2 * right - x
+    ok_l = (left >= 0) & (src_l >= 0)
+    ok_r = (right < w) & (src_r < w)
+    ok_l &= known[rows, np.clip(src_l, 0, w - 1)]
+    ok_r &= known[rows, np.clip(src_r, 0, w - 1)]
+    # inverse distance to each edge; one edge's image fades out as its mirror runs short
+    wl = ok_l / np.maximum(x - left, 1).astype(np.float32)
+    wr = ok_r / np.maximum(right - x, 1).astype(np.float32)
+    img = rgb.astype(np.float32)
+    col = (img[rows, np.clip(src_l, 0, w - 1)] * wl[..., None] + img[rows, np.clip(src_r, 0, w - 1)] * wr[..., None])
+    col /= np.maximum(wl + wr, 1e-6)[..., None]
+    conf = ((wl + wr) > 0).astype(np.float32)
+    # rows are independent: a light vertical blur keeps neighbouring rows from tearing apart
+    # where the hole's edge is ragged (hair), and eases the edge of the mirrored area
+    col = cv2.GaussianBlur(col * conf[..., None], (1, 0), sigmaX=0.1, sigmaY=1.5)
+    den = cv2.GaussianBlur(conf, (1, 0), sigmaX=0.1, sigmaY=1.5)
+    conf = cv2.GaussianBlur(conf, (0, 0), 3.0) * (den > 1e-3)
+    return col / np.maximum(den, 1e-6)[..., None], conf
 
 
 def _near_person(matte: np.ndarray, ring: float) -> np.ndarray:

@@ -20,6 +20,7 @@ The spans are contiguous and cover the audio exactly.
 from __future__ import annotations
 
 import difflib
+import threading
 import functools
 import re
 import unicodedata
@@ -39,6 +40,7 @@ LENGTH = "ːˑ"
 MERGED = {"aɪ", "aʊ", "eɪ", "oʊ", "ɔɪ", "əʊ", "eə", "ɪə", "ʊə", "tʃ", "dʒ"}
 BOUNDARY = {"^", "$", "_"}
 SPACE_PAUSE_S = 0.12  # a space longer than this is heard as a pause
+_PIPER_LOCK = threading.Lock()  # see PiperEngine._sentence
 
 
 def _is_punct(ch: str) -> bool:
@@ -272,6 +274,12 @@ class PiperEngine:
                     yield speech
 
     def _sentence(self, text: str, lang: str) -> Speech | None:
+        # piper phonemizes with its own copy of espeak-ng, which keeps global state: two
+        # threads (a live show's script and answer workers) must not phonemize at once
+        with _PIPER_LOCK:
+            return self._sentence_unlocked(text, lang)
+
+    def _sentence_unlocked(self, text: str, lang: str) -> Speech | None:
         parts: list[Speech] = []
         items: list[tuple[str, int]] = []
         for chunk in self._voice.synthesize(text, self._syn, include_alignments=True):
@@ -297,7 +305,7 @@ class PiperEngine:
         words = re.findall(r"[A-Za-z0-9']+(?:-[A-Za-z0-9']+)*", text)
         if not words:
             return []
-        per_word = self._voice.phonemize(". ".join(words) + ".")
+        per_word = self._voice.phonemize(". ".join(words) + ".")  # under _PIPER_LOCK
         if len(per_word) != len(words):
             per_word = [sum(self._voice.phonemize(w), []) for w in words]
         return align_words(words, [_phone_chars(p) for p in per_word], items, self.sample_rate)
