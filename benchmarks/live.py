@@ -94,6 +94,7 @@ def soak(minutes: float, record_dir: Path) -> None:
     print(f"soak {minutes:.0f} min: RSS growth after warm-up {growth:.1f} MB (target <= 50), "
           f"dropped {dropped:.3f}% (target <= 0.1), A/V drift {drift_ms:.1f} ms (target <= 20; "
           f"decoded {info.video_duration:.2f} s video, {info.audio_duration:.2f} s audio)")
+    print(f"frames handed over late and caught up (not repeated): {show.late_frames}")
     if show.drop_times:
         print(f"repeated frames at media seconds {show.drop_times[:40]}{' ...' if len(show.drop_times) > 40 else ''}")
 

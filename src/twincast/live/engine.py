@@ -120,6 +120,7 @@ class LiveShow(EventHub):
         self._thread: threading.Thread | None = None
         self._t0 = 0.0
         self.dropped_frames = 0
+        self.late_frames = 0  # handed to the encoder over a frame late, then caught up
         self.drop_times: list[float] = []  # media times of repeated frames, for diagnosis
         self.state: dict[str, Any] = {"product": None, "camera": Camera.WIDE.value, "speaker": None,
                                       "subtitle": None, "status": "ready"}
@@ -165,6 +166,8 @@ class LiveShow(EventHub):
             lag = time.monotonic() - due
             if lag < 0:
                 time.sleep(-lag)
+            elif lag > 1.0 / self.clock.fps:
+                self.late_frames += 1
         self.encoder.audio_chunk(audio)
         self.encoder.frame(rgb)
 
@@ -281,7 +284,8 @@ class LiveShow(EventHub):
 
     def on_air(self) -> dict[str, Any]:
         return {**self.state, "t": round(self.media_time(), 3), "frames": self.encoder.frames,
-                "dropped_frames": self.dropped_frames, "rtmp_up": bool(self.rtmp and self.rtmp.up),
+                "dropped_frames": self.dropped_frames, "late_frames": self.late_frames,
+                "rtmp_up": bool(self.rtmp and self.rtmp.up),
                 "muted": self.muted, "forced_camera": self.forced_camera.value if self.forced_camera else None,
                 "banner": self.banner, "recording": str(self.recording)}
 
