@@ -238,3 +238,40 @@ def test_no_trace_of_the_old_outline(assistant, deg):
     trace = _outline_trace(assistant.source_mask, out, layer)
     print(deg, round(trace, 2))
     assert trace < 1.6
+
+
+def _vertical_detail_beside_outline(img: np.ndarray, matte: np.ndarray, rows: range, side: str, inside: bool) -> float:
+    """Mean |d/dy| of grey levels in a 24 px band just inside (under the person) or outside
+    the person's outline and its halo (20-44 px out) on one side, over ``rows``."""
+    import cv2
+
+    dy = np.abs(np.diff(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32), axis=0))
+    parts = []
+    for r in rows:
+        cols = np.nonzero(matte[r] > 127)[0]
+        if len(cols) == 0:
+            continue
+        edge, sign = (cols[0], 1) if side == "left" else (cols[-1], -1)
+        a, b = (edge + sign * 6, edge + sign * 30) if inside else (edge - sign * 44, edge - sign * 20)
+        lo, hi = sorted((a, b))
+        parts.append(dy[r, max(0, lo):max(0, hi)])
+    return float(np.mean(np.concatenate(parts)))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_plate_behind_the_head_continues_the_background_texture(grace_model, renderer, side):
+    """What a turn uncovers beside the head is the plate: it must carry on the scenery's
+    texture (the flag's stripes on Grace's left, the backdrop's grain on her right), not a
+    blur. The smooth fill alone had 0.15x / 0.05x the real background's detail there."""
+    from twincast.render import layers
+
+    matte = layers.canvas_matte(grace_model)
+    lm = grace_model.landmarks
+    rows = range(int(lm[T.EYE_L_OUTER, 1]), int(lm[:, 1].max()))  # eyes to chin
+    photo = _vertical_detail_beside_outline(grace_model.canvas_image, matte, rows, side, inside=False)
+    plate = _vertical_detail_beside_outline(renderer.plate, matte, rows, side, inside=True)
+    print(side, round(photo, 2), round(plate, 2))
+    assert plate >= 0.4 * photo
+    # and the plate keeps the photo untouched away from the person
+    far = layers._near_person(matte, 0.1 * matte.shape[0]) == 0
+    assert np.array_equal(renderer.plate[far], grace_model.canvas_image[far])

@@ -5,10 +5,12 @@ drags the pixels beside the head into long streaks; instead the person layer is 
 laid over a still background plate in which the person has been painted out.
 
 The split is exact where it matters: ``photo = F * a + B * (1 - a)`` holds at every pixel up
-to 8-bit rounding, so the frontal pose renders the photo unchanged. ``B`` is a smooth fill
-from the surrounding background (a multi-scale normalised convolution: wide where the hole is
-deep, fine near its edge) under the whole person *and a thin ring around it*, blended into the
-photo only beyond that ring. Nothing of the person is left in the plate: whatever of the photo
+to 8-bit rounding, so the frontal pose renders the photo unchanged. ``B`` is a fill from the
+surrounding background under the whole person *and a thin ring around it*, blended into the
+photo only beyond that ring: the background's texture mirrored into the hole from its edges
+(what a turn uncovers keeps the stripes and grain beside it) over a smooth multi-scale
+normalised convolution (wide where the hole is deep, fine near its edge) where no mirror
+reaches. Nothing of the person is left in the plate: whatever of the photo
 the fill does not explain there (the soft hair edge, the light halo that resampled and
 sharpened portraits carry around the outline) goes into the person layer, with the alpha
 ``a`` raised above the matte just as far as keeps ``F`` within 0..255. A plate that kept the
@@ -26,6 +28,7 @@ KNOWN = 0.02  # matte below this is background in the photo
 RING = 0.02  # of the canvas size: how far past the matte the plate is filled (halo, faint hair)
 HALO = 48.0  # a pixel within this of what the person explains (levels) is the person's, not scenery
 RAISE_MAX = 0.5  # the layer alpha is raised above the matte by at most about this much
+MIN_RUN = 8  # px: background runs shorter than this (between hair strands) are not mirrored
 PLATE_EXTRA = "background.png"  # the AvatarModel.extras member holding the canvas plate
 
 
@@ -40,8 +43,9 @@ def canvas_matte(model) -> np.ndarray:
 
 
 def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
-    """Background plate (uint8 RGB, like ``rgb``) with the person region filled smoothly from
-    the surrounding background. Computed at a quarter of the size: it is smooth anyway."""
+    """Background plate (uint8 RGB, like ``rgb``) with the person region filled from the
+    surrounding background: a smooth base (computed at a quarter of the size) with the
+    background's texture continued from the edges on top (:func:`_mirror_fill`)."""
     h, w = rgb.shape[:2]
     small = (max(8, w // 4), max(8, h // 4))
     m = cv2.resize(matte, small, interpolation=cv2.INTER_AREA).astype(np.float32) / 255
@@ -61,46 +65,64 @@ def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
         est = est + (e - est) * conf
     est = cv2.GaussianBlur(est, (0, 0), 1.0)
     full = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
-    known_full = (near < 1e-3) & (matte.astype(np.float32) / 255 < KNOWN)
-    texture, conf = _mirror_rows(rgb, cv2.erode(known_full.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    texture, conf = _mirror_fill(rgb, near < 1e-3)  # mirrored from beyond the ring
     full = full + (texture - full) * conf[..., None]
     keep = (near < 1e-3)[..., None]
     return np.where(keep, rgb, np.clip(full, 0, 255)).astype(np.uint8)
 
 
-def _mirror_rows(rgb: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The background's texture continued into the hole along each row, mirrored at the
-    hole's left and right edges and weighted by closeness to each edge; (colours, confidence).
+def _mirror_fill(rgb: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The background's texture continued into the hole: mirrored back and forth from the
+    hole's edges along rows (left, right) and columns (above, below), each image weighted by
+    the inverse square of its distance to that edge, so the nearest edge speaks; (colours,
+    confidence).
 
-    Why rows: the scenery a turning head uncovers is beside it, and the background's structure
-    that a smooth fill erases is mostly horizontal (a flag's stripes, shelves, a table edge).
-    Mirroring continues such lines exactly and matches the colour at the edge, so the band a
-    turn reveals keeps the texture around it instead of a blur. Where a mirror image would
-    come from the hole itself (deep inside a wide hole), the confidence is 0 and the smooth
-    fill stays."""
-    h, w = known.shape
-    x = np.arange(w)[None, :]
-    rows = np.arange(h)[:, None]
-    left = np.maximum.accumulate(np.where(known, x, -1), axis=1)
-    right = np.minimum.accumulate(np.where(known, x, w)[:, ::-1], axis=1)[:, ::-1]
-    src_l, src_r = 2 * left - x, 2 * right - x
-    ok_l = (left >= 0) & (src_l >= 0)
-    ok_r = (right < w) & (src_r < w)
-    ok_l &= known[rows, np.clip(src_l, 0, w - 1)]
-    ok_r &= known[rows, np.clip(src_r, 0, w - 1)]
-    # inverse distance to each edge; one edge's image fades out as its mirror runs short
-    wl = ok_l / np.maximum(x - left, 1).astype(np.float32)
-    wr = ok_r / np.maximum(right - x, 1).astype(np.float32)
+    Why mirrors: the scenery a turning head uncovers is beside it, and mirroring continues its
+    lines (a flag's stripes beside the head, a shelf above it) and matches the colour at the
+    edge, so the band a turn reveals keeps the texture around it instead of a blur. Rows alone
+    tore the texture above the head, where the edge runs sideways. Runs of background shorter
+    than :data:`MIN_RUN` (gaps between hair strands) are not mirrored: where no mirror reaches,
+    the smooth fill stays (confidence 0)."""
     img = rgb.astype(np.float32)
-    col = (img[rows, np.clip(src_l, 0, w - 1)] * wl[..., None] + img[rows, np.clip(src_r, 0, w - 1)] * wr[..., None])
-    col /= np.maximum(wl + wr, 1e-6)[..., None]
-    conf = ((wl + wr) > 0).astype(np.float32)
-    # rows are independent: a light vertical blur keeps neighbouring rows from tearing apart
-    # where the hole's edge is ragged (hair), and eases the edge of the mirrored area
-    col = cv2.GaussianBlur(col * conf[..., None], (1, 0), sigmaX=0.1, sigmaY=1.5)
-    den = cv2.GaussianBlur(conf, (1, 0), sigmaX=0.1, sigmaY=1.5)
+    t_rows, w_rows = _mirror_sums(img, known)
+    t_cols, w_cols = _mirror_sums(img.transpose(1, 0, 2), known.T)
+    total, weight = t_rows + t_cols.transpose(1, 0, 2), w_rows + w_cols.T
+    conf = (weight > 0).astype(np.float32)
+    col = total / np.maximum(weight, 1e-12)[..., None]
+    # a light blur keeps neighbouring rows and columns from tearing apart where the edge is
+    # ragged (hair); the confidence eases in over a few pixels
+    col = cv2.GaussianBlur(col * conf[..., None], (0, 0), 0.7)
+    den = cv2.GaussianBlur(conf, (0, 0), 0.7)
     conf = cv2.GaussianBlur(conf, (0, 0), 3.0) * (den > 1e-3)
     return col / np.maximum(den, 1e-6)[..., None], conf
+
+
+def _mirror_sums(img: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted sums of the left and right mirror images of every row (see _mirror_fill)."""
+    h, w = known.shape
+    x = np.broadcast_to(np.arange(w)[None, :], (h, w))
+    rows = np.arange(h)[:, None]
+    starts = known & ~np.pad(known, ((0, 0), (1, 0)))[:, :-1]
+    ends = known & ~np.pad(known, ((0, 0), (0, 1)))[:, 1:]
+    run_start = np.maximum.accumulate(np.where(starts, x, -1), axis=1)
+    run_end = np.minimum.accumulate(np.where(ends, x, w)[:, ::-1], axis=1)[:, ::-1]
+    left = np.maximum.accumulate(np.where(known, x, -1), axis=1)  # last known pixel at or before x
+    right = np.minimum.accumulate(np.where(known, x, w)[:, ::-1], axis=1)[:, ::-1]
+    total = np.zeros(img.shape, np.float32)
+    weight = np.zeros((h, w), np.float32)
+    for edge, far, step in ((left, run_start, -1), (right, run_end, 1)):
+        ok = (edge >= 0) & (edge < w)
+        e = np.clip(edge, 0, w - 1)
+        other = far[rows, e]  # the known run's other end
+        n = np.abs(e - other) + 1
+        ok &= n >= MIN_RUN
+        d = np.abs(x - e)  # 0 on the edge itself
+        k = np.maximum(d - 1, 0) % (2 * n)  # back and forth over the run
+        src = np.clip(np.where(k < n, e + step * k, other - step * (k - n)), 0, w - 1)
+        wgt = ok / np.maximum(d, 1).astype(np.float32) ** 2
+        total += img[rows, src] * wgt[..., None]
+        weight += wgt
+    return total, weight
 
 
 def _near_person(matte: np.ndarray, ring: float) -> np.ndarray:
