@@ -42,12 +42,18 @@ def _wait(cond, seconds: float = 10.0) -> bool:
     return False
 
 
+def _started(rec: _Recorder, script_text: str) -> SpeechLine:
+    """A running line whose director has one script beat, then nothing."""
+    beats = [[Beat("host", script_text, "zh", Camera.WIDE, None, "hook")], []]
+    line = SpeechLine(rec.synthesize, lambda now: beats.pop(0) if beats else [], lambda: 0.0)
+    line.start()
+    return line
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
 def test_script_synthesis_yields_to_rendering_but_answers_do_not():
     rec = _Recorder()
-    beats = [[Beat("host", "第一句。", "zh", Camera.WIDE, None, "opening")], []]
-    line = SpeechLine(rec.synthesize, lambda now: beats.pop(0) if beats else [], lambda: 0.0)
-    line.start()
+    line = _started(rec, "第一句。")
     try:
         assert _wait(line.ready)
         u = line.pop()
@@ -63,9 +69,7 @@ def test_script_synthesis_yields_to_rendering_but_answers_do_not():
 
 def test_urgent_line_is_performed_before_waiting_script():
     rec = _Recorder()
-    script = [[Beat("host", "脚本一。脚本二。", "zh", Camera.WIDE, None, "hook")], []]
-    line = SpeechLine(rec.synthesize, lambda now: script.pop(0) if script else [], lambda: 0.0)
-    line.start()
+    line = _started(rec, "脚本一。脚本二。")
     try:
         assert _wait(lambda: len(rec.spoken) >= 2)
         line.urgent(Beat("host", "回答观众。", "zh", Camera.HOST, None, "answer"), [7])
