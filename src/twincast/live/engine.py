@@ -1,8 +1,9 @@
 """The live show engine: renders the show in real time and encodes it once for every output.
 
 Threads: synthesis (``SpeechLine``: a script worker below the render loop's priority and an
-answer worker), the paced render loop here, and the encoder inside ``LiveEncoder`` calls. The render loop never waits for speech: when no clause is ready it
-renders a short idle moment, so the stream keeps its frame rate whatever the voices do.
+answer worker), the paced render loop here, and the encoder inside ``LiveEncoder`` calls. The
+render loop never waits for speech: when no clause is ready it renders a short idle moment, so
+the stream keeps its frame rate whatever the voices do.
 Operator commands and viewer comments only touch small locked state; the loop picks them up
 at the next frame or clause.
 """

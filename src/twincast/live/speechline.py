@@ -33,10 +33,8 @@ def yield_cpu_to_rendering() -> None:
     try:
         me = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + SYNTH_NICENESS))
-    except (AttributeError, OSError, PermissionError):  # not Linux/unsupported: normal priority
+    except (AttributeError, OSError):  # not Linux, or not permitted: normal priority
         pass
-
-
 
 
 @dataclass

@@ -20,9 +20,9 @@ The spans are contiguous and cover the audio exactly.
 from __future__ import annotations
 
 import difflib
-import threading
 import functools
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Iterator
