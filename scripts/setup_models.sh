@@ -97,3 +97,14 @@ setup_speaker_metric() {
   rm -rf "$tmp"
 }
 setup_speaker_metric
+
+# --- Matting estimator (avatar build): numba compiles pymatting on its first import ---------
+# ~75 s of CPU once per venv (cached beside the package), paid here rather than in the first
+# avatar build; later imports take ~2 s.
+setup_matting() {
+  if ! compgen -G "$VENV/lib/python3*/site-packages/pymatting/foreground/__pycache__/*.nbi" > /dev/null; then
+    echo "[setup_models] compiling the matting estimator (pymatting, numba), first run only" >&2
+    "$VENV/bin/python" -c "import pymatting" >&2
+  fi
+}
+setup_matting

@@ -275,3 +275,44 @@ def test_plate_behind_the_head_continues_the_background_texture(grace_model, ren
     # and the plate keeps the photo untouched away from the person
     far = layers._near_person(matte, 0.1 * matte.shape[0]) == 0
     assert np.array_equal(renderer.plate[far], grace_model.canvas_image[far])
+
+
+@pytest.mark.parametrize("deg", [30.0, -30.0])
+def test_scenery_beside_thin_hair_stays_put_when_the_head_turns(grace_model, renderer, deg):
+    """The flag's gold cord runs just beside Grace's wispy hair. It is scenery: when the head
+    turns it must stay where it is, not bend and tear along with the hair (before the matte's
+    colour fit and the seen-through plate: mean change 54-60 levels on the cord, p90 184)."""
+    img = grace_model.canvas_image.astype(np.int16)
+    cord = (img[..., 0] > 150) & (img[..., 1] > 100) & (img[..., 2] < 90)
+    cord[:, :80] = cord[:, 130:] = False  # the cord left of the face, between hat and shoulder
+    cord[:140] = cord[300:] = False
+    front = renderer.render(controls(renderer)).astype(np.int16)
+    turned = renderer.render(controls(renderer, yaw=deg)).astype(np.int16)
+    change = np.abs(turned - front).max(2)[cord]
+    print(deg, cord.sum(), change.mean().round(1), np.percentile(change, 90))
+    assert cord.sum() > 500
+    assert change.mean() < 30
+
+
+def test_refined_matte_keeps_the_nets_alpha_where_no_mix_explains_the_colour():
+    """The alpha step of Bayesian matting only holds for a pixel on the line between the
+    person's and the background's colours: a yellow stripe on a blue background beside grey
+    hair projects onto "all person", and made solid it would move with the head."""
+    from twincast.render import layers
+
+    size = 96
+    rgb = np.zeros((size, size, 3), np.uint8)
+    rgb[:] = (30, 40, 120)  # blue background
+    rgb[:, 56:] = (150, 150, 150)  # grey hair, solid from x = 56
+    matte = np.zeros((size, size), np.uint8)
+    matte[:, 56:] = 255
+    matte[:, 40:56] = np.linspace(10, 200, 16).astype(np.uint8)  # the net's soft band
+    mix = matte[:, 40:56, None].astype(np.float32) / 255
+    rgb[:, 40:56] = (mix * 150 + (1 - mix) * np.array([30, 40, 120])).astype(np.uint8)
+    rgb[:, 44:47] = (235, 200, 40)  # a gold cord inside the soft band
+    fill = np.zeros_like(rgb)
+    fill[:] = (30, 40, 120)
+    refined = layers.refine_matte(rgb, matte, fill)
+    assert np.abs(refined[:, 44:47].astype(int) - matte[:, 44:47]).max() <= 1  # the net's value
+    mixed = np.r_[40:44, 48:56]  # true mixes are still re-estimated from colour
+    assert np.abs(refined[:, mixed].astype(int) - matte[:, mixed]).max() <= 6

@@ -19,9 +19,9 @@ from .rig import build_rig
 # Bumped when a build adds something renderers rely on (2: background plate for large head
 # turns; 3: the plate also filled in a ring around the outline, so a turned head leaves no
 # trace of it; 4: the plate continues the background's texture into the hole, mirrored from
-# its edges);
+# its edges; 5: under thin hair the plate keeps the scenery seen through it);
 # cached default avatars older than this are rebuilt (defaults.py).
-BUILD_VERSION = 4
+BUILD_VERSION = 5
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 

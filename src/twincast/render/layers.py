@@ -28,6 +28,9 @@ KNOWN = 0.02  # matte below this is background in the photo
 RING = 0.02  # of the canvas size: how far past the matte the plate is filled (halo, faint hair)
 HALO = 48.0  # a pixel within this of what the person explains (levels) is the person's, not scenery
 RAISE_MAX = 0.5  # the layer alpha is raised above the matte by at most about this much
+THIN_LO, THIN_HI = 0.3, 0.7  # matte: below LO the plate is the scenery seen through, above HI the fill
+SCENERY_MIN = 12.0  # edge contrast (grey levels a pixel) of the background beside the outline: above it, scenery worth keeping (a plain wall 6-12, a flag 22-75)
+FIT_MISS = 60.0  # levels: a soft-band pixel this far off the person-background colour line keeps the net's alpha
 MIN_RUN = 8  # px: background runs shorter than this (between hair strands) are not mirrored
 PLATE_EXTRA = "background.png"  # the AvatarModel.extras member holding the canvas plate
 
@@ -67,8 +70,43 @@ def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
     full = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
     texture, conf = _mirror_fill(rgb, near < 1e-3)  # mirrored from beyond the ring
     full = full + (texture - full) * conf[..., None]
+    full = _seen_through(rgb, matte, full)
     keep = (near < 1e-3)[..., None]
-    return np.where(keep, rgb, np.clip(full, 0, 255)).astype(np.uint8)
+    return np.where(keep, rgb, np.clip(full + 0.5, 0, 255)).astype(np.uint8)
+
+
+def _seen_through(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """``fill`` with the scenery that shows through thin hair put back where the matte is thin.
+
+    Why: under wispy hair the photo is mostly background (a flag's fringe, a cord). Filled from
+    the plate's surroundings instead, the split had to carry that scenery in the person layer,
+    magnified by (1-a)/a, and a head turn dragged it along as torn, brightly coloured shards.
+    Here foreground and background are estimated together from the photo and the matte
+    (pymatting's multi-level estimate: smooth colours that explain the photo), and the
+    background part is kept from the matte's faint edge up to :data:`THIN_HI` coverage, so the
+    plate holds what is really behind the hair and the person layer holds the hair's colour."""
+    from pymatting import estimate_foreground_ml  # numba-compiled on first use, then cached
+
+    m = matte.astype(np.float64) / 255
+    _, seen = estimate_foreground_ml(rgb.astype(np.float64) / 255, m, return_background=True)
+    x = np.clip((m - THIN_LO) / (THIN_HI - THIN_LO), 0, 1)
+    seen = seen.astype(np.float32) * 255
+    # only where the scenery around that part of the outline has detail to keep (a flag, not a
+    # plain wall): over a plain background the estimate would keep nothing but the light halo
+    # and the softest hair, and they would stay behind as a trace of the old outline
+    w = (m >= KNOWN) * (1 - x * x * (3 - 2 * x)) * np.clip((_scenery_detail(rgb, matte) - SCENERY_MIN) / 8, 0, 1)
+    return fill + (seen - fill) * w[..., None].astype(np.float32)
+
+
+def _scenery_detail(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
+    """Edge contrast of the background (grey-level gradient magnitude beyond the ring), spread
+    over the canvas at the scale of a head side (24 px at 512)."""
+    h, w = matte.shape
+    known = (_near_person(matte, RING * max(h, w)) < 1e-3).astype(np.float32)
+    g = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), 1.0)
+    mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+    sigma = 24.0 * max(h, w) / 512
+    return cv2.GaussianBlur(mag * known, (0, 0), sigma) / np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-6)
 
 
 def _mirror_fill(rgb: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +194,11 @@ def refine_matte(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> np.nda
     dd = (d * d).sum(2)
     est = np.clip(((src - bg) * d).sum(2) / np.maximum(dd, 1.0), 0, 1)
     trust = np.clip((np.sqrt(dd) - 20) / 40, 0, 1)  # only where the two colours differ enough
+    # ...and only where the pixel is a mix of the two at all: a bright cord of the flag beside
+    # grey hair projects onto "all person" but lies far off the person-background line, and
+    # made solid it moved with the head as a torn streak (the net's value stays there)
+    miss = np.sqrt(((src - bg - est[..., None] * d) ** 2).sum(2))
+    trust *= np.clip((FIT_MISS - miss) / (0.5 * FIT_MISS), 0, 1)
     band = (m > KNOWN) & (m < 0.98)
     out = np.where(band, m + (est - m) * trust, m)
     return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
