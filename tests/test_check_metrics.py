@@ -142,3 +142,14 @@ def test_cli_bad_input_exits_2_with_a_fix(tmp_path, make, needles):
     assert proc.returncode == 2, proc.stderr
     assert any(n in proc.stderr for n in needles), proc.stderr
     assert "fix:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_script_file_that_is_missing_exits_2_with_a_fix(tmp_path):
+    """--text takes the script or a .txt file holding it; a mistyped file name is not scored
+    as the script "lines.txt" (which would read as a 3500 % error rate)."""
+    proc = subprocess.run([sys.executable, "-m", "twincast.cli", "check", str(tmp_path / "v.mp4"),
+                           "--text", str(tmp_path / "lines.txt")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    err = " ".join(proc.stderr.split())  # the console wraps long lines
+    assert "lines.txt not found" in err and "fix:" in err and "Traceback" not in err

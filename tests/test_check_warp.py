@@ -55,3 +55,46 @@ def test_warped_frames_are_counted_per_yaw_bin():
     values[50:80, 0] = 0.9  # the same clip without the streaks
     (m,) = warp_metrics(warp, yaw, tl, {})
     assert m.status == PASS and m.value == 0.0
+
+
+def test_squeeze_is_judged_on_the_cheeks_only():
+    """A far side that reads 1.7x at yaw > 20 in the bands outside the outline (hair and ear
+    foreshortened, as on real footage turned 20 degrees) is not a fold; the same on a cheek is."""
+    yaw = np.repeat([0.0, 25.0], 50)
+    values = np.ones((100, 4))
+    values[50:, 1] = 1.9  # outer_right
+    (m,) = warp_metrics(*_series(yaw, values)[:3], {})
+    assert m.status == PASS
+    values[50:, 3] = 1.9  # cheek_right
+    (m,) = warp_metrics(*_series(yaw, values)[:3], {})
+    assert m.status == FAIL and m.detail["bins"]["yaw>20"]["compressed"] == 1.0
+
+
+def test_scenery_beside_the_head_does_not_count_as_the_head(grace_rgb):
+    """The bands outside the face outline are measured on the person only: the same head in
+    front of vertical stripes instead of the flag reads the same, while a band that takes the
+    scenery along changes (a flag's cord entering the band at a turn read as a squeeze)."""
+    from twincast.avatar.detect import find_one_face
+    from twincast.evaluation.warp import WarpSampler
+
+    from mediapipe.python.solutions import selfie_segmentation
+
+    with selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
+        person = seg.process(grace_rgb).segmentation_mask > 0.5
+    stripes = grace_rgb.copy()
+    xx = np.arange(grace_rgb.shape[1])
+    stripes[~person] = np.where(((xx // 3) % 2 == 0)[:, None], [240, 240, 240], [20, 20, 60])[
+        np.nonzero(~person)[1]]
+    pts = find_one_face(grace_rgb).landmarks.astype(np.float64)
+
+    def outer(img, with_person):
+        s = WarpSampler(every=1)
+        s.add(0, cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), pts, img if with_person else None)
+        r = s.result()
+        return np.array([r["outer_left"][0], r["outer_right"][0]])
+
+    person_only = outer(stripes, True) / outer(grace_rgb, True)
+    whole_band = outer(stripes, False) / outer(grace_rgb, False)
+    print(person_only.round(2), whole_band.round(2))
+    assert np.all(np.abs(person_only - 1) < 0.25)
+    assert np.any(np.abs(whole_band - 1) > 0.5)

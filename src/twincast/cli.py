@@ -170,13 +170,18 @@ def ask(comment: str = typer.Argument(..., help="A viewer comment, e.g. \"多少
 @app.command()
 def check(video: Path = typer.Argument(..., help="Talking-face video to check (ours or anyone's)."),
           reference: Optional[Path] = typer.Option(None, "--reference", help="Photo of the person (default: the video's first frames)."),
-          text: Optional[str] = typer.Option(None, "--text", help="The script spoken: Whisper scores intelligibility (WER/CER)."),
+          text: Optional[str] = typer.Option(None, "--text", help="The script spoken, or a UTF-8 text file holding it: Whisper scores intelligibility (WER/CER)."),
           json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full report with time series as JSON."),
           chart: Optional[Path] = typer.Option(None, "--chart", help="Write a PNG chart of the metrics over time."),
           seconds: float = typer.Option(120.0, "--seconds", help="Analyse the first N seconds.")) -> None:
     """Quality-check a talking-face VIDEO; exit 0 all pass, 1 some fail, 2 bad input (docs/quality-check.md)."""
     from .evaluation.check import run_check, table
 
+    if text is not None and len(text) < 4096 and text.endswith(".txt"):
+        script = Path(text)
+        if not script.is_file():
+            raise TwincastError(f"script file {script} not found", "pass the script's text, or the path of an existing .txt file")
+        text = script.read_text(encoding="utf-8")
     with console.status("checking (face tracking, identity, speech)..."):
         report = run_check(video, reference, text, seconds)
     Console().print(table(report))

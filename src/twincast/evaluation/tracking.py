@@ -167,7 +167,7 @@ def track_video(path: str | Path, max_seconds: float = 120.0, *, light_every_s: 
                                dtype=np.float32)
                 points.append(pts)
                 yaw.append(head_yaw(pts.astype(np.float64), width, height))
-                warp.add(i, gray, pts.astype(np.float64))
+                warp.add(i, gray, pts.astype(np.float64), rgb)
                 if i % light_step == 0:
                     for key, v in zip(("face", "left", "right", "high", "low"),
                                       skin_lighting(rgb, pts.astype(np.float64))):

@@ -11,8 +11,9 @@ Measure: a stretch sideways turns texture into horizontal streaks, so the ratio 
 to vertical gradient energy (mean |d/dx| / mean |d/dy| after a 1 px blur, above the codec's
 block noise) drops; lighting and contrast scale both directions alike and cancel. Per frame
 (every :data:`WARP_EVERY`-th) it is taken in four regions between brow and mouth-corner
-height: per side the cheek band and the band outside the outline, on a head crop scaled to
-at most 200 px forehead-to-chin. Each region is divided by its own median on frontal frames.
+height: per side the cheek band and the band outside the outline (person pixels only, by
+selfie segmentation: the scenery beside a turned head is not the head), on a head crop scaled
+to at most 200 px forehead-to-chin. Each region is divided by its own median on frontal frames.
 A frame whose lowest region is under :data:`STRETCH_MIN` (stretched) or highest over its
 inverse (squeezed, as beside a fold) is a warped frame, and the share of warped frames in the
 worst yaw bin (those of the identity metric, judged with >= 1 s of frames) must stay under
@@ -43,11 +44,14 @@ _HOLES = ([33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 16
 #: the face is analysed at most this many pixels tall (forehead-chin), never upsampled
 NORM_HEIGHT = 200.0
 REGIONS = ("outer_left", "outer_right", "cheek_left", "cheek_right")
+SQUEEZE_REGIONS = ("cheek_left", "cheek_right")
 #: a region's anisotropy under this fraction of its frontal median (stretched sideways), or
 #: over its inverse (squeezed, as beside a fold), makes a warped frame
 STRETCH_MIN = 0.6
 #: judged: share of warped frames in the worst yaw bin
 WARP_MAX_SHARE = 0.10
+#: selfie-segmentation coverage above which a pixel of the outer bands is the person's
+PERSON_MIN = 0.5
 #: every how many frames the texture is measured
 WARP_EVERY = 2
 #: a yaw bin is judged when it holds at least this many seconds of frames
@@ -55,14 +59,21 @@ BIN_MIN_S = 1.0
 
 
 class WarpSampler:
-    """Fed every decoded frame by ``track_video``; measures every ``every``-th face."""
+    """Fed every decoded frame by ``track_video``; measures every ``every``-th face.
+
+    The bands outside the outline are taken on the person only (mediapipe's selfie
+    segmentation of the frame, coverage > 0.5): what lies beside a turned head is scenery, and a
+    flag's cord or stripes entering or leaving the band changed its anisotropy more than the
+    hair's stretch did (docs/realism.md, "Person only")."""
 
     def __init__(self, every: int = 2) -> None:  # WARP_EVERY
         self.every = every
         self.frame: list[int] = []
         self.values: list[list[float]] = []  # per frame: anisotropy of REGIONS
+        self._segmenter = None
 
-    def add(self, i: int, gray: np.ndarray, pts: np.ndarray | None) -> None:
+    def add(self, i: int, gray: np.ndarray, pts: np.ndarray | None,
+            rgb: np.ndarray | None = None) -> None:
         if pts is None or i % self.every:
             return
         box = _box(pts, gray.shape)
@@ -72,10 +83,28 @@ class WarpSampler:
         size = (max(8, int(round((x1 - x0) * s))), max(8, int(round((y1 - y0) * s))))
         cur = cv2.resize(gray[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
         masks = _regions((pts[:, :2] - [x0, y0]) * s, cur.shape)
+        if rgb is not None:
+            person = cv2.resize(self._person(rgb)[y0:y1, x0:x1], size,
+                                interpolation=cv2.INTER_AREA) > PERSON_MIN
+            for r in ("outer_left", "outer_right"):
+                masks[r] &= person
         self.frame.append(i)
         self.values.append(anisotropy(cur, [masks[r] for r in REGIONS]))
 
+    def _person(self, rgb: np.ndarray) -> np.ndarray:
+        if self._segmenter is None:
+            from mediapipe.python.solutions import selfie_segmentation
+
+            self._segmenter = selfie_segmentation.SelfieSegmentation(model_selection=0)
+        return self._segmenter.process(rgb).segmentation_mask
+
+    def close(self) -> None:
+        if self._segmenter is not None:
+            self._segmenter.close()
+            self._segmenter = None
+
     def result(self) -> dict[str, np.ndarray]:
+        self.close()
         v = np.asarray(self.values, float).reshape(-1, len(REGIONS))
         return {"frame": np.asarray(self.frame, int), **{r: v[:, k] for k, r in enumerate(REGIONS)}}
 
@@ -190,7 +219,11 @@ def warp_metrics(warp: dict, yaw: np.ndarray, tl: Timeline, series: dict) -> lis
     rel = np.array(rel)
     ok = np.isfinite(rel).any(axis=0)
     low = np.where(ok, np.nanmin(np.where(np.isfinite(rel), rel, np.inf), axis=0), np.nan)
-    high = np.where(ok, np.nanmax(np.where(np.isfinite(rel), rel, -np.inf), axis=0), np.nan)
+    # squeezing is judged on the cheeks only: the hair and ear on the far side of a real head
+    # turned 20 degrees already read 1.6-1.7x (the turn foreshortens them, hair folds behind)
+    cheeks = rel[[REGIONS.index(r) for r in SQUEEZE_REGIONS]]
+    ok_c = np.isfinite(cheeks).any(axis=0)
+    high = np.where(ok_c, np.nanmax(np.where(np.isfinite(cheeks), cheeks, -np.inf), axis=0), np.nan)
     stretched = ok & (low < STRETCH_MIN)
     folded = ok & (high > 1 / STRETCH_MIN)
     series["warp"] = (t, low, high)
