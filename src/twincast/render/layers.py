@@ -29,8 +29,10 @@ RING = 0.02  # of the canvas size: how far past the matte the plate is filled (h
 HALO = 48.0  # a pixel within this of what the person explains (levels) is the person's, not scenery
 RAISE_MAX = 0.5  # the layer alpha is raised above the matte by at most about this much
 THIN_LO, THIN_HI = 0.3, 0.7  # matte: below LO the plate is the scenery seen through, above HI the fill
-SCENERY_MIN = 12.0  # edge contrast (grey levels a pixel) of the background beside the outline: above it, scenery worth keeping (a plain wall 6-12, a flag 22-75)
-FIT_MISS = 60.0  # levels: a soft-band pixel this far off the person-background colour line keeps the net's alpha
+# edge contrast (grey levels a pixel) of the background beside the outline above which its
+# scenery is worth keeping under thin hair (a plain wall or sky 6-12, a flag 22-75)
+SCENERY_MIN = 12.0
+FIT_MISS = 60.0  # levels off the person-background colour line: a soft-band pixel keeps the net's alpha
 MIN_RUN = 8  # px: background runs shorter than this (between hair strands) are not mirrored
 PLATE_EXTRA = "background.png"  # the AvatarModel.extras member holding the canvas plate
 
@@ -94,7 +96,8 @@ def _seen_through(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> np.nd
     # only where the scenery around that part of the outline has detail to keep (a flag, not a
     # plain wall): over a plain background the estimate would keep nothing but the light halo
     # and the softest hair, and they would stay behind as a trace of the old outline
-    w = (m >= KNOWN) * (1 - x * x * (3 - 2 * x)) * np.clip((_scenery_detail(rgb, matte) - SCENERY_MIN) / 8, 0, 1)
+    scenery = np.clip((_scenery_detail(rgb, matte) - SCENERY_MIN) / 8, 0, 1)
+    w = (m >= KNOWN) * (1 - x * x * (3 - 2 * x)) * scenery
     return fill + (seen - fill) * w[..., None].astype(np.float32)
 
 
@@ -106,7 +109,8 @@ def _scenery_detail(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
     g = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), 1.0)
     mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
     sigma = 24.0 * max(h, w) / 512
-    return cv2.GaussianBlur(mag * known, (0, 0), sigma) / np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-6)
+    den = np.maximum(cv2.GaussianBlur(known, (0, 0), sigma), 1e-6)
+    return cv2.GaussianBlur(mag * known, (0, 0), sigma) / den
 
 
 def _mirror_fill(rgb: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
