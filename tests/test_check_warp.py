@@ -74,13 +74,11 @@ def test_scenery_beside_the_head_does_not_count_as_the_head(grace_rgb):
     """The bands outside the face outline are measured on the person only: the same head in
     front of vertical stripes instead of the flag reads the same, while a band that takes the
     scenery along changes (a flag's cord entering the band at a turn read as a squeeze)."""
+    from twincast.avatar.build import person_mask
     from twincast.avatar.detect import find_one_face
     from twincast.evaluation.warp import WarpSampler
 
-    from mediapipe.python.solutions import selfie_segmentation
-
-    with selfie_segmentation.SelfieSegmentation(model_selection=0) as seg:
-        person = seg.process(grace_rgb).segmentation_mask > 0.5
+    person = person_mask(grace_rgb) > 127
     stripes = grace_rgb.copy()
     xx = np.arange(grace_rgb.shape[1])
     stripes[~person] = np.where(((xx // 3) % 2 == 0)[:, None], [240, 240, 240], [20, 20, 60])[

@@ -14,8 +14,9 @@ block noise) drops; lighting and contrast scale both directions alike and cancel
 height: per side the cheek band and the band outside the outline (person pixels only, by
 selfie segmentation: the scenery beside a turned head is not the head), on a head crop scaled
 to at most 200 px forehead-to-chin. Each region is divided by its own median on frontal frames.
-A frame whose lowest region is under :data:`STRETCH_MIN` (stretched) or highest over its
-inverse (squeezed, as beside a fold) is a warped frame, and the share of warped frames in the
+A frame whose lowest region is under :data:`STRETCH_MIN` (stretched) or whose higher cheek is
+over its inverse (squeezed, as beside a fold; the far side's hair and ear of a real turn read
+1.6-1.7x, so the outer bands are not judged for it) is a warped frame, and the share of warped frames in the
 worst yaw bin (those of the identity metric, judged with >= 1 s of frames) must stay under
 :data:`WARP_MAX_SHARE`. Bands and their calibration: docs/realism.md ("Warp damage").
 
@@ -32,6 +33,7 @@ import numpy as np
 
 from twincast.evaluation.check_metrics import FAIL, PASS, Metric, Timeline, _na
 from twincast.evaluation.identity import YAW_BINS, yaw_bin
+from twincast.native_logs import quiet_stderr
 
 # face-mesh indices (mediapipe)
 _OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
@@ -45,8 +47,8 @@ _HOLES = ([33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 16
 NORM_HEIGHT = 200.0
 REGIONS = ("outer_left", "outer_right", "cheek_left", "cheek_right")
 SQUEEZE_REGIONS = ("cheek_left", "cheek_right")
-#: a region's anisotropy under this fraction of its frontal median (stretched sideways), or
-#: over its inverse (squeezed, as beside a fold), makes a warped frame
+#: a region's anisotropy under this fraction of its frontal median (stretched sideways), or a
+#: cheek's over its inverse (squeezed, as beside a fold), makes a warped frame
 STRETCH_MIN = 0.6
 #: judged: share of warped frames in the worst yaw bin
 WARP_MAX_SHARE = 0.10
@@ -95,7 +97,8 @@ class WarpSampler:
         if self._segmenter is None:
             from mediapipe.python.solutions import selfie_segmentation
 
-            self._segmenter = selfie_segmentation.SelfieSegmentation(model_selection=0)
+            with quiet_stderr():
+                self._segmenter = selfie_segmentation.SelfieSegmentation(model_selection=0)
         return self._segmenter.process(rgb).segmentation_mask
 
     def close(self) -> None:

@@ -72,12 +72,12 @@ def fill_background(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
     full = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
     texture, conf = _mirror_fill(rgb, near < 1e-3)  # mirrored from beyond the ring
     full = full + (texture - full) * conf[..., None]
-    full = _seen_through(rgb, matte, full)
+    full = _seen_through(rgb, matte, full, near < 1e-3)
     keep = (near < 1e-3)[..., None]
     return np.where(keep, rgb, np.clip(full + 0.5, 0, 255)).astype(np.uint8)
 
 
-def _seen_through(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> np.ndarray:
+def _seen_through(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray, known: np.ndarray) -> np.ndarray:
     """``fill`` with the scenery that shows through thin hair put back where the matte is thin.
 
     Why: under wispy hair the photo is mostly background (a flag's fringe, a cord). Filled from
@@ -96,16 +96,16 @@ def _seen_through(rgb: np.ndarray, matte: np.ndarray, fill: np.ndarray) -> np.nd
     # only where the scenery around that part of the outline has detail to keep (a flag, not a
     # plain wall): over a plain background the estimate would keep nothing but the light halo
     # and the softest hair, and they would stay behind as a trace of the old outline
-    scenery = np.clip((_scenery_detail(rgb, matte) - SCENERY_MIN) / 8, 0, 1)
+    scenery = np.clip((_scenery_detail(rgb, known) - SCENERY_MIN) / 8, 0, 1)
     w = (m >= KNOWN) * (1 - x * x * (3 - 2 * x)) * scenery
     return fill + (seen - fill) * w[..., None].astype(np.float32)
 
 
-def _scenery_detail(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
-    """Edge contrast of the background (grey-level gradient magnitude beyond the ring), spread
-    over the canvas at the scale of a head side (24 px at 512)."""
-    h, w = matte.shape
-    known = (_near_person(matte, RING * max(h, w)) < 1e-3).astype(np.float32)
+def _scenery_detail(rgb: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Edge contrast of the background (grey-level gradient magnitude over the ``known``
+    pixels beyond the ring), spread over the canvas at the scale of a head side (24 px at 512)."""
+    h, w = known.shape
+    known = known.astype(np.float32)
     g = cv2.GaussianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32), (0, 0), 1.0)
     mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
     sigma = 24.0 * max(h, w) / 512
