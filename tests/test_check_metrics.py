@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from twincast.evaluation import check_metrics as cm
-from twincast.evaluation.asr import error_rate, script_language, tokens
+from twincast.evaluation.asr import error_rate, script_language, syllables, tokens
 from twincast.evaluation.check import CheckReport
 from twincast.evaluation.tracking import Track
 
@@ -110,6 +110,33 @@ def test_error_rates_count_words_and_characters():
     assert error_rate("只要199元", "只要一百九十九元")[0] == 0.0
     assert script_language("这款iPhone 15") == "zh" and script_language("hello") == "en"
     assert tokens("这款iPhone") == ["这", "款", "iphone"]
+
+
+@pytest.mark.parametrize("script, heard", [
+    ("到手价¥259，比日常价¥399少了¥140。", "到手价259元比日常价399元少了140元"),  # ¥ is read 元
+    ("Only 3.9 g per earbud.", "only three point nine grams per earbud"),  # units spoken
+    ("Active noise cancelling, grey case.", "active noise canceling gray case"),  # US spelling
+    ("Here's the price: normally ¥129.", "here's the price normally 129 yuan"),
+    ("这款是IPX4防汗防溅。", "这款是 ipx4 防汗防溅"),  # IPX4 is said in English
+])
+def test_script_and_transcript_are_read_by_each_languages_front_end(script, heard):
+    """The same spoken words written two ways cost nothing: each language run of either text
+    goes through its own TTS front end (the old scoring left ¥ unread and digits of an English
+    sentence as Chinese numerals)."""
+    assert error_rate(script, heard)[1] == 0, (tokens(script), tokens(heard))
+
+
+def test_syllable_scoring_forgives_homophones_but_not_wrong_sounds_or_tones():
+    # 防汉 for 防汗: the same syllable han4, a character choice the audio cannot decide
+    assert error_rate("防汗防溅", "防汉防溅")[1] == 1
+    assert error_rate("防汗防溅", "防汉防溅", units="syllables")[1] == 0
+    # 房间 for 防溅: fang2 jian1 vs fang2 jian4, the tone differs and still costs an edit
+    assert error_rate("防汗防溅", "防汗房间", units="syllables")[1] == 1
+    assert error_rate("跑步出汗", "跑得出来", units="syllables")[1] == 2  # other sounds
+    assert error_rate("hello world", "hello word", units="syllables")[1] == 1
+    assert syllables(["这", "款", "iphone", "很", "好"]) == ["zhe4", "kuan3", "iphone", "hen3", "hao3"]
+    with pytest.raises(ValueError):
+        error_rate("a", "a", units="pinyin")
 
 
 def test_prefix_scoring_ignores_the_unspoken_rest_of_the_script():

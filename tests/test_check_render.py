@@ -91,4 +91,4 @@ def test_mandarin_render_lip_sync_and_cer(grace_model, tmp_path):
         assert status["intelligibility"] == "n/a"
         pytest.skip(asr_unavailable_reason("zh"))
     assert status["intelligibility"] == "PASS", report.metric("intelligibility").display
-    assert report.asr["model"] == "base" and report.metric("intelligibility").display.startswith("CER")
+    assert report.asr["model"] == "base" and report.metric("intelligibility").display.startswith("SER")

@@ -10,7 +10,10 @@ Chinese: base is prompted with "以下是普通话的句子。" (a Mandarin sent
 punctuated output) and its output is converted to simplified characters with OpenCC (already a
 twincast dependency; Apache-2.0). The score is a token error rate where every CJK character and
 every Latin word or number is one token: WER for English, CER for Chinese, MER (mixed error
-rate, as in code-switching ASR papers) for scripts that mix both.
+rate, as in code-switching ASR papers) for scripts that mix both. Both texts are first read
+into spoken words run by run with the TTS front ends (:func:`normalise`). The check scores
+Chinese on toned pinyin syllables instead of characters (:func:`syllables`), because a small
+model's choice among homophones says nothing about the audio; the voice benchmarks keep CER.
 
 ASR is optional: without the packages, :func:`asr_unavailable_reason` says what to install and
 the check marks intelligibility n/a. Decoding is greedy without temperature fallback and stops
@@ -91,34 +94,85 @@ def model_dir(lang: str) -> Path:
     return target
 
 
-def normalise(text: str, cjk: bool | None = None) -> str:
-    """Lower-case, NFKC (full-width to half-width), numbers as spoken words; Chinese simplified.
+#: Whisper writes American spellings; a British script word is the same spoken word
+_US_SPELLING = {"cancelling": "canceling", "cancelled": "canceled", "colour": "color",
+                "colours": "colors", "favourite": "favorite", "favourites": "favorites",
+                "centre": "center", "grey": "gray", "travelling": "traveling",
+                "litre": "liter", "litres": "liters", "metre": "meter", "metres": "meters",
+                "aluminium": "aluminum", "jewellery": "jewelry", "flavour": "flavor",
+                "moisturiser": "moisturizer", "personalised": "personalized"}
+_LATIN_WORD = re.compile(r"[a-z]+")
 
-    ``cjk`` forces the Chinese rules (numbers as Chinese numerals) even on a Latin-only piece:
-    an English chunk of a mixed script must be normalised like the script it is scored against.
-    """
+
+def _spoken_run(text: str, lang: str) -> str:
+    """One single-language run as the words a voice says for it: the TTS front end of its
+    language (numbers, prices, units, dates spelt out), lower case, Chinese simplified."""
     from opencc import OpenCC
 
-    text = unicodedata.normalize("NFKC", text).lower()
-    if cjk or (cjk is None and _CJK.search(text)):
+    if lang == "zh":
         import cn2an
 
-        text = OpenCC("t2s").convert(text)
-        # Whisper writes "199元" where the script (and the voice) says 一百九十九元: compare
-        # numbers as the characters that are spoken, so each costs what it sounds like
-        text = cn2an.transform(text, "an2cn")
-    else:
-        # the same for English: "199" and "one hundred ninety-nine" are the same spoken words;
-        # twincast's own TTS normaliser spells numbers, money and times out
-        from twincast.text.en_normalize import normalize_en
+        from twincast.text.zh_normalize import normalize_zh
 
-        text = normalize_en(text).lower()
-    return text
+        text = OpenCC("t2s").convert(normalize_zh(text)).lower()
+        return cn2an.transform(text, "an2cn")  # digits the front end left (rare formats)
+    from twincast.text.en_normalize import normalize_en
+
+    text = normalize_en(text).lower()
+    return _LATIN_WORD.sub(lambda m: _US_SPELLING.get(m.group(), m.group()), text)
 
 
-def tokens(text: str, cjk: bool | None = None) -> list[str]:
-    """CJK characters and Latin words/numbers of the normalised text (punctuation dropped)."""
-    return _TOKEN.findall(normalise(text, cjk).replace("-", " "))
+def normalise(text: str, lang: str | None = None) -> str:
+    """The words ``text`` speaks, each language run read by its own front end.
+
+    Why per run: a bilingual script is spoken by two voices, each reading its own run
+    (:func:`twincast.text.segment.split_languages`, as the voice router splits it): ¥259 in a
+    Chinese sentence is 二百五十九元, in an English one "two hundred fifty-nine yuan", and
+    "3.9 g" is "three point nine grams". Scoring the script and Whisper's text with the same
+    split and front ends makes each side cost what is said, not how it is written. ``lang``
+    decides text with no word at all (a bare number), e.g. an ASR chunk's language.
+    """
+    from twincast.text.segment import split_languages
+
+    text = unicodedata.normalize("NFKC", text)
+    return " ".join(_spoken_run(run, run_lang) for run_lang, run in split_languages(text, lang))
+
+
+def tokens(text: str, lang: str | None = None) -> list[str]:
+    """CJK characters and Latin words/numbers of the spoken text (punctuation dropped)."""
+    return _TOKEN.findall(normalise(text, lang).replace("-", " "))
+
+
+def syllables(toks: list[str]) -> list[str]:
+    """CJK characters as toned pinyin syllables (dictionary tones), other tokens unchanged.
+
+    Why: a small ASR model picks among homophones by its language model, not by the sound
+    (防汗 heard as 防汉, 跑步 as 跑不: the same syllables, tones included). Scored on
+    syllables, such a choice costs nothing while a wrong sound or tone still costs one edit -
+    the listener's view of intelligibility. Each run of characters is read as a whole, so
+    pypinyin picks polyphones by their phrase on both sides alike.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            read = lazy_pinyin("".join(run), style=Style.TONE3, neutral_tone_with_five=True)
+            out.extend(read if len(read) == len(run) else
+                       [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True)[0]
+                        for c in run])
+            run.clear()
+
+    for t in toks:
+        if _CJK.fullmatch(t):
+            run.append(t)
+        else:
+            flush()
+            out.append(t)
+    flush()
+    return out
 
 
 def _edit_row(ref: list[str], hyp: list[str]) -> np.ndarray:
@@ -133,14 +187,20 @@ def _edit_row(ref: list[str], hyp: list[str]) -> np.ndarray:
     return prev
 
 
-def error_rate(reference: str, hypothesis: str, *, prefix: bool = False) -> tuple[float, int, int]:
+def error_rate(reference: str, hypothesis: str, *, prefix: bool = False,
+               units: str = "chars") -> tuple[float, int, int]:
     """``(rate, edits, reference tokens)``; rate = (S + D + I) / N.
 
     ``prefix=True`` scores against the best-matching start of the reference, for audio that
     was cut short (only the first N seconds analysed): the untranscribed rest of the script
-    is then not counted as deletions.
+    is then not counted as deletions. ``units="syllables"`` compares Chinese as toned pinyin
+    syllables (:func:`syllables`) instead of characters; Latin words count the same either way.
     """
+    if units not in ("chars", "syllables"):
+        raise ValueError(f"units must be 'chars' or 'syllables', not {units!r}")
     ref, hyp = tokens(reference), tokens(hypothesis)
+    if units == "syllables":
+        ref, hyp = syllables(ref), syllables(hyp)
     if not ref:
         raise TwincastError("the --text script has no words to compare",
                             "pass the script the video speaks")
@@ -192,10 +252,10 @@ def transcribe(audio: np.ndarray, sample_rate: int, lang: str, *, time_cap_s: fl
             break
     text = "".join(parts).strip() if lang == "zh" else " ".join(p.strip() for p in parts)
     if lang == "zh":
-        text = normalise(text) if text else text
+        text = normalise(text, "zh") if text else text
     return Transcript(text, lang, "tiny.en" if lang == "en" else "base", time.perf_counter() - start,
                       len(x) / 16000, reached, capped)
 
 
 __all__ = ["ZH_PROMPT", "script_language", "asr_unavailable_reason", "model_dir", "normalise",
-           "tokens", "error_rate", "Transcript", "transcribe"]
+           "tokens", "syllables", "error_rate", "Transcript", "transcribe"]

@@ -211,8 +211,8 @@ def transcribe_chunked(audio: np.ndarray, sample_rate: int, *, time_cap_s: float
         segs = list(segs)
         c.budget_hit = any(len(s.tokens) >= min(budget, 400) - 1 for s in segs)
         raw = " ".join(s.text.strip() for s in segs)
-        # normalised like the script (Chinese rules for numbers, even in an English chunk)
-        toks, c.loop_tokens = drop_loops(tokens(raw, cjk=True))
+        # normalised like the script: each language run by its own front end
+        toks, c.loop_tokens = drop_loops(tokens(raw, c.lang))
         c.text = join_tokens(toks)
     text = join_tokens([t for c in chunks for t in c.text.split(" ") if t]) if chunks else ""
     return ChunkedTranscript(text, "zh", "base", time.perf_counter() - start, len(x) / SR,

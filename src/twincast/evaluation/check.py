@@ -129,7 +129,7 @@ def _asr_metric(text: str | None, job: _AsrJob | None, skip: str | None, truncat
     from twincast.evaluation.asr import error_rate, tokens
 
     kind = "mixed" if lang == "zh" and any(t.isascii() for t in tokens(text or "")) else lang
-    label = {"en": "WER", "zh": "CER", "mixed": "MER"}[kind]
+    label = {"en": "WER", "zh": "SER", "mixed": "MER"}[kind]  # SER: toned-syllable error rate
     band = f"{label} <= {cm.ASR_MAX[kind]:.0%}"
     src = "Whisper tiny.en / base per pause-cut chunk; project band (TTS measured 0-10 %)"
     if skip:
@@ -139,16 +139,25 @@ def _asr_metric(text: str | None, job: _AsrJob | None, skip: str | None, truncat
     if transcript is None:
         return cm._na("intelligibility", "intelligibility", band, src, err), None
     prefix = truncated or transcript.capped
-    rate, edits, n = error_rate(text, transcript.text, prefix=prefix)
+    # Chinese is scored on toned syllables (what is heard; asr.syllables), characters reported
+    units = "words" if kind == "en" else "syllables"
+    rate, edits, n = error_rate(text, transcript.text, prefix=prefix,
+                                units="chars" if kind == "en" else "syllables")
     info = {"model": transcript.model, "lang": lang, "transcript": transcript.text,
             "seconds": round(transcript.seconds, 2), "capped": transcript.capped,
-            "scored_tokens": n, "edits": edits, "prefix_scoring": prefix}
+            "units": units, "scored_tokens": n, "edits": edits, "prefix_scoring": prefix}
+    chars_note = ""
+    if kind != "en":
+        c_rate, c_edits, c_n = error_rate(text, transcript.text, prefix=prefix)
+        info["by_characters"] = {"rate": round(c_rate, 4), "edits": c_edits, "tokens": c_n}
+        chars_note = f"; by characters {c_rate:.0%}"
     if hasattr(transcript, "chunks"):
         info["chunks"] = [c.to_dict() for c in transcript.chunks]
         info["loop_tokens_dropped"] = transcript.loop_tokens
     note = " vs script start" if prefix else ""
     m = Metric("intelligibility", "intelligibility", rate,
-               f"{label} {rate:.0%} ({edits}/{n} tokens{note}, {transcript.model})", band,
+               f"{label} {rate:.0%} ({edits}/{n} {units}{note}{chars_note}, {transcript.model})",
+               band,
                PASS if rate <= cm.ASR_MAX[kind] else FAIL, src, info)
     return m, info
 
