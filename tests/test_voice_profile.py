@@ -210,6 +210,20 @@ def test_conversion_moves_pitch_to_the_person(piper_speech):
     assert abs(f0_after - target) / target < 0.06, (f0_tts, f0_after, target)
 
 
+def test_pitch_map_centres_each_utterance(converter):
+    """A sentence the voice says 10 % above or below its calibration median still lands on the
+    person's median: the map is anchored on the utterance, not on the voice's long-term median
+    (an offset the range scaling would amplify). Deterministic, unlike Piper's output."""
+    rng = np.random.default_rng(0)
+    base = np.exp(converter.source.logf0_median)
+    for level in (0.9, 1.1):
+        f0 = base * level * np.exp(rng.normal(0, 0.15, 401))
+        f0[rng.random(401) < 0.4] = 0.0
+        out = converter.map_f0(f0)
+        assert np.array_equal(out > 0, f0 > 0)
+        assert abs(np.median(out[out > 0]) / converter.profile.f0_median - 1) < 0.01, level
+
+
 def test_length_and_timings_kept(piper_speech, converted):
     for s, c in zip(piper_speech, converted):
         assert len(c.audio) == len(s.audio) and c.sample_rate == s.sample_rate

@@ -17,7 +17,8 @@ Default method, ``"ot"`` (per 5 ms WORLD frame of the TTS output, F0 from Praat)
    Optionally (``warp``; the Mandarin default, "auto") the TTS envelope's frequency axis is
    first scaled by the person's / voice's formant ratio (vocal-tract length, female -> male
    ~0.92-0.95 here): a shift of formants along the axis is what a per-bin linear map cannot do.
-2. **Pitch**: log-F0 median and spread mapping (the TTS contour, re-centred and re-scaled).
+2. **Pitch**: each utterance's log-F0 contour re-centred on the person's median and its
+   spread re-scaled to theirs (:func:`utterance_log_f0_centre` says why per utterance).
 3. **Aperiodicity**: the mean of the k nearest of the person's frames (normalised cepstra,
    searched among frames of the same voicing) - breathiness and noise in the voice.
 4. WORLD resynthesis at the input rate, exactly as many samples as the input, so phone and
@@ -49,6 +50,7 @@ SHRINK = 0.05  # covariance shrinkage towards a scaled identity
 CONTRAST_FLOOR = 0.6  # the map never compresses a direction of spectral variation below this
 METHODS = ("ot", "knn")
 WARP_RANGE = (0.8, 1.2)  # vocal-tract-length ratios beyond this are analysis errors, not people
+MIN_CENTRE_FRAMES = 20  # voiced frames (0.1 s) an utterance needs to be centred on its own F0
 
 
 @dataclass
@@ -108,6 +110,24 @@ def formant_warp(profile: VoiceProfile, source: SourceStats) -> float:
         return 1.0
     ratio = np.exp(np.mean(np.log(np.asarray(target[:3], float) / np.asarray(voice[:3], float))))
     return float(np.clip(ratio, *WARP_RANGE))
+
+
+def utterance_log_f0_centre(f0: np.ndarray, fallback: float) -> float:
+    """Median log F0 of one utterance's voiced frames: the point the pitch map moves to the
+    person's median (``fallback``, the voice's long-term median, below
+    :data:`MIN_CENTRE_FRAMES`).
+
+    Why not the voice's long-term median for every utterance: Piper samples noise, and the
+    level of a sentence depends on its words, so joe's per-sentence medians spread over
+    81-98 Hz around a long-term 89-90 Hz, and the range scaling (the person's spread / the
+    voice's, x1.27 for the two_cities reader) multiplies that offset. The test sentence sits at
+    ~92 Hz, so anchoring on the calibration median put its conversion 3-6 % above the person
+    (and one unlucky calibration draw shifts every conversion after it). Centring each
+    utterance puts its median exactly on the person's (the map is monotonic) and keeps its own
+    contour - rises, falls, emphasis - around it.
+    """
+    lf = np.log(f0[f0 > 0])
+    return float(np.median(lf)) if len(lf) >= MIN_CENTRE_FRAMES else float(fallback)
 
 
 def _psd_sqrt(m: np.ndarray, inverse: bool = False) -> np.ndarray:
@@ -202,11 +222,13 @@ class ProfileConverter:
 
     # -- the parts ---------------------------------------------------------------------
     def map_f0(self, f0: np.ndarray) -> np.ndarray:
+        """One utterance's F0 contour on the person's median, its range scaled."""
         out = f0.copy()
         v = f0 > 0
         scale = (self.profile.logf0_spread / self.source.logf0_spread
                  if self.pitch_range is None else self.pitch_range)
-        out[v] = np.exp(self.profile.logf0_median + (np.log(f0[v]) - self.source.logf0_median) * scale)
+        centre = utterance_log_f0_centre(f0, self.source.logf0_median)
+        out[v] = np.exp(self.profile.logf0_median + (np.log(f0[v]) - centre) * scale)
         return np.clip(out, 0, ft.F0_CEIL * 1.5)
 
     def neighbours(self, lm: np.ndarray, voiced: np.ndarray, active: np.ndarray) -> np.ndarray:
