@@ -170,7 +170,7 @@ def ask(comment: str = typer.Argument(..., help="A viewer comment, e.g. \"多少
 @app.command()
 def check(video: Path = typer.Argument(..., help="Talking-face video to check (ours or anyone's)."),
           reference: Optional[Path] = typer.Option(None, "--reference", help="Photo of the person (default: the video's first frames)."),
-          text: Optional[str] = typer.Option(None, "--text", help="The script spoken, or a UTF-8 text file holding it: Whisper scores intelligibility (WER/CER)."),
+          text: Optional[str] = typer.Option(None, "--text", help="The script spoken, or a UTF-8 text file holding it: Whisper scores intelligibility (English WER; Chinese on toned syllables)."),
           json_out: Optional[Path] = typer.Option(None, "--json", help="Write the full report with time series as JSON."),
           chart: Optional[Path] = typer.Option(None, "--chart", help="Write a PNG chart of the metrics over time."),
           seconds: float = typer.Option(120.0, "--seconds", help="Analyse the first N seconds.")) -> None:
