@@ -214,6 +214,8 @@ def test_pitch_map_centres_each_utterance(converter):
     """A sentence the voice says 10 % above or below its calibration median still lands on the
     person's median: the map is anchored on the utterance, not on the voice's long-term median
     (an offset the range scaling would amplify). Deterministic, unlike Piper's output."""
+    from twincast.voice.profile import ProfileConverter
+
     rng = np.random.default_rng(0)
     base = np.exp(converter.source.logf0_median)
     for level in (0.9, 1.1):
@@ -222,6 +224,18 @@ def test_pitch_map_centres_each_utterance(converter):
         out = converter.map_f0(f0)
         assert np.array_equal(out > 0, f0 > 0)
         assert abs(np.median(out[out > 0]) / converter.profile.f0_median - 1) < 0.01, level
+    # the Mandarin setting anchors on the voice instead: a sentence's own level is kept
+    converter.centre = "voice"
+    try:
+        f0 = base * 1.1 * np.exp(rng.normal(0, 0.15, 401))
+        scale = converter.profile.logf0_spread / converter.source.logf0_spread
+        out = converter.map_f0(f0)
+        ratio = np.median(out) / converter.profile.f0_median
+        assert ratio == pytest.approx(np.exp(np.log(1.1) * scale), rel=0.02), ratio
+    finally:
+        converter.centre = "utterance"
+    with pytest.raises(ValueError):
+        ProfileConverter(converter.profile, converter.source, centre="sentence")
 
 
 def test_length_and_timings_kept(piper_speech, converted):

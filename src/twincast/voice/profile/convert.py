@@ -51,6 +51,7 @@ CONTRAST_FLOOR = 0.6  # the map never compresses a direction of spectral variati
 METHODS = ("ot", "knn")
 WARP_RANGE = (0.8, 1.2)  # vocal-tract-length ratios beyond this are analysis errors, not people
 MIN_CENTRE_FRAMES = 20  # voiced frames (0.1 s) an utterance needs to be centred on its own F0
+CENTRES = ("utterance", "voice")
 
 
 @dataclass
@@ -124,7 +125,9 @@ def utterance_log_f0_centre(f0: np.ndarray, fallback: float) -> float:
     ~92 Hz, so anchoring on the calibration median put its conversion 3-6 % above the person
     (and one unlucky calibration draw shifts every conversion after it). Centring each
     utterance puts its median exactly on the person's (the map is monotonic) and keeps its own
-    contour - rises, falls, emphasis - around it.
+    contour - rises, falls, emphasis - around it. Not for the Mandarin voice (``centre=
+    "voice"``): it is deterministic and keeps its own range (no amplified offset), and centring
+    its sentences cost intelligibility on the radio profile (CER 6.5 -> 12.0, docs/voice.md).
     """
     lf = np.log(f0[f0 > 0])
     return float(np.median(lf)) if len(lf) >= MIN_CENTRE_FRAMES else float(fallback)
@@ -191,9 +194,14 @@ class ProfileConverter:
                  k: int = K_NEAREST, pitch: bool = True, envelope: bool = True,
                  aperiodicity: bool = True, relevel: float = 1.0,
                  floor: float = CONTRAST_FLOOR, pitch_range: float | None = None,
-                 warp: float | str | None = None) -> None:
+                 warp: float | str | None = None, centre: str = "utterance") -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
+        if centre not in CENTRES:
+            raise ValueError(f"centre must be one of {CENTRES}")
+        # "utterance": each utterance's median goes to the person's (utterance_log_f0_centre);
+        # "voice": the voice's long-term median does, and sentence levels are kept
+        self.centre = centre
         self.profile, self.source, self.method, self.k = profile, source, method, k
         self.pitch, self.envelope, self.aperiodicity = pitch, envelope, aperiodicity
         self.relevel = relevel  # 1: every frame keeps the TTS loudness; 0: the mapped one
@@ -227,7 +235,8 @@ class ProfileConverter:
         v = f0 > 0
         scale = (self.profile.logf0_spread / self.source.logf0_spread
                  if self.pitch_range is None else self.pitch_range)
-        centre = utterance_log_f0_centre(f0, self.source.logf0_median)
+        centre = (utterance_log_f0_centre(f0, self.source.logf0_median)
+                  if self.centre == "utterance" else self.source.logf0_median)
         out[v] = np.exp(self.profile.logf0_median + (np.log(f0[v]) - centre) * scale)
         return np.clip(out, 0, ft.F0_CEIL * 1.5)
 
