@@ -106,15 +106,14 @@ _LATIN_WORD = re.compile(r"[a-z]+")
 
 def _spoken_run(text: str, lang: str) -> str:
     """One single-language run as the words a voice says for it: the TTS front end of its
-    language (numbers, prices, units, dates spelt out), lower case, Chinese simplified."""
-    from opencc import OpenCC
-
+    language (numbers, prices, units, dates spelt out), lower case, Chinese simplified (the
+    Mandarin front end converts traditional characters itself)."""
     if lang == "zh":
         import cn2an
 
         from twincast.text.zh_normalize import normalize_zh
 
-        text = OpenCC("t2s").convert(normalize_zh(text)).lower()
+        text = normalize_zh(text).lower()
         return cn2an.transform(text, "an2cn")  # digits the front end left (rare formats)
     from twincast.text.en_normalize import normalize_en
 
