@@ -194,46 +194,47 @@ def test_conversion_moves_spectrum_to_the_person(profile, piper_speech, converte
     assert abs(c_after - c_target) < 0.5 * abs(c_tts - c_target), (c_tts, c_after, c_target)
 
 
-def test_conversion_moves_pitch_to_the_person(piper_speech):
-    """joe speaks ~20 % lower than the two_cities reader: the profile lifts him to the reader."""
+def test_conversion_moves_pitch_to_the_person():
+    """joe speaks ~20 % lower than the two_cities reader: the profile lifts him to the reader.
+
+    Measured on joe reading the calibration text, i.e. at his usual level: a single sentence
+    sits wherever its words and Piper's noise put it (joe's sentence medians spread 81-98 Hz),
+    and the map keeps that offset, scaled, so one sentence can end up 3-6 % off the person
+    (this test was flaky on one sentence)."""
     from twincast.evaluation.reference_media import two_cities_wav
     from twincast.voice.defaults import _english
     from twincast.voice.profile import ProfileConverter, calibration
+    from twincast.voice.profile.apply import CALIBRATION_TEXT
 
     reader = build_profile([two_cities_wav()])  # 44 s file, ~32 s of speech: just enough
     conv = ProfileConverter(reader, calibration(_english(), "en"))
-    sr = piper_speech[0].sample_rate
-    before = np.concatenate([s.audio for s in piper_speech])
-    after = np.concatenate([conv(s).audio for s in piper_speech])
+    speech = list(_english().synthesize(" ".join(CALIBRATION_TEXT["en"]), "en"))
+    sr = speech[0].sample_rate
+    before = np.concatenate([s.audio for s in speech])
+    after = np.concatenate([conv(s).audio for s in speech])
     target, f0_tts, f0_after = reader.f0_median, f0_median(before, sr), f0_median(after, sr)
     assert abs(target - f0_tts) / target > 0.12
     assert abs(f0_after - target) / target < 0.06, (f0_tts, f0_after, target)
 
 
-def test_pitch_map_centres_each_utterance(converter):
-    """A sentence the voice says 10 % above or below its calibration median still lands on the
-    person's median: the map is anchored on the utterance, not on the voice's long-term median
-    (an offset the range scaling would amplify). Deterministic, unlike Piper's output."""
+def test_pitch_map_keeps_sentence_levels_or_centres_each_utterance(converter):
+    """By default a sentence the voice says 10 % above its median stays above the person's
+    median by the scaled amount (sentence levels are prosody); with ``centre="utterance"``
+    every utterance lands on the person's median. Deterministic, unlike Piper's output."""
     from twincast.voice.profile import ProfileConverter
 
     rng = np.random.default_rng(0)
     base = np.exp(converter.source.logf0_median)
+    scale = converter.profile.logf0_spread / converter.source.logf0_spread
+    per_utterance = ProfileConverter(converter.profile, converter.source, centre="utterance")
     for level in (0.9, 1.1):
         f0 = base * level * np.exp(rng.normal(0, 0.15, 401))
         f0[rng.random(401) < 0.4] = 0.0
-        out = converter.map_f0(f0)
-        assert np.array_equal(out > 0, f0 > 0)
-        assert abs(np.median(out[out > 0]) / converter.profile.f0_median - 1) < 0.01, level
-    # the Mandarin setting anchors on the voice instead: a sentence's own level is kept
-    converter.centre = "voice"
-    try:
-        f0 = base * 1.1 * np.exp(rng.normal(0, 0.15, 401))
-        scale = converter.profile.logf0_spread / converter.source.logf0_spread
-        out = converter.map_f0(f0)
-        ratio = np.median(out) / converter.profile.f0_median
-        assert ratio == pytest.approx(np.exp(np.log(1.1) * scale), rel=0.02), ratio
-    finally:
-        converter.centre = "utterance"
+        for conv, expected in ((converter, level ** scale), (per_utterance, 1.0)):
+            out = conv.map_f0(f0)
+            assert np.array_equal(out > 0, f0 > 0)
+            ratio = np.median(out[out > 0]) / converter.profile.f0_median
+            assert ratio == pytest.approx(expected, rel=0.015), (conv.centre, level, ratio)
     with pytest.raises(ValueError):
         ProfileConverter(converter.profile, converter.source, centre="sentence")
 

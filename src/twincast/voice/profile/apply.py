@@ -45,9 +45,7 @@ CALIBRATION_TEXT = {
 #: voice's own pitch range (tones carry meaning) and first scales the envelope's frequency axis
 #: by the formant ratio person / voice ("auto": ~0.92-0.95 from the female zh voice to the
 #: male profiles we can test), so the map has less to bend and can keep the English floor.
-#: Its sentences keep their levels around the voice's median (``centre="voice"``).
-LANGUAGE_SETTINGS: dict[str, dict] = {"zh": {"pitch_range": 1.0, "floor": 0.6, "warp": "auto",
-                                             "centre": "voice"}}
+LANGUAGE_SETTINGS: dict[str, dict] = {"zh": {"pitch_range": 1.0, "floor": 0.6, "warp": "auto"}}
 _lock = threading.Lock()
 _memory: dict[str, SourceStats] = {}
 

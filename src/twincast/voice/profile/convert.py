@@ -17,8 +17,8 @@ Default method, ``"ot"`` (per 5 ms WORLD frame of the TTS output, F0 from Praat)
    Optionally (``warp``; the Mandarin default, "auto") the TTS envelope's frequency axis is
    first scaled by the person's / voice's formant ratio (vocal-tract length, female -> male
    ~0.92-0.95 here): a shift of formants along the axis is what a per-bin linear map cannot do.
-2. **Pitch**: each utterance's log-F0 contour re-centred on the person's median and its
-   spread re-scaled to theirs (:func:`utterance_log_f0_centre` says why per utterance).
+2. **Pitch**: log-F0 median and spread mapping (the TTS contour, re-centred and re-scaled;
+   per utterance as an option, :func:`utterance_log_f0_centre`).
 3. **Aperiodicity**: the mean of the k nearest of the person's frames (normalised cepstra,
    searched among frames of the same voicing) - breathiness and noise in the voice.
 4. WORLD resynthesis at the input rate, exactly as many samples as the input, so phone and
@@ -114,20 +114,17 @@ def formant_warp(profile: VoiceProfile, source: SourceStats) -> float:
 
 
 def utterance_log_f0_centre(f0: np.ndarray, fallback: float) -> float:
-    """Median log F0 of one utterance's voiced frames: the point the pitch map moves to the
-    person's median (``fallback``, the voice's long-term median, below
-    :data:`MIN_CENTRE_FRAMES`).
+    """Median log F0 of one utterance's voiced frames, for ``centre="utterance"``: the point
+    the pitch map then moves to the person's median (``fallback``, the voice's long-term
+    median, below :data:`MIN_CENTRE_FRAMES`).
 
-    Why not the voice's long-term median for every utterance: Piper samples noise, and the
-    level of a sentence depends on its words, so joe's per-sentence medians spread over
-    81-98 Hz around a long-term 89-90 Hz, and the range scaling (the person's spread / the
-    voice's, x1.27 for the two_cities reader) multiplies that offset. The test sentence sits at
-    ~92 Hz, so anchoring on the calibration median put its conversion 3-6 % above the person
-    (and one unlucky calibration draw shifts every conversion after it). Centring each
-    utterance puts its median exactly on the person's (the map is monotonic) and keeps its own
-    contour - rises, falls, emphasis - around it. Not for the Mandarin voice (``centre=
-    "voice"``): it is deterministic and keeps its own range (no amplified offset), and centring
-    its sentences cost intelligibility on the radio profile (CER 6.5 -> 12.0, docs/voice.md).
+    Why it is an option and not the default: joe's sentence medians spread over 81-98 Hz
+    around a long-term 89-90 Hz, and the range scaling (x1.27 for the two_cities reader)
+    amplifies a sentence's offset, so one sentence can land 3-6 % off the person's median.
+    Centring every utterance removes that, but measured on the same TTS audio it was no better
+    for similarity and cost words (docs/voice.md, session 6: English dev WER 1.1 -> 1.6 and
+    1.6 -> 2.6, Mandarin held-out CER on the radio profile 6.5 -> 12.0), and it flattens the
+    level differences between sentences. The default stays the voice's long-term median.
     """
     lf = np.log(f0[f0 > 0])
     return float(np.median(lf)) if len(lf) >= MIN_CENTRE_FRAMES else float(fallback)
@@ -194,13 +191,13 @@ class ProfileConverter:
                  k: int = K_NEAREST, pitch: bool = True, envelope: bool = True,
                  aperiodicity: bool = True, relevel: float = 1.0,
                  floor: float = CONTRAST_FLOOR, pitch_range: float | None = None,
-                 warp: float | str | None = None, centre: str = "utterance") -> None:
+                 warp: float | str | None = None, centre: str = "voice") -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
         if centre not in CENTRES:
             raise ValueError(f"centre must be one of {CENTRES}")
-        # "utterance": each utterance's median goes to the person's (utterance_log_f0_centre);
-        # "voice": the voice's long-term median does, and sentence levels are kept
+        # "voice": the voice's long-term median goes to the person's, sentence levels kept;
+        # "utterance": each utterance's own median does (utterance_log_f0_centre)
         self.centre = centre
         self.profile, self.source, self.method, self.k = profile, source, method, k
         self.pitch, self.envelope, self.aperiodicity = pitch, envelope, aperiodicity
@@ -230,7 +227,7 @@ class ProfileConverter:
 
     # -- the parts ---------------------------------------------------------------------
     def map_f0(self, f0: np.ndarray) -> np.ndarray:
-        """One utterance's F0 contour on the person's median, its range scaled."""
+        """One utterance's F0 contour moved to the person's pitch: median and range."""
         out = f0.copy()
         v = f0 > 0
         scale = (self.profile.logf0_spread / self.source.logf0_spread

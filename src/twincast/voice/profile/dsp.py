@@ -17,7 +17,7 @@ import numpy as np
 from twincast.voice.base import Speech
 
 from . import features as ft
-from .convert import SourceStats, match_rms, utterance_log_f0_centre
+from .convert import SourceStats, match_rms
 from .profile import VoiceProfile
 
 
@@ -66,8 +66,7 @@ class DspConverter:
         logsp = warped + gain[None, :]
         v = fr.f0 > 0
         f0 = fr.f0.copy()
-        centre = utterance_log_f0_centre(f0, self.source.logf0_median)  # as the OT mode
-        z = (np.log(f0[v]) - centre) / self.source.logf0_spread
+        z = (np.log(f0[v]) - self.source.logf0_median) / self.source.logf0_spread
         f0[v] = np.exp(self.profile.logf0_median + z * self.profile.logf0_spread)
         y = pw.synthesize(f0, np.exp(logsp), fr.ap, sr, ft.FRAME_MS)
         y = y[:n] if len(y) >= n else np.pad(y, (0, n - len(y)))
