@@ -140,7 +140,7 @@ def _asr_metric(text: str | None, job: _AsrJob | None, skip: str | None, truncat
         return cm._na("intelligibility", "intelligibility", band, src, err), None
     prefix = truncated or transcript.capped
     # Chinese is scored on toned syllables (what is heard; asr.syllables), characters reported
-    units = "words" if kind == "en" else "syllables"
+    units = {"en": "words", "zh": "syllables", "mixed": "syllables+words"}[kind]
     rate, edits, n = error_rate(text, transcript.text, prefix=prefix,
                                 units="chars" if kind == "en" else "syllables")
     info = {"model": transcript.model, "lang": lang, "transcript": transcript.text,
