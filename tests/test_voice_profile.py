@@ -300,6 +300,31 @@ def test_closer_to_held_out_audio_resemblyzer(piper_speech, converted, ve9qrp):
     assert conv > 0.7, (raw, conv)
 
 
+def test_ot_map_moves_gaussians_and_clips_contrast_both_ways():
+    """The closed-form map turns one Gaussian frame cloud into the other; the floor and the
+    ceiling bound how much any direction of variation may shrink or grow (Mandarin's
+    setting: grow never, since the female voice's smoother envelopes made the free map
+    amplify analysis noise)."""
+    from twincast.voice.profile.convert import gaussian_ot
+
+    rng = np.random.default_rng(7)
+    mix = np.linalg.qr(rng.normal(size=(6, 6)))[0]
+    xs = rng.normal(size=(4000, 6)) * np.array([1.0, 1, 1, 1, 0.5, 0.5]) @ mix.T
+    xt = 3.0 + rng.normal(size=(4000, 6)) * np.array([0.3, 0.3, 1, 1, 1.5, 1.5]) @ mix.T
+    ms, mt, a = gaussian_ot(xs, xt)
+    moved = (xs - ms) @ a.T + mt
+    assert np.allclose(moved.mean(0), xt.mean(0), atol=0.05)
+    assert np.allclose(np.cov(moved.T), np.cov(xt.T), atol=0.15)  # the whole cloud, not the mean
+    free = np.linalg.eigvalsh((a + a.T) / 2)
+    assert free.min() < 0.4 and free.max() > 2.5  # shrinks some directions, grows others
+    _, _, a2 = gaussian_ot(xs, xt, floor=0.6, ceiling=1.0)
+    w = np.linalg.eigvalsh((a2 + a2.T) / 2)
+    assert w.min() == pytest.approx(0.6, abs=1e-6) and w.max() == pytest.approx(1.0, abs=1e-6)
+    kept = (xs - ms) @ a2.T + mt
+    assert np.allclose(kept.mean(0), xt.mean(0), atol=0.05)  # the average still moves
+    assert np.trace(np.cov(kept.T)) < np.trace(np.cov(xs.T)) + 1e-6  # nothing grew
+
+
 @pytest.mark.slow
 def test_mandarin_voice_into_a_male_profile(profile, ve9qrp):
     """The female Mandarin voice into the radio amateur's profile (cross-language, female to
@@ -312,6 +337,8 @@ def test_mandarin_voice_into_a_male_profile(profile, ve9qrp):
     engine = _mandarin()
     conv = ProfileConverter(profile, calibration(engine, "zh"), **LANGUAGE_SETTINGS["zh"])
     assert 0.85 <= conv.warp < 0.99, conv.warp  # a longer vocal tract than the voice's
+    for _, _, a in conv.ot.values():  # the map may shrink variation, never amplify it
+        assert np.linalg.eigvalsh((a + a.T) / 2).max() <= 1.0 + 1e-9
     speech = [s for t in ("大家好，欢迎回到直播间。", "电池可以用三十个小时，充满电大约一个小时。")
               for s in engine.synthesize(t, "zh")]
     out = [conv(s) for s in speech]

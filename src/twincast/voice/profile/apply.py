@@ -44,8 +44,11 @@ CALIBRATION_TEXT = {
 #: Per-language converter settings, chosen on the dev split (docs/voice.md). Mandarin keeps the
 #: voice's own pitch range (tones carry meaning) and first scales the envelope's frequency axis
 #: by the formant ratio person / voice ("auto": ~0.92-0.95 from the female zh voice to the
-#: male profiles we can test), so the map has less to bend and can keep the English floor.
-LANGUAGE_SETTINGS: dict[str, dict] = {"zh": {"pitch_range": 1.0, "floor": 0.6, "warp": "auto"}}
+#: male profiles we can test), so the map has less to bend and can keep the English floor;
+#: the map may shrink but never amplify a direction of spectral variation (ceiling 1.0: see
+#: convert.gaussian_ot).
+LANGUAGE_SETTINGS: dict[str, dict] = {"zh": {"pitch_range": 1.0, "floor": 0.6, "warp": "auto",
+                                             "ceiling": 1.0}}
 _lock = threading.Lock()
 _memory: dict[str, SourceStats] = {}
 
