@@ -12,7 +12,8 @@ Default method, ``"ot"`` (per 5 ms WORLD frame of the TTS output, F0 from Praat)
    spectra into the person's (average formant positions, spectral tilt, how the bands co-vary)
    while every frame keeps its own phonetic detail (it is the same frame, transformed). A's
    eigenvalues are floored (:data:`CONTRAST_FLOOR`): unconstrained, the map squeezes some
-   directions of spectral variation to a third, and intelligibility goes with them. Each frame
+   directions of spectral variation to a third, and intelligibility goes with them (Mandarin
+   also caps them at 1.0, ``ceiling``: see :func:`gaussian_ot`). Each frame
    keeps the TTS loudness over 0-3.8 kHz, so syllables and pauses stay where they were.
    Optionally (``warp``; the Mandarin default, "auto") the TTS envelope's frequency axis is
    first scaled by the person's / voice's formant ratio (vocal-tract length, female -> male
