@@ -114,13 +114,12 @@ def _wer(audios: list[np.ndarray], sr: int, texts: list[str], lang: str = "en") 
     Whisper base drift or loop (a 97 % CER from one looped passage), and a sentence's errors
     then spilled into its neighbours."""
     from twincast.evaluation.asr import error_rate, transcribe
+    from twincast.text.en_normalize import normalize_en
 
     edits = total = 0
     for audio, text in zip(audios, texts):
         hyp = transcribe(audio, sr, lang).text
         if lang == "en":  # "$19" and "nineteen dollars" are the same words
-            from twincast.text.en_normalize import normalize_en
-
             text, hyp = normalize_en(text), normalize_en(hyp)
         _, e, n = error_rate(text, hyp)
         edits, total = edits + e, total + n
