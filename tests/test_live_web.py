@@ -37,6 +37,23 @@ def env(tmp_path):
         analytics.close()
 
 
+def tiny_clip(path, frames: int = 5):
+    """A real, decodable 64x64 MP4 (the clip endpoint decodes a frame before accepting a file)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("mpeg4", rate=25)
+        v.width, v.height, v.pix_fmt = 64, 64, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), i * 40, np.uint8), format="rgb24")
+            for p in v.encode(frame):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    return path
+
+
 def _wait(pred, timeout=5.0):
     deadline = time.monotonic() + timeout
     while not pred():
@@ -162,8 +179,7 @@ def test_operator_actions_reach_the_show(env, tmp_path):
     assert show.calls[-1] == ("say_next", ("第一句 第二句", "assistant"))
     assert op("pin", text="x" * 100).json()["text"] == "x" * 60
     assert op("mute", muted=True).status_code == 200 and show.muted
-    clip = tmp_path / "clip.mp4"
-    clip.write_bytes(b"\x00" * 16)
+    clip = tiny_clip(tmp_path / "clip.mp4")
     assert op("clip", path="clip.mp4").status_code == 400  # relative
     assert op("clip", path=str(tmp_path / "missing.mp4")).status_code == 400
     (tmp_path / "notes.txt").write_text("x")

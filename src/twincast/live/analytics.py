@@ -8,7 +8,13 @@ it thread-safe (writes are a few rows per second, far below what that can take).
 Sources: the engine's events (comments with their moderation decisions, spoken lines and the
 comment ids they answer, stream/operator/camera/product changes) arrive through a consumer
 thread (:meth:`Analytics.attach`); viewer joins/leaves and orders come from the web layer.
-No IP addresses are stored: a viewer is a random id from their browser plus a nickname.
+No IP addresses are stored: a viewer is a random id from their browser plus a nickname. Nor are
+secrets: event data passes :func:`~twincast.live.api.mask_secrets` (an RTMP stream key in a
+``stream`` event's URL or error message is stored as ``rtmp://host/app/****``).
+
+A session records the process (pid, host) that runs it. A show that crashed leaves its session
+"live" and its visits open; the next :meth:`Analytics.start_session` on that machine closes them
+at their last recorded activity, so they stop counting viewers and watch time.
 
 Definitions (see docs/live.md): a viewer's *stays* are their visits merged when a reconnect
 follows within ``GAP_S``; *watch time* is the summed length of the stays; *retention at 120 s*
@@ -18,9 +24,12 @@ is the share of viewers whose first stay lasted >= 120 s, among viewers whose ou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import queue
+import socket
 import sqlite3
 import statistics
 import threading
@@ -28,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from .api import Event
+from .api import Event, mask_secrets
 
 log = logging.getLogger("twincast.live.analytics")
 GAP_S = 5.0
@@ -65,6 +74,21 @@ def _is_answer(kind: Optional[str], answers: list) -> bool:
     return kind == "answer" or bool(answers)
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (this process counts as running)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
 def merge_stays(visits: list[tuple[float, float]], gap: float = GAP_S) -> list[tuple[float, float]]:
     """Merge one viewer's (joined, left) visits into stays; overlapping tabs count once."""
     out: list[list[float]] = []
@@ -86,6 +110,7 @@ class Analytics:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._migrate()
         self._threads: dict[str, tuple] = {}
 
     # ---- low level ----------------------------------------------------------------------------
@@ -93,9 +118,32 @@ class Analytics:
         with self._lock:
             return self._db.execute(sql, args)
 
-    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _rows(self, sql: str, args: tuple | dict = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
+
+    def query(self, sql: str, args: tuple | dict = ()) -> list[tuple]:
+        """Rows of one statement (for the shop's stock table and other readers of this file)."""
+        return self._rows(sql, args)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One SQLite write transaction (BEGIN IMMEDIATE: the write lock is taken at once, so a
+        read-then-update inside it is atomic against other connections too)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        cols = {r[1] for r in self._db.execute("PRAGMA table_info(sessions)")}
+        for col, kind in (("pid", "INTEGER"), ("host", "TEXT")):
+            if col not in cols:
+                self._db.execute(f"ALTER TABLE sessions ADD COLUMN {col} {kind}")
 
     def close(self) -> None:
         for sid in list(self._threads):
@@ -105,8 +153,35 @@ class Analytics:
 
     # ---- sessions -------------------------------------------------------------------------------
     def start_session(self, session_id: str, title: str = "", wall: Optional[float] = None) -> None:
-        self._exec("INSERT OR IGNORE INTO sessions(id, title, started) VALUES (?, ?, ?)",
-                   (session_id, title, wall if wall is not None else time.time()))
+        """A new session, owned by this process; first closes sessions a crash left open."""
+        self.close_abandoned()
+        self._exec("INSERT OR IGNORE INTO sessions(id, title, started, pid, host) VALUES (?, ?, ?, ?, ?)",
+                   (session_id, title, wall if wall is not None else time.time(), os.getpid(), socket.gethostname()))
+
+    def close_abandoned(self) -> list[str]:
+        """Close sessions still marked live whose process is gone (same host, pid not running, or
+        no pid recorded: written before pids were), with their open visits, at the session's last
+        recorded activity. Returns their ids."""
+        me = socket.gethostname()
+        closed = []
+        for sid, pid, host in self._rows("SELECT id, pid, host FROM sessions WHERE ended IS NULL"):
+            if pid is not None and (host != me or _running(pid)):
+                continue
+            last = self._last_activity(sid)
+            self._exec("UPDATE sessions SET ended=? WHERE id=? AND ended IS NULL", (last, sid))
+            self._exec("UPDATE visits SET left=MAX(joined, ?) WHERE session=? AND left IS NULL", (last, sid))
+            closed.append(sid)
+        if closed:
+            log.warning("closed %d session(s) left live by a crash: %s", len(closed), ", ".join(closed[:5]))
+        return closed
+
+    def _last_activity(self, sid: str) -> float:
+        r = self._rows("SELECT MAX(x) FROM (SELECT started AS x FROM sessions WHERE id=:s"
+                       " UNION ALL SELECT MAX(joined, COALESCE(left, 0)) FROM visits WHERE session=:s"
+                       " UNION ALL SELECT wall FROM comments WHERE session=:s UNION ALL SELECT wall FROM says WHERE session=:s"
+                       " UNION ALL SELECT wall FROM orders WHERE session=:s UNION ALL SELECT wall FROM events WHERE session=:s)",
+                       {"s": sid})
+        return float(r[0][0])
 
     def end_session(self, session_id: str, wall: Optional[float] = None) -> None:
         """Marks the end and closes visits still open (the server is going away with them)."""
@@ -149,7 +224,7 @@ class Analytics:
 
     # ---- engine events --------------------------------------------------------------------------
     def record_event(self, session_id: str, ev: Event) -> None:
-        d = ev.data
+        d = mask_secrets(ev.data)
         if ev.kind == "comment":
             self._exec("INSERT INTO comments(session, cid, user, text, action, reason, intent, product, t, wall)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

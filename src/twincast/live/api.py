@@ -10,9 +10,33 @@ changes, stream state. Analytics and the viewer page's chat both consume the sam
 from __future__ import annotations
 
 import queue
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional, Protocol
+
+
+# rtmp://host/app/KEY -> rtmp://host/app/****; user:password@ and ?token=... likewise. The stream
+# key is the password of a live channel: whoever has it can broadcast in the shop's name.
+_RTMP_KEY = re.compile(r"(rtmps?://[^/\s\"']+/[^/\s\"'?]+/)([^\s\"'?]+)", re.IGNORECASE)
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@\"']+:)([^@\s/\"']+)(@)", re.IGNORECASE)
+_QUERY_SECRET = re.compile(r"([?&](?:token|key|secret|auth|sign|signature|password|passwd|pwd|streamkey|"
+                           r"stream_key|txsecret|txtime|auth_key)=)([^&\s\"']+)", re.IGNORECASE)
+MASK = "****"
+
+
+def mask_secrets(value: Any) -> Any:
+    """``value`` with stream keys, URL passwords and secret query parameters replaced by ****;
+    strings inside dicts, lists and tuples too. Used before anything is stored or logged."""
+    if isinstance(value, str):
+        s = _RTMP_KEY.sub(lambda m: m.group(1) + MASK, value)
+        s = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), s)
+        return _QUERY_SECRET.sub(lambda m: m.group(1) + MASK, s)
+    if isinstance(value, dict):
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_secrets(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -114,3 +138,11 @@ class ShowControl(Protocol):
     def subscribe_events(self) -> "queue.Queue[Event]": ...
 
     def unsubscribe_events(self, q: "queue.Queue[Event]") -> None: ...
+
+    # optional (the web layer uses them when present)
+    # def product_image(self, product_id: str) -> Path | None: the shelf picture; served only
+    #     from inside catalog_dir().
+    # def catalog_dir(self) -> Path | None: the catalog file's folder (images are confined to it).
+    # def use_stock(self, remaining: Callable[[str], int | None]) -> None: the shop's live stock
+    #     (``Shop.remaining_stock``); products() and the host's stock lines should say
+    #     ``remaining(pid)`` when it is not None, else the catalog's stock.

@@ -8,6 +8,9 @@ cells back from the decoded picture (``/?latency=1``).
 
 The host "answers" every allowed comment by echoing it as a ``say`` event after a short delay,
 and a tiny word list plays the moderator, so chat, answers and analytics have real traffic.
+Like the engine should, it reads stock through the shop once given one (``use_stock``) and says
+the remaining stock in its ``stock_line``; ``images`` (product id -> path) and ``catalog_dir``
+stand in for a catalog's pictures and folder.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import itertools
 import queue
 import threading
 import time
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 import av
 import numpy as np
@@ -48,8 +52,12 @@ class FakeShow(EventHub):
     ``calls`` records every operator call, so tests can check what the console did."""
 
     def __init__(self, products: Optional[list[ProductInfo]] = None, *, width: int = 360, height: int = 640,
-                 fps: int = 25, sample_rate: int = 48_000, answer_delay: float = 0.3, autostart: bool = False) -> None:
+                 fps: int = 25, sample_rate: int = 48_000, answer_delay: float = 0.3, autostart: bool = False,
+                 images: Optional[dict[str, Path]] = None, catalog_dir: Optional[Path] = None) -> None:
         self._products = list(products or default_products())
+        self._images = dict(images or {})
+        self._catalog_dir = catalog_dir
+        self._remaining: Optional[Callable[[str], Optional[int]]] = None
         self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
         self.answer_delay = answer_delay
         self.calls: list[tuple[str, tuple]] = []
@@ -148,7 +156,29 @@ class FakeShow(EventHub):
                 "product_id": self.current_product, "reply": reply}
 
     def products(self) -> list[ProductInfo]:
-        return list(self._products)
+        return [self._live(p) for p in self._products]
+
+    def _live(self, p: ProductInfo) -> ProductInfo:
+        left = self._remaining(p.id) if self._remaining else None
+        if left is None:
+            return p
+        return ProductInfo(p.id, p.link, p.name, p.price, p.promo_price, p.currency, left, p.image_url)
+
+    def use_stock(self, remaining: Callable[[str], Optional[int]]) -> None:
+        """The shop's live stock (``Shop.remaining_stock``); None from it means: the catalog's."""
+        self._remaining = remaining
+
+    def stock_line(self, product_id: Optional[str] = None) -> str:
+        """What the host says about stock: the remaining count, like the engine's stock lines."""
+        pid = product_id or self.current_product
+        p = next(self._live(p) for p in self._products if p.id == pid)
+        return f"{p.name}库存还有{p.stock}件" if p.stock > 0 else f"{p.name}已经卖完了"
+
+    def product_image(self, product_id: str) -> Optional[Path]:
+        return self._images.get(product_id)
+
+    def catalog_dir(self) -> Optional[Path]:
+        return self._catalog_dir
 
     def on_air(self) -> dict[str, Any]:
         return {"product": self.current_product, "camera": self.camera or "wide", "speaker": "host",

@@ -1,8 +1,10 @@
-"""The viewer side of the web layer: page, FLV and event sockets, comments and orders.
+"""The viewer side of the web layer: page, comments, orders, shelf and product images.
 
 Viewers can change nothing in the show except by commenting and ordering; everything else is
 under /api/op/* (see ``operator.py``), which needs the operator token. Text from viewers is
-cleaned and rate-limited here; prices always come from ``show.products()``.
+cleaned and rate-limited here; prices always come from ``show.products()`` and stock from the
+session's :class:`~twincast.live.shop.Shop`. The sockets are in ``sockets.py``; the request
+hygiene every endpoint shares (body limit, strict JSON, errors, headers) in ``hygiene.py``.
 """
 
 from __future__ import annotations
@@ -14,19 +16,25 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from fastapi import FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..api import ShowControl
-from .hub import FlvRelay, Hub, comment_visible
-from .security import SECURITY_HEADERS, VIEWER_ID, RateLimits, TokenGuard, clean_text, too_many
+from ..shop import OutOfStock, Shop
+from . import sockets
+from .clients import ClientPolicy
+from .hub import FlvFanout, Hub, comment_visible
+from .hygiene import Guard, validation_error
+from .security import VIEWER_ID, RateLimits, clean_text, too_many
 
 log = logging.getLogger("twincast.live.web")
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_COMMENT, MAX_NICK = 200, 24
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif"}
 
 
 def vendor_dir() -> Path:
@@ -61,8 +69,27 @@ def _nick(user: str) -> str:
     return clean_text(user, MAX_NICK) or "观众"
 
 
-def _ip(request_or_ws) -> str:
-    return request_or_ws.client.host if request_or_ws.client else "?"
+def catalog_root(show) -> Path:
+    """The folder product images must be inside: ``show.catalog_dir()`` when the show has it,
+    else the catalog file's folder, else the working directory (where the catalog resolves
+    relative image paths when it has no file)."""
+    getter = getattr(show, "catalog_dir", None)
+    folder = getter() if getter else None
+    if folder is None:
+        cat = getattr(show, "catalog", None)
+        src = getattr(cat, "source", None) or getattr(cat, "_source", None)
+        folder = Path(src).parent if src else Path.cwd()
+    return Path(folder).resolve()
+
+
+def confined_image(path: Optional[Path], root: Path) -> Optional[Path]:
+    """``path`` resolved (symlinks followed) if it is an image file inside ``root``, else None."""
+    if not path:
+        return None
+    p = Path(path).resolve()
+    if not p.is_relative_to(root) or p.suffix.lower() not in IMAGE_SUFFIXES or not p.is_file():
+        return None
+    return p
 
 
 def product_json(p) -> dict[str, Any]:
@@ -71,27 +98,48 @@ def product_json(p) -> dict[str, Any]:
 
 
 def create_app(show: ShowControl, analytics, console_token: str, session_id: str, *,
-               limits: Optional[RateLimits] = None, max_viewers: int = 500, title: str = "twincast live"):
+               limits: Optional[RateLimits] = None, max_viewers: int = 500, title: str = "twincast live",
+               policy: Optional[ClientPolicy] = None):
     """The whole web layer for one show session. ``analytics`` records into ``session_id``;
-    its event consumer runs while the app runs (lifespan), so tests and ``serve`` get the same."""
+    its event consumer runs while the app runs (lifespan), so tests and ``serve`` get the same.
+    ``limits``: comment/order/join rates; ``policy``: trusted proxies, origins, per-address caps
+    and the body limit (docs/security.md)."""
     from . import operator, report
+    from .security import TokenGuard
 
     if not console_token:
         raise ValueError("an operator token is required (serve() makes a random one)")
-    hub = Hub(show, analytics, session_id, max_viewers=max_viewers)
+    policy = policy or ClientPolicy()
+    hub = Hub(show, analytics, session_id, max_viewers=max_viewers, policy=policy)
+    flv = FlvFanout(show)
     guard = TokenGuard(console_token)
     rate = limits or RateLimits()
     analytics.start_session(session_id, title)
+    shop = Shop(analytics, session_id, show.products)
+    if hasattr(show, "use_stock"):
+        show.use_stock(shop.remaining_stock)
+    root = catalog_root(show)
+    refused_images: set[str] = set()
+
+    def address(request: Request) -> str:
+        return policy.client_address(request.client.host if request.client else None, request.headers)
+
+    def same_site(request: Request) -> None:
+        """Viewer actions come from our page (browsers always send Origin on POST)."""
+        if not policy.origin_ok(request.headers):
+            raise HTTPException(403, "this request must come from the show's page")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         hub.start(asyncio.get_running_loop())
+        flv.start(asyncio.get_running_loop())
         attached = session_id in getattr(analytics, "_threads", {})
         if not attached:
             analytics.attach(show, session_id)
         try:
             yield
         finally:
+            flv.stop()
             hub.stop()
             if not attached:
                 analytics.detach(session_id)
@@ -100,17 +148,9 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.hub, app.state.show, app.state.analytics = hub, show, analytics
     app.state.session_id, app.state.guard, app.state.limits = session_id, guard, rate
-
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        resp = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            resp.headers.setdefault(k, v)
-        if request.url.path.startswith(("/api/", "/console", "/report", "/metrics")):
-            resp.headers.setdefault("Cache-Control", "no-store")
-        return resp
-
-    feeds = [0]  # open /ws/flv sockets (only touched on the event loop)
+    app.state.policy, app.state.shop, app.state.flv = policy, shop, flv
+    app.add_middleware(Guard, max_body=policy.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -136,7 +176,7 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     @app.get("/api/products")
     def products() -> dict:
         state = show.on_air()
-        return {"products": [product_json(p) for p in show.products()], "on_air": state.get("product")}
+        return {"products": [product_json(p) for p in shop.shelf(show.products())], "on_air": state.get("product")}
 
     @app.get("/api/state")
     def state() -> dict:
@@ -146,20 +186,26 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
 
     @app.get("/products/{pid}/image", include_in_schema=False)
     def product_image(pid: str):
-        """Served only if the show offers ``product_image(pid) -> Path | None`` (optional)."""
+        """Served only if the show offers ``product_image(pid) -> Path | None`` (optional), and
+        only an image file inside the catalog's folder: a catalog is outside input too."""
         getter = getattr(show, "product_image", None)
         path = getter(pid) if getter else None
-        if not path or not Path(path).is_file():
+        safe = confined_image(path, root)
+        if path and safe is None and pid not in refused_images and len(refused_images) < 1000:
+            refused_images.add(pid)  # logged once per product, not once per request
+            log.warning("product %r: its image is not an image file inside the catalog folder %s; not served",
+                        pid[:64], root)
+        if safe is None:
             raise HTTPException(404, "no image")
-        return FileResponse(path)
+        return FileResponse(safe)
 
-    @app.post("/api/comment")
+    @app.post("/api/comment", dependencies=[Depends(same_site)])
     def comment(body: CommentIn, request: Request) -> dict:
         viewer = _viewer_id(body.viewer, request)
         text = clean_text(body.text, MAX_COMMENT)
         if not text:
             raise HTTPException(400, "empty comment")
-        wait = rate.check("comment", viewer, _ip(request))
+        wait = rate.check("comment", viewer, address(request))
         if wait is not None:
             raise too_many(wait, "comments")
         nick = _nick(body.user)
@@ -167,90 +213,23 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
         return {"id": decision.get("id"), "user": nick, "text": text, "shown": comment_visible(decision),
                 "action": decision.get("action")}
 
-    @app.post("/api/buy")
+    @app.post("/api/buy", dependencies=[Depends(same_site)])
     def buy(body: BuyIn, request: Request) -> dict:
         viewer = _viewer_id(body.viewer, request)
-        wait = rate.check("order", viewer, _ip(request))
+        wait = rate.check("order", viewer, address(request))
         if wait is not None:
             raise too_many(wait, "orders")
         product = next((p for p in show.products() if p.id == body.product_id), None)
         if product is None:
             raise HTTPException(404, "no such product")
-        if product.stock <= 0 or body.qty > product.stock:
-            raise HTTPException(409, "sold out" if product.stock <= 0 else f"only {product.stock} left")
-        unit = product.promo_price if product.promo_price is not None else product.price
-        order = analytics.record_order(session_id, viewer, _nick(body.user), product.id, body.qty, unit,
-                                       product.currency)
+        try:
+            order = shop.order(viewer, _nick(body.user), product, body.qty)
+        except OutOfStock as e:
+            raise HTTPException(409, f"{product.name}: {e.message}") from None
+        hub.call_soon(hub.broadcast, {"type": "stock", "product": product.id, "stock": order["remaining"]}, "viewer")
         return {"ok": True, **order, "name": product.name}
 
-    @app.websocket("/ws/flv")
-    async def ws_flv(ws: WebSocket) -> None:
-        # each feed costs a thread and a queue: cap them (two per viewer: a reload overlaps)
-        if feeds[0] >= 2 * max_viewers:
-            await ws.close(code=1013, reason="too many viewers")
-            return
-        await ws.accept()
-        feeds[0] += 1
-        relay = FlvRelay(show, asyncio.get_running_loop())
-        try:
-            while True:
-                chunk = await relay.out.get()
-                if chunk is None:
-                    break
-                await ws.send_bytes(chunk)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            feeds[0] -= 1
-            relay.close()
-            with contextlib.suppress(Exception):
-                await ws.close()
-
-    @app.websocket("/ws/events")
-    async def ws_events(ws: WebSocket) -> None:
-        viewer = ws.query_params.get("viewer", "")
-        if not VIEWER_ID.match(viewer):
-            await ws.close(code=1008, reason="viewer id required")
-            return
-        await ws.accept()
-        client = hub.join("viewer", viewer, _nick(ws.query_params.get("nick", "")))
-        if client is None:
-            await ws.send_json({"type": "error", "message": "this show is full, please try again later"})
-            await ws.close(code=1013)
-            return
-        await ws.send_json({"type": "viewers", "count": hub.viewer_count()})
-        s = show.on_air()
-        await ws.send_json({"type": "hello", "product": s.get("product"), "banner": s.get("banner"),
-                            "status": s.get("status")})
-        await pump(ws, client)
-
-    async def pump(ws: WebSocket, client) -> None:
-        """Send the client's queue until it closes or we end it; reads detect the disconnect."""
-        async def reader() -> None:
-            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-                while True:
-                    await ws.receive_text()  # viewers send nothing that matters; keeps close detection
-        rtask = asyncio.create_task(reader())
-        try:
-            while True:
-                get = asyncio.create_task(client.queue.get())
-                done, _ = await asyncio.wait({get, rtask}, return_when=asyncio.FIRST_COMPLETED)
-                if rtask in done:
-                    get.cancel()
-                    break
-                msg = get.result()
-                if msg is None:
-                    break
-                await ws.send_json(msg)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            rtask.cancel()
-            hub.leave(client)
-            with contextlib.suppress(Exception):
-                await ws.close()
-
-    app.state.pump = pump
+    sockets.install(app, show, hub, flv, policy, rate, max_flv=2 * max_viewers)
     operator.install(app, show, analytics, session_id, guard, hub)
     report.install(app, show, analytics, session_id, guard, hub)
 

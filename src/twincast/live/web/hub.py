@@ -1,9 +1,10 @@
 """Bridges the show's thread-side queues to the server's asyncio WebSockets.
 
 Why threads at the edge: ShowControl hands out ``queue.Queue`` objects (the engine is threaded),
-and a blocking ``get`` must never run on the event loop. One reader thread per queue hands
-items to the loop with ``call_soon_threadsafe``; every client has a bounded asyncio queue and is
-disconnected when it falls behind, so one slow phone cannot grow memory or delay the others.
+and a blocking ``get`` must never run on the event loop. One reader thread per *show queue* (one
+for events, one for FLV, whatever the audience) hands items to the loop with
+``call_soon_threadsafe``; every client has a bounded asyncio queue and is disconnected when it
+falls behind, so one slow phone cannot grow memory or delay the others.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from ..api import Event
+from ..api import Event, mask_secrets
+from .clients import AddressBook, ClientPolicy
 
 log = logging.getLogger("twincast.live.web")
 
@@ -57,14 +59,17 @@ class Client:
     queue: "asyncio.Queue[Optional[dict]]" = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     viewer: str = ""
     visit: int = 0
+    address: str = ""
 
 
 class Hub:
     """Event fan-out and viewer presence for one app."""
 
-    def __init__(self, show, analytics, session_id: str, max_viewers: int = 500) -> None:
+    def __init__(self, show, analytics, session_id: str, max_viewers: int = 500,
+                 policy: Optional[ClientPolicy] = None) -> None:
         self.show, self.analytics, self.session_id = show, analytics, session_id
         self.max_viewers = max_viewers
+        self.addresses = AddressBook(policy or ClientPolicy())
         self.clients: set[Client] = set()
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self._stop = threading.Event()
@@ -119,12 +124,17 @@ class Hub:
 
     def _dispatch(self, ev: Event) -> None:
         vm = viewer_message(ev)
-        om = {"type": "event", "event": ev.to_json()}
+        om = {"type": "event", "event": mask_secrets(ev.to_json())}
         for c in list(self.clients):
             if c.role == "operator":
                 self._send(c, om)
             elif vm is not None:
                 self._send(c, vm)
+
+    def call_soon(self, fn, *args) -> None:
+        """Run ``fn`` on the event loop (from a worker thread: sync endpoints run in one)."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(fn, *args)
 
     def broadcast(self, msg: dict, role: Optional[str] = None) -> None:
         for c in list(self.clients):
@@ -135,10 +145,16 @@ class Hub:
     def viewer_count(self) -> int:
         return len({c.viewer for c in self.clients if c.role == "viewer"})
 
-    def join(self, role: str, viewer: str = "", nick: str = "") -> Optional[Client]:
-        if role == "viewer" and self.viewer_count() >= self.max_viewers:
-            return None
-        c = Client(role, viewer=viewer)
+    def join(self, role: str, viewer: str = "", nick: str = "", address: str = "") -> Optional[Client]:
+        """A viewer's presence starts; None when the show is full or ``address`` already has its
+        quota of viewer ids present (so invented ids from one script cannot fill the show)."""
+        if role == "viewer":
+            known = any(c.viewer == viewer for c in self.clients if c.role == "viewer")
+            if not known and self.viewer_count() >= self.max_viewers:
+                return None
+            if not self.addresses.add_viewer(address, viewer):
+                return None
+        c = Client(role, viewer=viewer, address=address)
         if role == "viewer":
             c.visit = self.analytics.viewer_join(self.session_id, viewer, nick)
         self.clients.add(c)
@@ -151,6 +167,7 @@ class Hub:
             return
         self.clients.discard(c)
         if c.role == "viewer":
+            self.addresses.remove_viewer(c.address, c.viewer)
             self.analytics.viewer_leave(c.visit)
             self.broadcast({"type": "viewers", "count": self.viewer_count()})
 
@@ -158,58 +175,125 @@ class Hub:
         self._leave(c)
 
 
-class FlvRelay:
-    """One viewer's FLV feed: a thread blocks on the show's queue and hands chunks to the loop.
+def is_keyframe(tag: bytes) -> bool:
+    """An FLV video tag (type 9) whose frame type is 1 (keyframe): where a new viewer can start."""
+    return len(tag) > 11 and (tag[0] & 0x1F) == 9 and (tag[11] >> 4) == 1
 
-    Chunks that arrive together are joined into one WebSocket message (fewer, larger frames
-    cost less than one per FLV tag); ``None`` from the show or a full buffer ends the feed."""
 
-    def __init__(self, show, loop: asyncio.AbstractEventLoop, max_pending: int = 400) -> None:
-        self.show, self.loop = show, loop
-        self.out: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue(maxsize=max_pending)
-        self.q = show.subscribe_flv()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="web-flv", daemon=True)
+@dataclass(eq=False)
+class FlvFeed:
+    """One /ws/flv socket: a bounded asyncio queue of joined chunks (``None`` ends it)."""
+
+    out: "asyncio.Queue[Optional[bytes]]" = field(default_factory=lambda: asyncio.Queue(maxsize=200))
+    started: bool = False  # header sent and first keyframe reached
+
+
+class FlvFanout:
+    """Every /ws/flv socket from one subscription to the show: one thread, whatever the audience.
+
+    Why: a thread per socket (the old relay) let 100 idle sockets add 100 threads to a process
+    whose render loop needs the CPU. Here one reader thread blocks on the show's queue, hands
+    batches of FLV tags to the event loop, and the loop copies them into each socket's bounded
+    queue; a socket starts with the stream header at the next keyframe and is ended (its player
+    reconnects) when it falls ``maxsize`` messages behind, so a stalled phone costs no memory.
+    When the show ends its stream (``None``) every socket is ended and the reader subscribes
+    again for a restart.
+    """
+
+    def __init__(self, show) -> None:
+        self.show = show
+        self.feeds: set[FlvFeed] = set()
+        self.header = b""
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._q: Optional[queue.Queue] = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._thread = threading.Thread(target=self._read, name="web-flv", daemon=True)
         self._thread.start()
 
-    def _put(self, item: Optional[bytes]) -> None:
-        try:
-            self.out.put_nowait(item)
-        except asyncio.QueueFull:
-            self._done.set()
-            while not self.out.empty():
-                self.out.get_nowait()
-            self.out.put_nowait(None)
+    def stop(self) -> None:
+        self._stop.set()
+        if self._q is not None:
+            self._q.put(None)
+        if self._thread is not None:
+            self._thread.join(5)
+        for feed in list(self.feeds):
+            self._end(feed)
 
-    def _run(self) -> None:
-        call: Callable = self.loop.call_soon_threadsafe
+    def add(self) -> FlvFeed:
+        feed = FlvFeed()
+        self.feeds.add(feed)
+        return feed
+
+    def remove(self, feed: FlvFeed) -> None:
+        self.feeds.discard(feed)
+
+    # ---- reader thread ------------------------------------------------------------------------
+    def _read(self) -> None:
+        q = self._q = self.show.subscribe_flv()
         try:
-            while not self._done.is_set():
+            while not self._stop.is_set():
                 try:
-                    item = self.q.get(timeout=0.5)
+                    item = q.get(timeout=0.5)
                 except queue.Empty:
                     continue
-                chunks, end = [], item is None
-                if item is not None:
-                    chunks.append(item)
-                    while len(chunks) < 64:
-                        try:
-                            nxt = self.q.get_nowait()
-                        except queue.Empty:
-                            break
-                        if nxt is None:
-                            end = True
-                            break
-                        chunks.append(nxt)
-                if chunks:
-                    call(self._put, b"".join(chunks))
-                if end:
-                    call(self._put, None)
-                    return
+                batch: list[Optional[bytes]] = [item]
+                while item is not None and len(batch) < 64:
+                    try:
+                        item = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    batch.append(item)
+                if self._stop.is_set():
+                    break
+                self._call(self._dispatch, batch)
+                if batch[-1] is None:  # the stream ended: listen again for a restart
+                    self.show.unsubscribe_flv(q)
+                    self._stop.wait(0.5)
+                    q = self._q = self.show.subscribe_flv()
+        finally:
+            self.show.unsubscribe_flv(q)
+
+    def _call(self, fn, *args) -> None:
+        try:
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(fn, *args)
         except RuntimeError:  # loop closed during shutdown
             pass
 
-    def close(self) -> None:
-        self._done.set()
-        self.show.unsubscribe_flv(self.q)
-        self.q.put(None)
+    # ---- on the loop ---------------------------------------------------------------------------
+    def _dispatch(self, batch: list[Optional[bytes]]) -> None:
+        end = batch[-1] is None
+        tags = [t for t in batch if t is not None]
+        if tags and tags[0][:3] == b"FLV":  # a (re)subscription starts with the stream header
+            self.header, tags = tags[0], tags[1:]
+            for feed in self.feeds:
+                feed.started = False
+        key_at = next((i for i, t in enumerate(tags) if is_keyframe(t)), None)
+        for feed in list(self.feeds):
+            if not feed.started:
+                if key_at is None or not self.header:
+                    continue
+                feed.started = True
+                self._put(feed, self.header + b"".join(tags[key_at:]))
+            elif tags:
+                self._put(feed, b"".join(tags))
+        if end:
+            for feed in list(self.feeds):
+                self._end(feed)
+            self.header = b""
+
+    def _put(self, feed: FlvFeed, chunk: bytes) -> None:
+        try:
+            feed.out.put_nowait(chunk)
+        except asyncio.QueueFull:  # too slow: drop what it has and end it
+            self._end(feed)
+
+    def _end(self, feed: FlvFeed) -> None:
+        self.feeds.discard(feed)
+        while not feed.out.empty():
+            feed.out.get_nowait()
+        feed.out.put_nowait(None)

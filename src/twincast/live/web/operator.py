@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +25,7 @@ from .security import COOKIE, clean_text, token_ok, ws_token
 CAMERAS = ("wide", "host", "product", "pip")
 CLIP_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".flv"}
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("twincast.live.web")
 
 
 class ReorderIn(BaseModel):
@@ -51,8 +54,8 @@ class ClipIn(BaseModel):
 
 
 def validate_clip(path: str) -> Path:
-    """A clip is a video file that exists on this machine; anything else is refused before the
-    engine sees it (the engine would fail later, on air)."""
+    """A clip is a readable video file on this machine whose first frame decodes; anything else
+    is refused with a 4xx that says why, before the engine sees it (it would fail on air)."""
     p = Path(path).expanduser()
     if not p.is_absolute():
         raise HTTPException(400, "give the clip's absolute path on the server machine")
@@ -61,7 +64,29 @@ def validate_clip(path: str) -> Path:
         raise HTTPException(400, f"no such file: {p}")
     if p.suffix.lower() not in CLIP_SUFFIXES:
         raise HTTPException(400, f"not a video file ({', '.join(sorted(CLIP_SUFFIXES))})")
+    if not os.access(p, os.R_OK):
+        raise HTTPException(400, f"cannot read {p}: check its permissions")
+    probe_clip(p)
     return p
+
+
+def probe_clip(p: Path) -> None:
+    """Open the file and decode one video frame (bounded: stops at the first one)."""
+    import av
+
+    try:
+        with av.open(str(p), timeout=5.0) as container:
+            if not container.streams.video:
+                raise HTTPException(415, f"{p.name} has no video stream")
+            for _ in container.decode(video=0):
+                return
+    except HTTPException:
+        raise
+    except PermissionError:
+        raise HTTPException(400, f"cannot read {p}: check its permissions") from None
+    except (av.FFmpegError, OSError, ValueError, EOFError):
+        pass
+    raise HTTPException(415, f"{p.name} is not a video that can be decoded (damaged or not a video)")
 
 
 def install(app, show, analytics, session_id: str, guard, hub) -> None:
@@ -138,13 +163,27 @@ def install(app, show, analytics, session_id: str, guard, hub) -> None:
     @app.post("/api/op/clip", dependencies=op)
     def op_clip(body: ClipIn) -> dict:
         path = validate_clip(body.path)
-        show.play_clip(str(path))
+        try:
+            show.play_clip(str(path))
+        except Exception as e:  # noqa: BLE001 - the engine opens the file again; any failure is the file's
+            log.warning("clip %s refused by the show: %s", path.name, type(e).__name__)
+            raise HTTPException(415, f"{path.name} cannot be played: {type(e).__name__}") from None
         return {"ok": True, "path": str(path)}
 
     @app.websocket("/ws/op/events")
     async def ws_op(ws: WebSocket) -> None:
         """Every engine event, moderation decisions included. Browsers cannot set headers on a
-        WebSocket, so the page sends ``{"token": ...}`` as its first message instead."""
+        WebSocket, so the page sends ``{"token": ...}`` as its first message instead. The socket
+        passes the same Origin and per-address gate as the viewers' sockets."""
+        addr = await app.state.gate(ws)
+        if addr is None:
+            return
+        try:
+            await _op_socket(ws)
+        finally:
+            hub.addresses.close_socket(addr)
+
+    async def _op_socket(ws: WebSocket) -> None:
         await ws.accept()
         tok = ws_token(ws)
         if tok is None:

@@ -9,7 +9,9 @@ Both are operator pages: GMV and viewer numbers are business data, so they need 
 from __future__ import annotations
 
 import html
+import math
 import time
+from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 from fastapi import Depends, HTTPException, Request
@@ -19,6 +21,11 @@ W, H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 220, 48, 34, 26, 12
 COLOURS = ("#e4572e", "#2e86ab", "#76b041", "#f3a712", "#8e44ad")
 SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€"}
 e = html.escape
+
+
+def _axis(v: float) -> str:
+    """Axis tick text: plain digits with thousands separators (never 2e+06)."""
+    return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.2f}".rstrip("0").rstrip(".")
 
 
 def _nice_max(v: float) -> float:
@@ -39,7 +46,7 @@ def _frame(title: str, ymax: float, body: str, xlabels: Iterable[tuple[float, st
         val = ymax * i / 4
         grid.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#ddd"/>'
                     f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#555">'
-                    f'{e(f"{val:g}")}{e(unit)}</text>')
+                    f'{e(_axis(val))}{e(unit)}</text>')
     xl = "".join(f'<text x="{x:.1f}" y="{H - PAD_B + 16}" text-anchor="middle" font-size="11" fill="#555">{e(t)}</text>'
                  for x, t in xlabels)
     return (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}"'
@@ -79,7 +86,7 @@ def bar_chart(labels: list[str], series: dict[str, list[float]], title: str, uni
             h = ph * v / ymax
             x = PAD_L + gw * i + gw * 0.1 + bw * si
             bars.append(f'<rect x="{x:.1f}" y="{PAD_T + ph - h:.1f}" width="{bw:.1f}" height="{h:.1f}" '
-                        f'fill="{COLOURS[si % len(COLOURS)]}"><title>{e(labels[i])} {e(name)}: {v:g}</title></rect>')
+                        f'fill="{COLOURS[si % len(COLOURS)]}"><title>{e(labels[i])} {e(name)}: {e(number(v))}</title></rect>')
     legend = "".join(f'<rect x="{W - PAD_R - 90 * (k - si)}" y="6" width="9" height="9" fill="{COLOURS[si % len(COLOURS)]}"/>'
                      f'<text x="{W - PAD_R - 90 * (k - si) + 13}" y="14" font-size="11">{e(name)}</text>'
                      for si, name in enumerate(series) if k > 1)
@@ -157,6 +164,24 @@ known. Stays merge reconnects within 5 s. Watch time: summed stays per viewer. G
 <h2>Sessions</h2><ul>{others}</ul></body></html>"""
 
 
+def number(v: float) -> str:
+    """A sample value exactly, as a plain decimal: 1966142.5 stays 1966142.5 (``%g`` printed
+    1.96614e+06 and lost the last digits); integral values print without a fraction; NaN and
+    infinities use the exposition format's spellings."""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int):
+        return str(v)
+    f = float(v)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f.is_integer():
+        return str(int(f))
+    return format(Decimal(repr(f)), "f")
+
+
 def _label(v: str) -> str:
     return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
@@ -170,7 +195,7 @@ def render_metrics(analytics, session_id: str, on_air: dict[str, Any], viewers_n
         out.append(f"# TYPE twincast_{name} {kind}")
         for labels, v in samples:
             lab = ",".join(f'{k}="{_label(x)}"' for k, x in labels.items())
-            out.append(f"twincast_{name}{{{lab}}} {v:g}" if lab else f"twincast_{name} {v:g}")
+            out.append(f"twincast_{name}{{{lab}}} {number(v)}" if lab else f"twincast_{name} {number(v)}")
 
     metric("session_info", "gauge", "The session these numbers belong to.", [({"session": session_id}, 1)])
     metric("viewers_current", "gauge", "Viewers connected now (distinct viewer ids).", [({}, viewers_now)])

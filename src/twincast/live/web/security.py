@@ -6,13 +6,15 @@
   a comment display as something else) and cut to length before it reaches the show, the
   database or another viewer. The pages still render it with ``textContent`` only: the server
   does not HTML-escape, because it cannot know every place text will be shown.
-- Rate limits are moving windows from the ``limits`` package, per viewer id + IP and per IP,
-  so a viewer cannot escape them by clearing localStorage alone.
+- Rate limits are moving windows from the ``limits`` package, per viewer id and per client
+  address together, so neither inventing viewer ids nor changing addresses escapes them. The
+  address is the direct peer unless it is a trusted proxy (``clients.py``).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 import time
@@ -96,17 +98,25 @@ class TokenGuard:
 
 
 class RateLimits:
-    """Moving-window limits; ``check`` consumes one hit from every limit or none of them."""
+    """Moving-window limits; ``check`` consumes one hit from every limit or none of them.
+
+    Each kind has two sets of rules that apply together: per viewer id (whatever address it
+    comes from, so rotating addresses does not help) and per client address (whatever viewer
+    ids it invents). ``join_ip`` limits how often one address may open the event socket."""
 
     def __init__(self, comment: str = "1/2second;10/minute", comment_ip: str = "30/minute",
-                 order: str = "2/second;20/minute", order_ip: str = "60/minute") -> None:
+                 order: str = "2/second;20/minute", order_ip: str = "60/minute",
+                 join_ip: str = "10/10second;60/minute") -> None:
         self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
         self.rules = {"comment": parse_many(comment), "comment_ip": parse_many(comment_ip),
-                      "order": parse_many(order), "order_ip": parse_many(order_ip)}
+                      "order": parse_many(order), "order_ip": parse_many(order_ip),
+                      "join": [], "join_ip": parse_many(join_ip)}
 
     def check(self, kind: str, viewer: str, ip: str) -> Optional[float]:
-        """None when allowed (and counted); otherwise seconds until the next try may pass."""
-        pairs = [(lim, (kind, f"{viewer}|{ip}")) for lim in self.rules[kind]]
+        """None when allowed (and counted); otherwise seconds until the next try may pass.
+        A request without a viewer id ("anon") is counted per address under that name."""
+        who = f"anon@{ip}" if viewer in ("", "anon") else viewer
+        pairs = [(lim, (kind, who)) for lim in self.rules[kind]]
         pairs += [(lim, (kind + "_ip", ip)) for lim in self.rules[kind + "_ip"]]
         blocked = [(lim, keys) for lim, keys in pairs if not self._limiter.test(lim, *keys)]
         if blocked:
@@ -121,3 +131,29 @@ def too_many(retry_after: float, what: str) -> HTTPException:
     secs = max(1, int(retry_after + 0.999))
     return HTTPException(429, f"too many {what}: please wait {secs} s and try again",
                          headers={"Retry-After": str(secs)})
+
+
+class SecretsFilter(logging.Filter):
+    """Masks stream keys, URL passwords and secret query parameters in log records (message and
+    arguments are rendered first), whichever module logs them: an RTMP error often quotes the
+    whole push URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from ..api import mask_secrets
+
+        try:
+            msg = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logging's problem, not ours
+            return True
+        masked = mask_secrets(msg)
+        if masked != msg:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install_secrets_filter() -> None:
+    """Add :class:`SecretsFilter` to every handler of the root and uvicorn loggers (once each)."""
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, SecretsFilter) for f in handler.filters):
+                handler.addFilter(SecretsFilter())

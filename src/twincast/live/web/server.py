@@ -3,7 +3,10 @@
 Why a thread and not a process: the show engine lives in this process and hands out
 in-memory queues. Defaults are chosen for safety: bind 127.0.0.1 (expose it deliberately,
 e.g. behind a TLS reverse proxy), no access log (it would record the operator token and
-viewers' addresses), no per-message deflate (compressing H.264 wastes CPU for nothing).
+viewers' addresses), no per-message deflate (compressing H.264 wastes CPU for nothing), and
+uvicorn's own proxy-header handling off: it trusts X-Forwarded-For from 127.0.0.1 by default,
+which made every loopback client able to pick its address; the app reads forwarding headers
+itself, from configured trusted proxies only (``ClientPolicy.trusted_proxies``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Optional
 import uvicorn
 
 from .app import create_app
-from .security import new_token
+from .security import install_secrets_filter, new_token
 
 
 class LiveServer(uvicorn.Server):
@@ -68,6 +71,7 @@ def serve(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] 
     machine's database ($TWINCAST_HOME/analytics.db) and closes it on stop."""
     from ..analytics import Analytics
 
+    install_secrets_filter()
     owns = analytics is None
     analytics = analytics or Analytics()
     token = token or new_token()
@@ -75,7 +79,8 @@ def serve(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] 
     app = create_app(show, analytics, token, session_id, title=title, **app_kwargs)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             ws="websockets-sansio", ws_per_message_deflate=False, ws_max_size=64 * 1024,
-                            lifespan="on", timeout_graceful_shutdown=3)
+                            lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False,
+                            server_header=False, limit_concurrency=4096)
     server = LiveServer(config)
     server.token, server.session_id, server.analytics, server._owns_analytics = token, session_id, analytics, owns
     thread = threading.Thread(target=server.run, name="twincast-web", daemon=True)
