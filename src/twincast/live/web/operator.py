@@ -103,7 +103,7 @@ def install(app, show, analytics, session_id: str, guard, hub) -> None:
         from .app import product_json
 
         return {"on_air": show.on_air(), "viewers": hub.viewer_count(), "session": session_id,
-                "products": [product_json(p) for p in show.products()],
+                "products": [product_json(p) for p in app.state.shop.shelf(show.products())],
                 "recent": analytics.recent(session_id, 100)}
 
     @app.post("/api/op/start", dependencies=op)

@@ -53,19 +53,11 @@ def install(app, show, hub: Hub, flv: FlvFanout, policy: ClientPolicy, rate: Rat
         try:
             await ws.accept()
             feed = flv.add()
-            while True:
-                chunk = await feed.out.get()
-                if chunk is None:
-                    break
-                await ws.send_bytes(chunk)
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            pass
+            await drain(ws, feed.out, ws.send_bytes)
         finally:
             if feed is not None:
                 flv.remove(feed)
             hub.addresses.close_socket(addr)
-            with contextlib.suppress(Exception):
-                await ws.close()
 
     @app.websocket("/ws/events")
     async def ws_events(ws: WebSocket) -> None:
@@ -100,17 +92,18 @@ def install(app, show, hub: Hub, flv: FlvFanout, policy: ClientPolicy, rate: Rat
     app.state.gate = lambda ws: gate(ws, hub, policy)
 
 
-async def pump(ws: WebSocket, hub: Hub, client) -> None:
-    """Send the client's queue until it closes or we end it; reads detect the disconnect."""
+async def drain(ws: WebSocket, q: asyncio.Queue, send) -> None:
+    """``send`` what arrives on ``q`` until it yields None or the client goes away. A reader task
+    notices the close even while nothing is being sent (a quiet feed must not keep its slot)."""
     async def reader() -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError, KeyError):
             while True:
-                await ws.receive_text()  # viewers send nothing that matters; keeps close detection
+                await ws.receive_text()  # clients send nothing that matters here
 
     rtask = asyncio.create_task(reader())
     try:
         while True:
-            get = asyncio.create_task(client.queue.get())
+            get = asyncio.create_task(q.get())
             done, _ = await asyncio.wait({get, rtask}, return_when=asyncio.FIRST_COMPLETED)
             if rtask in done:
                 get.cancel()
@@ -118,11 +111,18 @@ async def pump(ws: WebSocket, hub: Hub, client) -> None:
             msg = get.result()
             if msg is None:
                 break
-            await ws.send_json(msg)
+            await send(msg)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
         rtask.cancel()
-        hub.leave(client)
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+async def pump(ws: WebSocket, hub: Hub, client) -> None:
+    """An event socket: the client's queue as JSON; leaving the hub when it ends."""
+    try:
+        await drain(ws, client.queue, ws.send_json)
+    finally:
+        hub.leave(client)

@@ -97,17 +97,27 @@
         if (p.promo_price !== null && p.promo_price !== undefined) {
           price.append(el('span', 'promo', money(p.promo_price, p.currency)), el('s', 'was', money(p.price, p.currency)));
         } else price.append(el('span', 'promo', money(p.price, p.currency)));
-        info.append(price);
-        const btn = el('button', 'buy', p.stock > 0 ? '购买' : '已售罄');
+        info.append(price, el('div', 'stock'));
+        const btn = el('button', 'buy');
         btn.type = 'button';
-        btn.disabled = p.stock <= 0;
         btn.dataset.id = p.id;
         btn.addEventListener('click', () => buy(p.id));
         li.append(info, btn);
         shelf.append(li);
+        setStock(p.id, p.stock);
       }
       markOnAir(data.on_air);
     } catch (e) { setTimeout(loadProducts, 3000); }
+  }
+  // live stock: from /api/products, every order's reply and the server's "stock" events
+  function setStock(pid, n) {
+    for (const li of $('shelf').children) {
+      if (li.dataset.id !== pid) continue;
+      li.querySelector('.stock').textContent = n > 0 ? '剩 ' + n + ' 件' : '已售罄';
+      const btn = li.querySelector('button.buy');
+      btn.textContent = n > 0 ? '购买' : '已售罄';
+      btn.disabled = n <= 0;
+    }
   }
   async function buy(pid) {
     let r, body = {};
@@ -118,7 +128,8 @@
       });
       body = await r.json().catch(() => ({}));
     } catch (e) { notice('网络错误，请重试', true); return; }
-    if (!r.ok) { notice(body.error || ('error ' + r.status), true); return; }
+    if (!r.ok) { notice(body.error || ('error ' + r.status), true); if (r.status === 409) loadProducts(); return; }
+    if (typeof body.remaining === 'number') setStock(pid, body.remaining);
     notice('下单成功：' + body.name + ' ×' + body.qty + '，' + money(body.amount, body.currency));
   }
 
@@ -136,6 +147,7 @@
       else if (msg.type === 'viewers') $('viewers').textContent = msg.count + ' 人在看';
       else if (msg.type === 'on_air') markOnAir(msg.product);
       else if (msg.type === 'pin') setBanner(msg.text);
+      else if (msg.type === 'stock') setStock(msg.product, msg.stock);
       else if (msg.type === 'hello') { markOnAir(msg.product); setBanner(msg.banner); }
       else if (msg.type === 'stream') {
         if (msg.state === 'on_air') { status(''); restartPlayer(500); }
