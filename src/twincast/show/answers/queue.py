@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .lexicon import ABUSE_RE, CONTACT_RE
+from .nickname import GENERIC, spoken_address
 from .types import Decision
 
 PRIORITY = {"price": 0, "stock": 0, "how_to_buy": 0, "size": 1, "colour": 1, "shipping": 1, "returns": 1,
@@ -44,33 +44,39 @@ class QueuedAnswer:
     last_t: float
     users: list[str] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    avoid: tuple[str, ...] = ()  # catalog product/brand names never read out as a viewer's name
 
     @property
     def text(self) -> str:
-        """The reply with mentions: one viewer -> '@A …'; several -> '@A @B @C 问价格的朋友，…'."""
-        names = " ".join(f"@{_safe_name(u, self.lang)}" for u in self.users[:MAX_NAMES])
+        """The reply with mentions: one viewer -> '@A …'; several -> '@A @B @C 问价格的朋友，…'.
+
+        Names go through :func:`nickname.spoken_address`: a nickname is text a stranger chose,
+        so only a safe one is said; the others become one generic address (or, among several
+        viewers, are covered by "everyone asking…").
+        """
+        avoid = (*self.avoid, self.reply)  # a name that repeats the reply's product words adds nothing safe
+        spoken = [spoken_address(u, self.lang, avoid) for u in self.users]
         if len(self.users) == 1:
-            return f"{names} {self.reply}"
+            return f"@{spoken[0]} {self.reply}"
+        generic = GENERIC.get(self.lang, GENERIC["en"])
+        named = list(dict.fromkeys(s for s in spoken if s != generic))[:MAX_NAMES]
+        names = " ".join(f"@{n}" for n in named)
         topic = TOPIC[self.lang].get(self.intent or "", "")
         if self.lang == "zh":
-            more = f"等{len(self.users)}位" if len(self.users) > MAX_NAMES else ""
-            return f"{names}{more} {topic}的朋友，{self.reply}"
-        more = f" and {len(self.users) - MAX_NAMES} more" if len(self.users) > MAX_NAMES else ""
-        return f"{names}{more} and everyone {topic}: {self.reply}"
-
-
-def _safe_name(user: str, lang: str) -> str:
-    """Never read out a handle that advertises contact details or insults (@加微信abc123)."""
-    if CONTACT_RE.search(user) or ABUSE_RE.search(user) or len(user) > 24:
-        return "这位朋友" if lang == "zh" else "friend"
-    return user
+            more = f"等{len(self.users)}位" if len(self.users) > len(named) and named else ""
+            return f"{names}{more} {topic}的朋友，{self.reply}".lstrip()
+        rest = len(self.users) - len(named)
+        more = f" and {rest} more" if rest and named else ""
+        lead = f"{names}{more} and everyone {topic}" if named else f"Everyone {topic}"
+        return f"{lead}: {self.reply}"
 
 
 class AnswerQueue:
     """Thread-safe: the comment reader pushes, the director pops at sentence boundaries."""
 
-    def __init__(self, merge_window_s: float = 30.0, max_age_s: float = 90.0) -> None:
+    def __init__(self, merge_window_s: float = 30.0, max_age_s: float = 90.0, avoid: tuple[str, ...] = ()) -> None:
         self.merge_window_s, self.max_age_s = merge_window_s, max_age_s
+        self.avoid = tuple(avoid)  # catalog names (see QueuedAnswer.avoid)
         self._items: list[QueuedAnswer] = []
         self._lock = threading.Lock()
 
@@ -90,7 +96,7 @@ class AnswerQueue:
                     return item
             item = QueuedAnswer(key, d.lang, d.intent, d.product_id, d.reply or "",
                                 PRIORITY.get(d.intent or "", 3) + (1 if d.action != "answer" else 0),
-                                t, t, [d.comment.user], [d])
+                                t, t, [d.comment.user], [d], self.avoid)
             self._items.append(item)
             return item
 
