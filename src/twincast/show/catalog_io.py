@@ -19,10 +19,13 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import TwincastError
+from ..image_limits import check_image_size
+from ..yaml_limits import load_yaml
 from .catalog import Catalog, Product
 
 _SAMPLE = Path(__file__).resolve().parents[1] / "assets" / "catalog" / "sample.yaml"
 MAX_ERRORS = 8
+MAX_CATALOG_BYTES = 20_000_000  # a catalog of 10,000 products is ~10 MB of YAML
 
 
 def sample_catalog_path() -> Path:
@@ -30,13 +33,19 @@ def sample_catalog_path() -> Path:
 
 
 def load_catalog(path: Optional[Path | str] = None) -> Catalog:
-    """Load ``path`` (default: the bundled sample) by its suffix: .yaml/.yml, .json or .csv."""
+    """Load ``path`` (default: the bundled sample) by its suffix: .yaml/.yml, .json or .csv.
+    The size and YAML aliases are bounded; image paths must stay inside the catalog's folder
+    (the viewer page serves them) and be pictures small enough to decode."""
     path = Path(path) if path else _SAMPLE
     if not path.is_file():
         raise TwincastError(f"catalog file not found: {path}",
                             "pass an existing .yaml, .json or .csv file with --catalog")
+    if path.stat().st_size > MAX_CATALOG_BYTES:
+        raise TwincastError(f"catalog {path} is {path.stat().st_size / 1e6:.0f} MB (limit "
+                            f"{MAX_CATALOG_BYTES // 1_000_000} MB)", "split it into several catalogs")
     suffix = path.suffix.lower()
     text = path.read_text(encoding="utf-8-sig")
+    lines: dict = {}
     if suffix in (".yaml", ".yml"):
         data, lines = _parse_yaml(path, text)
         cat = _validate(path, data, lambda loc: _line_for(lines, loc), _yaml_field)
@@ -50,25 +59,36 @@ def load_catalog(path: Optional[Path | str] = None) -> Catalog:
         cat = _validate(path, data, lambda loc: _line_for(lines, loc), _yaml_field)
     elif suffix == ".csv":
         data, row_lines = _parse_csv(path, text)
+        lines = {("products", i): line for i, line in row_lines.items()}
         cat = _validate(path, data, lambda loc: row_lines.get(loc[1]) if len(loc) > 1 else None, _csv_field)
     else:
         raise TwincastError(f"unsupported catalog format {path.suffix!r} ({path})",
                             "use a .yaml, .json or .csv file")
     cat._source = path.resolve()
-    missing = [(p.id, rel) for p in cat.products for rel, full in zip(p.images, cat.image_paths(p))
-               if not full.is_file()]
-    if missing:
-        pid, rel = missing[0]
-        raise TwincastError(f"{path}: product {pid!r} image {rel!r} does not exist "
-                            f"(looked in {path.resolve().parent})",
-                            "image paths are relative to the catalog file: fix the path or add the file")
+    folder = path.resolve().parent
+    for i, p in enumerate(cat.products):
+        for j, (rel, full) in enumerate(zip(p.images, cat.image_paths(p))):
+            line = _line_for(lines, ("products", i, "images", j))
+            where = f"{path}:{line}" if line else str(path)
+            if Path(rel).is_absolute() or not full.is_relative_to(folder):
+                raise TwincastError(f"{where}: product {p.id!r} field 'images': {rel!r} is outside the catalog's "
+                                    f"folder {folder}",
+                                    "put the picture in the catalog's folder (or a subfolder) and give its "
+                                    "relative path, e.g. images/earbuds.png")
+            if not full.is_file():
+                raise TwincastError(f"{where}: product {p.id!r} image {rel!r} does not exist "
+                                    f"(looked in {folder})",
+                                    "image paths are relative to the catalog file: fix the path or add the file")
+            check_image_size(full, f"{where}: product {p.id!r} field 'images'")
     return cat
 
 
 # ---------------------------------------------------------------- YAML / JSON positions
 def _parse_yaml(path: Path, text: str) -> tuple[Any, dict]:
+    """Data and line map of a YAML catalog; aliases are limited (yaml_limits) *before* the line
+    map or the validation walks the tree, which a 287-byte alias bomb would blow up to GBs."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, str(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
