@@ -13,6 +13,7 @@ Limits: at most :data:`MAX_PIXELS` (50 megapixels: every phone camera's normal o
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -23,17 +24,34 @@ from .errors import TwincastError
 
 MAX_PIXELS = 50_000_000
 MAX_SIDE = 20_000
+_GUARD_LOCK = threading.Lock()
 
 
 def image_size(path: str | Path) -> Optional[tuple[int, int]]:
     """(width, height) from the file header without decoding pixels; None when Pillow does not
     recognise the file (the decoder that follows reports that with its own message)."""
     try:
+        return _header_size(path)
+    except Image.DecompressionBombError:
+        # Pillow refuses to even open > 179 MP; read the header once more without its guard
+        # (only for a file already known to be a bomb, and we refuse it right after).
+        with _GUARD_LOCK:
+            saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                return _header_size(path)
+            except Image.DecompressionBombError:
+                return None
+            finally:
+                Image.MAX_IMAGE_PIXELS = saved
+
+
+def _header_size(path: str | Path) -> Optional[tuple[int, int]]:
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as im:  # lazy: reads the header only
                 return int(im.size[0]), int(im.size[1])
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import TwincastError
+from ..image_limits import check_image_size
 from ..native_logs import quiet_stderr
 from . import topology as T
 
@@ -44,6 +45,7 @@ def load_photo(path: str | Path, max_side: int = 2048) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise TwincastError(f"photo not found: {path}", "check the path and file name")
+    check_image_size(path)  # header only: a 12000x12000 PNG must not be decoded
     try:
         with Image.open(path) as im:
             im = ImageOps.exif_transpose(im)

@@ -27,6 +27,7 @@ import yaml
 
 from .. import __version__
 from ..errors import TwincastError
+from ..yaml_limits import load_yaml
 from .spec import VideoOptions
 
 Event = tuple[str, str, Any]  # (job id, kind, value): kind = plan | progress | done
@@ -62,7 +63,7 @@ def load_jobs(path: Path | str) -> list[Job]:
     if not path.is_file():
         raise TwincastError(f"jobs file not found: {path}", "pass a YAML file with a 'jobs:' list (docs/video.md)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load_yaml(path.read_text(encoding="utf-8-sig"), str(path))  # alias bombs refused
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         raise TwincastError(f"{path}{f':{mark.line + 1}' if mark else ''}: not valid YAML",

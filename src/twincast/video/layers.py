@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from ..avatar.model import AvatarModel
 from ..errors import TwincastError
+from ..image_limits import check_image_size
 from ..render.cards import product_card
 from ..render.stage import Spot, _Placed  # the show's cut-out placement: photo + matte + face square
 from ..render.text_overlay import Patch, font
@@ -27,6 +28,7 @@ ZOOM = 1.14  # how far a pan/zoom move pushes in
 
 
 def load_rgb(path: str) -> np.ndarray:
+    check_image_size(path)  # header only, before any pixel is decoded
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
         raise TwincastError(f"cannot read picture {path}", "replace it with a JPEG or PNG file")

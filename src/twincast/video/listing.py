@@ -19,6 +19,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import TwincastError
+from ..image_limits import check_image_size
+from ..yaml_limits import load_yaml  # alias bombs refused before validation walks them
 from ..paths import home, package_assets
 from ..show.catalog_io import _line_for, _node_lines
 
@@ -80,7 +82,7 @@ def load_listing(path: Path | str) -> LoadedListing:
     except (OSError, UnicodeDecodeError) as exc:
         raise TwincastError(f"cannot read listing {path}: {exc}", "save it as UTF-8 text (YAML or JSON)") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text, str(path))
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else getattr(exc, "lineno", None)
@@ -104,6 +106,7 @@ def check_photo(photo: Path, who: str) -> None:
     if not photo.is_file():
         raise TwincastError(f"{who}: photo {photo} does not exist",
                             "photo paths are relative to the listing file: fix the path or add the picture")
+    check_image_size(photo, who)  # header only: refuse a decompression bomb before decoding it
     if cv2.imread(str(photo), cv2.IMREAD_REDUCED_COLOR_4) is None:
         raise TwincastError(f"{who}: photo {photo} cannot be read as an image (damaged or not a picture)",
                             "replace it with a JPEG or PNG file")
