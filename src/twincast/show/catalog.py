@@ -16,23 +16,14 @@ import re
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from .catalog_policy import Host, Policies, Text, _Strict
+from .catalog_product import Dimensions, SizeChart, Variant, from_store, to_policies, v1_overrides
+from .catalog_units import Quantity
 
 Lang = Literal["zh", "en"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Text(_Strict):
-    """One piece of text in both show languages."""
-
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+__all__ = ["Catalog", "Product", "Text", "Spec", "FAQ", "SizeOption", "Shipping", "AfterSales", "format_money"]
 
 
 class Spec(_Strict):
@@ -66,7 +57,7 @@ class ShippingException(_Strict):
 
     regions: list[Text] = Field(min_length=1)
     rule: Literal["no_ship", "extra_fee"]
-    fee: Optional[float] = Field(default=None, gt=0)
+    fee: Optional[float] = Field(default=None, gt=0, le=1e5)
     note: Optional[Text] = None
 
     @model_validator(mode="after")
@@ -81,7 +72,7 @@ class ShippingException(_Strict):
 class Shipping(_Strict):
     ships_to: Text = Text(zh="中国大陆", en="mainland China")
     free: bool = True
-    fee: float = Field(default=0, ge=0)
+    fee: float = Field(default=0, ge=0, le=1e5)
     ships_within_hours: int = Field(gt=0, le=24 * 30)
     carrier: Optional[Text] = None
     exceptions: list[ShippingException] = Field(default_factory=list)
@@ -119,10 +110,10 @@ class Product(_Strict):
     brand: Optional[str] = None
     category: Text
     aliases: Aliases = Aliases()
-    price: float = Field(gt=0)
-    promo_price: Optional[float] = Field(default=None, gt=0)
+    price: float = Field(gt=0, le=1e7)
+    promo_price: Optional[float] = Field(default=None, gt=0, le=1e7)
     currency: str = "CNY"
-    stock: int = Field(ge=0)
+    stock: int = Field(ge=0, le=10_000_000)
     specs: list[Spec] = Field(default_factory=list)
     selling_points: list[Text] = Field(min_length=1)
     faq: list[FAQ] = Field(default_factory=list)
@@ -132,6 +123,18 @@ class Product(_Strict):
     shipping: Shipping
     after_sales: AfterSales
     images: list[str] = Field(default_factory=list)
+    # catalog v2 (all optional: v1 files load unchanged)
+    sku: Optional[str] = None
+    variants: list[Variant] = Field(default_factory=list)
+    size_chart: Optional[SizeChart] = None
+    dimensions: Optional[Dimensions] = None
+    usage: list[Text] = Field(default_factory=list)
+    care: list[Text] = Field(default_factory=list)
+    safety: list[Text] = Field(default_factory=list)
+    allergens: list[Text] = Field(default_factory=list)
+    shelf_life: Optional[Quantity] = None
+    after_opening: Optional[Quantity] = None  # use within this once opened
+    policies: Optional[Policies] = None  # overrides of the store's policies
 
     @field_validator("id")
     @classmethod
@@ -153,6 +156,30 @@ class Product(_Strict):
             raise ValueError(f"promo_price {self.promo_price:g} must be below price {self.price:g}")
         return self
 
+    @model_validator(mode="after")
+    def _variants_consistent(self):
+        """Variant stock, colours and sizes must agree with the product's own lists."""
+        if not self.variants:
+            return self
+        total = sum(v.stock for v in self.variants)
+        if total > self.stock:
+            raise ValueError(f"variants hold {total} in stock, more than the product's stock {self.stock}")
+        colours = {c.zh.lower() for c in self.colours} | {c.en.lower() for c in self.colours}
+        sizes = {s.lower() for s in self.size_names}
+        for v in self.variants:
+            if v.colour and v.colour.lower() not in colours:
+                raise ValueError(f"variant colour {v.colour!r} is not one of the product's colours")
+            if v.size and v.size.lower() not in sizes:
+                raise ValueError(f"variant size {v.size!r} is not one of the product's sizes")
+        return self
+
+    @property
+    def size_names(self) -> list[str]:
+        """Sizes from the size chart (v2) or the size list (v1)."""
+        if self.size_chart:
+            return [r.size for r in self.size_chart.rows]
+        return [s.name for s in self.sizes]
+
     @property
     def sale_price(self) -> float:
         """What the viewer pays today."""
@@ -168,9 +195,21 @@ class Product(_Strict):
 
 
 class Catalog(_Strict):
+    version: int = Field(default=1, ge=1, le=2)
     shop: Optional[Text] = None
+    host: Host = Host()
+    store: Optional[Policies] = None  # v2: policies every product inherits
     products: list[Product] = Field(min_length=1)
     _source: Optional[Path] = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_store(cls, data):
+        """A v2 product may leave out ``shipping``/``after_sales``: they come from the store."""
+        if isinstance(data, dict) and isinstance(data.get("store"), dict) and isinstance(data.get("products"), list):
+            data = dict(data)
+            data["products"] = [from_store(data["store"], p) if isinstance(p, dict) else p for p in data["products"]]
+        return data
 
     @model_validator(mode="after")
     def _unique(self):
@@ -195,6 +234,13 @@ class Catalog(_Strict):
             if p.id == product_id:
                 return p
         raise KeyError(product_id)
+
+    def policy(self, product: Product) -> Policies:
+        """The policies in force for ``product``: store, then its v1 fields, then its overrides."""
+        from .catalog_policy import merge_policies
+
+        v1 = v1_overrides(self.store, to_policies(product))
+        return merge_policies(merge_policies(self.store, v1), product.policies)
 
     def image_paths(self, product: Product) -> list[Path]:
         """Images resolved against the catalog file's folder (they are stored relative)."""

@@ -153,7 +153,7 @@ def _validate(path: Path, data: Any, line_of, field_of) -> Catalog:
                 item = products[loc[1]]
                 pid = item.get("id") if isinstance(item, dict) else None
                 who = f" product {pid!r}" if pid else f" product #{loc[1] + 1}"
-            field = field_of(loc) or (".".join(map(str, loc)) if loc and loc[0] != "products" else "")
+            field = field_of(loc) if loc and loc[0] == "products" else ".".join(map(str, loc))
             shown = f" field '{field}'" if field else ""
             value = f" (got {err['input']!r})" if err["type"] not in ("missing",) and _short(err.get("input")) else ""
             msgs.append(f"{where}:{who}{shown}: {_clean(err['msg'])}{value}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Literal, Optional
 
 from .catalog import Product
+from .catalog_policy import Policies
 
 Kind = Literal["money", "percent", "discount", "code", "number"]
 
@@ -184,12 +185,124 @@ def _texts(p: Product) -> list[str]:
     for e in p.shipping.exceptions:
         if e.note:
             out += [e.note.zh, e.note.en]
+    for t in [*p.usage, *p.care, *p.safety, *p.allergens]:
+        out += [t.zh, t.en]
+    if p.size_chart and p.size_chart.fit_note:
+        out += [p.size_chart.fit_note.zh, p.size_chart.fit_note.en]
+    if p.dimensions and p.dimensions.note:
+        out += [p.dimensions.note.zh, p.dimensions.note.en]
+    out += [v.size or "" for v in p.variants]
     return out
 
 
-def product_facts(p: Product) -> Facts:
-    """Everything ``p``'s catalog entry states, plus arithmetic a host may say aloud."""
+def _policy_texts(pol: Policies) -> list[str]:
+    """Every text of the policies in force (coupon wording, instalment notes, conditions)."""
+    out: list[str] = []
+
+    def walk(value) -> None:
+        if hasattr(value, "zh") and hasattr(value, "en") and isinstance(getattr(value, "zh"), str):
+            out.extend([value.zh, value.en])
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif hasattr(value, "model_fields"):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+
+    walk(pol)
+    return out
+
+
+def _add_policy(f: "Facts", pol: Policies) -> None:
+    for promo in pol.promos or []:
+        if promo.valid_until:
+            f.add(promo.valid_until.month, "")
+            f.add(promo.valid_until.day, "")
+            f.add(promo.valid_until.year, "")
+        for v in (promo.threshold, promo.amount):
+            if v:
+                f.money.add(v)
+                f.add(v)
+    if pol.shipping_fee:
+        f.money.add(pol.shipping_fee)
+    for s in pol.surcharges or []:
+        f.money.add(s.fee)
+    if pol.dispatch_hours:
+        f.add(pol.dispatch_hours, "hour")
+        if pol.dispatch_hours % 24 == 0:
+            f.add(pol.dispatch_hours / 24, "day")
+    for t in pol.transit or []:
+        for d in t.days:
+            f.add(d, "day")
+    if pol.instalments:
+        for n in pol.instalments.periods:
+            f.add(n, "month")
+            f.add(n)
+    if pol.purchase_limit:
+        for n in (pol.purchase_limit.per_order, pol.purchase_limit.per_customer):
+            if n:
+                f.add(n, "count")
+    if pol.returns:
+        f.add(pol.returns.days, "day")
+    if pol.warranty and pol.warranty.months:
+        f.add(pol.warranty.months, "month")
+        if pol.warranty.months % 12 == 0:
+            f.add(pol.warranty.months / 12, "year")
+    for text in _policy_texts(pol):
+        for m in mentions(text):
+            if m.kind == "code":
+                f.codes.add(m.code)
+            elif m.kind == "money":
+                f.money.add(m.value)
+            else:
+                f.add(m.value, m.unit)
+
+
+def _add_v2(f: "Facts", p: Product) -> None:
+    """Variants, size-chart measurements and typed quantities (with the unit conversions a
+    host may say aloud: cm <-> m, g <-> kg, months <-> years)."""
+    for v in p.variants:
+        f.add(v.stock, "count")
+        if v.price:
+            f.money.add(v.price)
+    if p.variants:
+        f.add(sum(v.stock for v in p.variants), "count")
+        for key in ({v.colour for v in p.variants} | {v.size for v in p.variants}) - {None}:
+            f.add(sum(v.stock for v in p.variants if key in (v.colour, v.size)), "count")
+    if p.size_chart:
+        unit = p.size_chart.unit.lower()
+        for r in p.size_chart.rows:
+            for rng, u in ((r.height_cm, "cm"), (r.weight_kg, "kg")):
+                for v in rng or ():
+                    f.add(v, u)
+                    if u == "kg":
+                        f.add(v * 2, "jin")
+            for v in (r.model_extra or {}).values():
+                f.add(float(v), unit)
+    quantities = [p.shelf_life, p.after_opening]
+    if p.dimensions:
+        quantities += [p.dimensions.width, p.dimensions.depth, p.dimensions.height, p.dimensions.weight]
+    for q in quantities:
+        if q is None:
+            continue
+        f.add(q.value, _UNIT_OF.get(q.unit.lower(), q.unit))
+        if q.dimension == "length":
+            f.add(round(q.to("cm"), 1), "cm")
+        elif q.dimension == "mass":
+            f.add(round(q.to("g"), 1), "g")
+            f.add(round(q.to("kg"), 3), "kg")
+        elif q.dimension == "time":
+            for u in ("month", "year", "day"):
+                f.add(round(q.to(u), 2), u)
+
+
+def product_facts(p: Product, policy: Optional[Policies] = None) -> Facts:
+    """Everything ``p``'s catalog entry (and the policies in force for it) states, plus the
+    arithmetic a host may say aloud."""
     f = Facts()
+    if policy is not None:
+        _add_policy(f, policy)
+    _add_v2(f, p)
     f.money |= {p.price, p.sale_price}
     if p.promo_price is not None:
         f.money.add(round(p.price - p.promo_price, 2))

@@ -1,26 +1,39 @@
-"""Comment -> decision: moderate, classify, match the product, fill a reply, check compliance.
+"""Comment -> decision: moderate, find every question and every product, answer each from the
+catalog, check compliance.
 
 Why one small orchestrator: each stage lives in its own module and is tested alone; this file
-only fixes their order and turns the result into a :class:`Decision` the director can queue.
-Nothing from the comment text is ever copied into a reply (only catalog fields and the
-viewer's name in the mention), which is why a prompt injection cannot change a price.
+fixes their order and turns the result into a :class:`Decision` the director can queue. A
+comment may ask several things about several products ("do both ship to Xinjiang, and how
+long?"): every (product, intent) pair gets its piece, joined in the order asked. Nothing from
+the comment text is ever copied into a reply (only catalog fields), which is why a prompt
+injection cannot change a price and a false claim in a comment is never repeated.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Callable, Optional
 
-from ..catalog import Catalog
+from ..catalog import Catalog, Product
 from ..compliance import Compliance, default_checker
-from .intents import IntentClassifier
+from . import replies as r
+from . import replies_policy as rp
+from .intents import IntentClassifier, asks_for_unsold
 from .moderation import Moderator
-from .replies import build_reply, check_reply
 from .retrieval import Embedder, Retriever
-from .types import Comment, Decision
+from .types import Comment, Decision, IntentResult, Reply
 
 log = logging.getLogger("twincast.show.answers")
 log.addHandler(logging.NullHandler())
+
+MAX_PRODUCTS, MAX_INTENTS = 3, 3
+_BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
+    "price": r.price, "promo": r.promo, "stock": r.stock, "size": r.size, "colour": r.colour,
+    "spec": r.spec, "usage": lambda c, p: r.spec(c, p, ("usage", "faq")),
+    "safety": lambda c, p: r.spec(c, p, ("safety", "faq")),
+    "shipping": rp.shipping, "shipping_exception": rp.shipping_exception, "delivery_time": rp.delivery_time,
+    "returns": rp.returns, "warranty": rp.warranty, "how_to_buy": rp.how_to_buy,
+}
 
 
 class AnswerEngine:
@@ -41,25 +54,65 @@ class AnswerEngine:
         mod = self.moderator.check(comment)
         intent = self.classifier.classify(comment.text)  # also for dropped comments: logs say what was asked
         if not mod.allowed:
-            known = intent.intent if mod.reason in ("repeat", "flood") else None
+            known = intent.intent if mod.reason in ("repeat", "flood") else mod.reason
             return self._log(Decision(comment, "silent", mod.reason, lang, intent=known))
+        named = tuple(self.retriever.mentioned(comment.text))
+        if asks_for_unsold(comment.text) and not named:
+            return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
         if intent.intent == "off_topic":
             return self._log(Decision(comment, "silent", "off_topic", lang, intent="off_topic"))
+        if intent.intent == "ai_disclosure":
+            return self._finish(comment, lang, "ai_disclosure", rp.ai_disclosure(self.catalog, lang), (), "none")
         if intent.intent == "greeting":
-            match_id, method, named = None, "none", ()
-        else:
-            m = self.retriever.match_product(comment.text, on_screen, intent.intent)
-            match_id, method, named = m.product_id, m.method, m.mentioned
-        product = self.catalog.get(match_id) if match_id else None
-        reply = build_reply(self.catalog, self.retriever, comment, intent, product, named, lang)
+            return self._finish(comment, lang, "greeting", rp.greeting(self.catalog, comment.text, lang), (), "none")
+        ids = list(named[:MAX_PRODUCTS]) or ([on_screen] if on_screen else [])
+        method = "alias" if named else ("on_screen" if on_screen else "none")
+        if intent.intent == "compare" and len(ids) == 1 and on_screen and on_screen not in ids:
+            ids = [on_screen, *ids]  # "和lite比呢" while the Pro is on screen
+        products = [self.catalog.get(i) for i in ids]
+        if not products:
+            return self._finish(comment, lang, intent.intent, r.clarify_reply(self.catalog, lang), (), method, intent)
+        ctx = r.Ctx(self.catalog, self.retriever, comment.text, intent.slots, lang)
+        reply = self._compose(ctx, intent, products)
+        main = "unknown" if reply.kind == "check" and reply.reason == "missing_fact" else intent.intent
+        return self._finish(comment, lang, main, reply, tuple(p.id for p in products), method, intent)
+
+    def _compose(self, c: r.Ctx, intent: IntentResult, products: list[Product]) -> Reply:
+        """One piece per (product, intent), in the order asked; one product: no name prefixes."""
+        if intent.intent == "compare":
+            return r.compare(c, products)
+        wanted = [i for i in intent.all if i in _BUILDERS][:MAX_INTENTS] or ["spec"]
+        pieces: list[tuple[Product, Reply]] = []
+        for p in products:
+            for name in wanted:
+                pieces.append((p, _BUILDERS[name](c, p)))
+        answered = [(p, x) for p, x in pieces if x.kind == "answer"]
+        if not answered:
+            return pieces[0][1]
+        several = len(products) > 1
+        texts, fields = [], []
+        for p, x in answered:
+            text = x.text
+            if several:
+                text = f"{p.name.get(c.lang)}：{text}" if c.zh else f"{p.name.get(c.lang)}: {text}"
+            texts.append(text)
+            fields += [f"{p.id}:{f}" if several else f for f in x.fields]
+        if len(answered) < len(pieces):  # part of the question is not in the catalog: say so
+            texts.append(r.check_reply(c.lang, topic="其他的" if c.zh else "the rest").text)
+        sep = "" if c.zh else " "
+        return Reply("answer", sep.join(dict.fromkeys(texts)), tuple(dict.fromkeys(fields)))
+
+    def _finish(self, comment: Comment, lang: str, intent_name: str, reply: Reply, ids: tuple[str, ...],
+                method: str, intent: Optional[IntentResult] = None) -> Decision:
         verdict = self.checker.check(reply.text, lang, allow=self._allow)
         if not verdict.ok:  # a catalog fact phrased illegally: do not say it, check with the team
-            reply = check_reply(lang, reason="compliance")
+            reply = r.check_reply(lang, reason="compliance")
             verdict = self.checker.check(reply.text, lang)
-        action = reply.kind
-        return self._log(Decision(comment, action, reply.reason, lang, intent=intent.intent,
-                                  product_id=match_id, reply=verdict.text, fields=reply.fields,
-                                  match_method=method, compliance=verdict.decision))
+        intents = (intent_name, *(i for i in (intent.all if intent else ()) if i != intent_name))
+        return self._log(Decision(comment, reply.kind, reply.reason, lang, intent=intent_name,
+                                  product_id=ids[0] if ids else None, reply=verdict.text, fields=reply.fields,
+                                  match_method=method, compliance=verdict.decision, intents=intents,
+                                  product_ids=ids))
 
     @staticmethod
     def _log(d: Decision) -> Decision:

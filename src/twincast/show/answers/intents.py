@@ -1,11 +1,11 @@
-"""What a comment asks: rules first (weighted keyword patterns), slots alongside.
+"""What a comment asks: every intent it contains, named the way viewers ask.
 
-Why rules and not a model: live-commerce questions are short and formulaic (咋卖, 多钱, 包邮吗,
-"price pls"), and a wrong intent produces a wrong kind of answer. Weighted patterns are fast,
-explainable and easy to extend by a shop. The multilingual embedding model is used where rules
-are weak (which product, which spec/FAQ answers it: see :mod:`.retrieval`), and as a fallback
-here when no rule fires (nearest intent prototype, with a threshold so that chatter stays
-off-topic).
+Why rules first: live-commerce questions are short and formulaic (咋卖, 多钱, 包邮吗, "price pls",
+几天到), and a wrong intent produces a wrong kind of answer. Weighted patterns are fast and
+explainable. A comment may hold several questions ("几毫安，多久充满，能上飞机吗"), so every
+intent that scores is kept (:attr:`IntentResult.intents`), the main one first; the reply answers
+each. Which *fact* answers a spec/usage/safety question is retrieval's job (:mod:`.factindex`),
+not this module's: intents only say what kind of answer is wanted.
 """
 
 from __future__ import annotations
@@ -13,92 +13,83 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from .lexicon import COLOURS, REGIONS
-from .types import IntentResult, Slots
+from . import slots as slot_rules
+from .types import IntentResult
 
-# Patterns compile with re.ASCII so that \b works next to Han characters ("有没有black的").
-# (intent, weight, pattern). Scores add up per intent; the best wins, ties by PRIORITY order.
+# Compiled with re.ASCII so that \b works next to Han characters ("有没有black的").
 _RULES: list[tuple[str, float, str]] = [
-    ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|到手价|优惠|打折|折扣|便宜点|"
-                 r"how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\brmb\b|\bexpensive\b|\bdiscount\b|\bdeal\b"),
-    ("size", 3, r"尺码|码数|[SMLX]码|\d+码|穿多大|穿什么码|多大码|什么码|身高|体重|\d{2,3}\s*斤|\d{3}\s*(cm|公分)|"
-                r"型号|适配|安卓|iphone\s*1[0-9]|苹果\s*1[0-9]|1[0-9]\s*pro|大瓶|小瓶|"
-                r"\bsize\b|\bfits? (the|my|an?|iphone|\d)|\bxx?l\b|\bxs\b|\bcm\b|\bkg\b|\bsamsung\b|\bandroid\b|pro max"),
-    ("size", 2, r"有[SMLX]{1,3}吗|有没有[SMLX]{1,3}"),
-    ("colour", 3, r"颜色|什么色|几个色|色号|colou?rs?\b|colur"),
-    ("colour", 2, r"[黑白粉红蓝绿黄紫灰]色|有[黑白粉红蓝绿黄紫灰棕]|粉的|红的|"
-                  r"\b(black|white|pink|red|blue|green|yellow|purple|grey|gray)\b"),
-    ("shipping", 3, r"包邮|运费|邮费|快递|发货|几天到|多久到|能发|发不发|寄到|配送|"
-                    r"ship|shiping|delivery|deliver|postage"),
-    ("shipping", 2, r"发[^\s货]{1,4}吗|到[^\s]{1,4}要加钱|(明天|今天|今晚)能发"),
-    ("returns", 3, r"退货|退款|能退|可以退|退吗|退换|换货|换码|保修|质保|售后|无理由|坏了|"
-                   r"warrant|\breturns?\b|refund|exchange|guarantee"),
-    ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|还有多少|还有吗|的货|"
-                 r"\bstock\b|sold out|how many (are )?left|\bleft\?|how many .{0,10}left"),
-    ("how_to_buy", 3, r"怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|"
-                      r"how (do|can|to) (i )?(buy|order|get)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|pay with"),
-    ("comparison", 3, r"区别|对比|哪个好|哪个更|比怎么样|比呢|比哪个|和.{1,8}比|跟.{1,8}比|"
-                      r"\bvs\.?\b|versus|better than|compared|difference|which one should"),
-    ("spec", 1, r"吗|怎么样|多久|多大|多重|多厚|多少克|多少度|几个|能不能|是不是|什么|咋样|有没有|会不会|"
-                r"\?|？|^(is|are|does|do|can|will|what|how|which)\b"),
-    ("spec", 2, r"续航|电池|降噪|防水|游泳|蓝牙|延迟|重量|重不重|容量|材质|成分|香味|香精|保质期|含绒量|充绒量|鹅绒|鸭绒|"
-                r"机洗|预热|功率|温度|厚|磁吸|发黄|防摔|赠品|送.{0,3}吗|送东西|耳帽|窗口|好洗|洗碗机|碳酸|可乐|咖啡|茶|"
-                r"battery|waterproof|latency|ingredient|fragrance|capacity|wattage|temperature|thick|magsafe|"
-                r"yellow|goose|down|wash|preheat|freebies?|gifts?|samples?|mic\b|charging|leak|steel|skin|acne|pregnan"),
-    ("greeting", 3, r"你好|主播好|晚上好|早上好|下午好|大家好|来了|刚来|辛苦|加油|支持主播|支持一下|支持支持|666|真人|机器人|数字人|漂亮|好看|哪里人|"
-                    r"吃饭了吗|爱了|\bhi+\b|\bhello\b|\bhey\b|good (morning|evening)|love (this|you|it)|"
-                    r"doing great|are you (an? )?(ai|real|bot|robot|human)|just joined|hello from"),
+    ("ai_disclosure", 5, r"真人吗|是真人|真的人|机器人|数字人|虚拟人|假人|人工智能|是ai|ai吗|是不是ai|ai主播|真人主播|"
+                         r"are (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
+                         r"\bu a bot\b|\bai host\b|\bbot\?"),
+    ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|到手价|单价|一斤多少|"
+                 r"duoshaoqian|how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b"),
+    ("promo", 3, r"优惠|打折|折扣|便宜点|便宜些|省多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
+                 r"coupon|discount|promo|voucher|\bdeal\b|\bsale\b|\bsave\b|\boff\b|cheaper|freebie|gift|bundle"),
+    ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|剩几|还有多少|还有吗|还有没有|没货|抢光|补货|"
+                 r"you ?huo|\bstock\b|sold out|how many (are )?left|how many .{0,12}left|\bleft\?|any left|still available|"
+                 r"restock"),
+    ("size", 3, r"尺码|码数|[SMLX]码|\d+码|穿多大|穿什么码|多大码|什么码|哪个码|几码|选码|身高|体重|\d{2,3}\s*斤|偏大|偏小|"
+                r"正码|宽松吗|修身|合身|码子|\bsizes?\b|\bwhat size\b|fit me|\bruns? (small|large|big)\b|true to size|"
+                r"\bxx?l\b|\bxs\b|\d\s*(ft|')\s*\d|\blbs?\b|\bpounds\b|shoe size|\bus \d|\beu \d|"
+                r"型号|适配|安卓|iphone\s*1[0-9]|苹果\s*1[0-9]|1[0-9]\s*pro|大瓶|小瓶|\bsamsung\b|\bandroid\b|pro max|"
+                r"\bfits? (the|my|an?|iphone|\d)"),
+    ("colour", 3, r"颜色|什么色|几个色|色号|哪些色|colou?rs?\b|colur|\bshades?\b"),
+    ("colour", 2, r"[黑白粉红蓝绿黄紫灰棕米]色|有[黑白粉红蓝绿黄紫灰棕]|粉的|红的|黑的|白的|"
+                  r"\b(black|white|pink|red|blue|green|yellow|purple|grey|gray|beige|navy|khaki)\b"),
+    ("shipping", 3, r"包邮|运费|邮费|快递|什么快递|哪家快递|发什么|从哪发|哪里发|发货地|配送|baoyou|"
+                    r"\bship(ping|s)?\b|\bpostage\b|courier|\bdeliver(y|s)?\b|free shipping"),
+    ("shipping_exception", 4, r"偏远|港澳台|海外|国外|出国|能寄到|能发到|寄到|发到|到[^\s]{1,4}要加钱|加运费|"
+                              r"overseas|abroad|international|ship to|deliver to|ship (it )?(out )?to"),
+    ("delivery_time", 4, r"几天到|多久到|多久能到|几天能到|什么时候到|什么时候发|几天发货|多久发货|发货时间|啥时候发|啥时候到|"
+                         r"(今天|明天|今晚)能发|到货|几天能收到|多久收到|when (will|would|does|do|can) (it|they|i)|"
+                         r"how (long|soon|fast).{0,25}(ship|deliver|arrive|get|take)|arrive|dispatch|ships? within"),
+    ("returns", 3, r"退货|退款|能退|可以退|退吗|退换|换货|换码|无理由|不合适|拆封|开封.{0,4}退|"
+                   r"\breturns?\b|refund|exchange|send (it )?back"),
+    ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
+    ("warranty", 3, r"保修|质保|坏了|维修|保换|售后|几年保|warrant|guarantee|repair|breaks?\b|broken"),
+    ("how_to_buy", 3, r"怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
+                      r"发票|限购|能买几|买几个|付款|支付|"
+                      r"how (do|can|to) (i )?(buy|order|get|pay)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|"
+                      r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i"),
+    ("compare", 4, r"区别|对比|哪个好|哪个更|比怎么样|比呢|比哪个|和.{1,10}比|跟.{1,10}比|哪款好|选哪个|二选一|"
+                   r"\bvs\.?\b|versus|better than|compared?|difference|which one (is|should)|which is better"),
+    ("usage", 3, r"怎么用|如何用|用法|使用方法|怎么使用|怎么洗|怎么清洗|清洗|保养|怎么保存|保存|储存|存放|冷藏|怎么吃|怎么泡|"
+                 r"怎么穿|多久用一次|每天用几次|说明书|开封后|开了以后|能放多久|"
+                 r"how (do|should|can) (i|you) (use|wash|clean|store|apply|cook|charge)|how to (use|wash|clean|store|apply)|"
+                 r"\bcare\b|machine wash|washable|dishwasher|once opened|after opening|how often"),
+    ("safety", 3, r"安全|孕妇|孕期|哺乳|小孩|儿童能|宝宝能|婴儿|几岁|过敏|刺激|烫手|会烫|坐飞机|上飞机|带上飞机|高铁|有毒|"
+                  r"\bsafe\b|safety|allerg|pregnan|\bkids?\b|children|toddler|baby|\bplane\b|flight|carry.?on|toxic|"
+                  r"choking|\bage\b|how old|burn|sensitive skin|nuts?\b"),
+    ("spec", 1, r"吗|怎么样|多久|多大|多重|多厚|多长|多宽|多高|多少克|多少度|几个|能不能|是不是|什么|咋样|有没有|会不会|\?|？|"
+                r"^(is|are|does|do|can|will|what|how|which)\b"),
+    ("spec", 2, r"续航|电池|毫安|充电|充满|降噪|防水|游泳|蓝牙|延迟|重量|重不重|容量|材质|面料|成分|配料|香味|香精|保质期|"
+                r"尺寸|大小|功率|温度|厚|参数|规格|产地|味道|口味|甜|辣|spf|防晒|适合|含绒量|充绒量|鹅绒|鸭绒|机洗|预热|磁吸|"
+                r"发黄|防摔|赠品|送.{0,3}吗|送东西|耳帽|窗口|好洗|洗碗机|碳酸|可乐|咖啡|茶|肤质|敏感肌|油皮|干皮|"
+                r"latency|fragrance|thick|magsafe|yellow|goose|\bdown\b|preheat|\bmic\b|leak|steel|skin|acne|"
+                r"battery|\bmah\b|charg|waterproof|capacity|wattage|\bwatts?\b|temperature|material|fabric|ingredient|"
+                r"\bspecs?\b|dimension|\bweigh|how (big|heavy|long|tall|wide|thick)|shelf life|expir|taste|flavou?r|"
+                r"made (of|from|in)|\bspf\b|suitable"),
+    ("greeting", 3, r"你好|主播好|晚上好|早上好|下午好|大家好|来了|刚来|辛苦|加油|支持主播|支持一下|支持支持|666|888|999|"
+                    r"漂亮|好看|好美|太美|声音好听|哪里人|吃饭了吗|爱了|绝绝子|yyds|xswl|冲冲冲|冲鸭|主播太|哈哈|"
+                    r"\bhi+\b|\bhello\b|\bhey\b|good (morning|evening|night)|love (this|you|it|the)|doing great|"
+                    r"just joined|hello from|first time here|\bslay\b|you look|killer|insane|sick deal|fire\b|"
+                    r"nice (stream|show)|great (stream|show|host)|\bwow\b|thank"),
 ]
-_OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|歌|足球|篮球|"
-                        r"football|soccer|game|song|score|weather|what time|anyone (from|watching)|卖啥|卖什么", re.I | re.A)
-PRIORITY = ("comparison", "stock", "returns", "shipping", "how_to_buy", "size", "colour", "price", "spec",
-            "greeting", "off_topic")
+_OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
+                        r"football|soccer|\bgame\b|\bsong\b|\bsing\b|score|weather|what time is it|anyone (from|watching)|"
+                        r"today'?s (match|game)", re.I | re.A)
+_NOT_SOLD = re.compile(r"(有没有|有)卖.{1,8}(吗|么|不)|卖不卖|还卖.{1,6}吗|(do|does) (you|u|the shop) (sell|carry)\b|"
+                       r"any (chance|plans?) (you|to) sell|you guys sell", re.I | re.A)
+# main intent when two score the same: what viewers most need first
+PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery_time", "size", "colour", "promo",
+            "price", "returns", "warranty", "how_to_buy", "safety", "usage", "shipping", "spec", "greeting",
+            "off_topic")
 _COMPILED = [(intent, w, re.compile(p, re.I | re.A)) for intent, w, p in _RULES]
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
 
 
 def _has_emoji(text: str) -> bool:
     return any(ord(c) >= 0x1F000 or 0x2600 <= ord(c) <= 0x27BF for c in text)
-
-
-def extract_slots(text: str) -> Slots:
-    low = text.lower()
-    region = None
-    for r in REGIONS:
-        if any(_contains(low, n) for n in r.names()):
-            region = r.zh
-            break
-    colour = None
-    for family, words in COLOURS.items():
-        if any(_contains(low, w) for w in words):
-            colour = family
-            break
-    size = None
-    m = re.search(r"iphone\s*(1[0-9])\s*(pro\s*max|pro|plus)?|苹果\s*(1[0-9])\s*(pro\s*max|pro|plus)?|"
-                  r"(?<![a-z0-9])(1[0-9])\s*(pro\s*max|pro|plus)", low)
-    if m:
-        num = m.group(1) or m.group(3) or m.group(5)
-        tail = (m.group(2) or m.group(4) or m.group(6) or "").replace(" ", "")
-        size = f"iPhone {num}" + {"promax": " Pro Max", "pro": " Pro", "plus": " Plus"}.get(tail, "")
-    else:
-        m = (re.search(r"(?<![a-z])(xxl|xl|xs)(?![a-z])", low) or re.search(r"(?<![A-Za-z])([SML])(?![A-Za-z'])", text)
-             or re.search(r"(?<![a-z])([sml])\s*码", low))
-        if m:
-            size = m.group(1).upper()
-    height = weight = None
-    h = re.search(r"(?<!\d)(1[4-9]\d)(?:\s*(?:cm|公分|厘米))?(?!\d)", low)
-    if h:
-        height = float(h.group(1))
-    w = re.search(r"(?<!\d)(\d{2,3})\s*(斤|kg|公斤|千克)", low)
-    if w:
-        weight = float(w.group(1)) / (2 if w.group(2) == "斤" else 1)
-    return Slots(region=region, colour=colour, size=size, height_cm=height, weight_kg=weight)
-
-
-def _contains(low: str, word: str) -> bool:
-    if re.search(r"[a-z]", word):
-        return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", low) is not None
-    return word in low
 
 
 def rule_scores(text: str) -> dict[str, float]:
@@ -109,6 +100,11 @@ def rule_scores(text: str) -> dict[str, float]:
     return scores
 
 
+def asks_for_unsold(text: str) -> bool:
+    """"有卖手机吗" / "do you sell tents": the caller decides whether the thing is in the catalog."""
+    return bool(_NOT_SOLD.search(text))
+
+
 class IntentClassifier:
     """Rules, then (optionally) nearest prototype by embedding when no rule fires."""
 
@@ -116,26 +112,42 @@ class IntentClassifier:
         self.embed_fallback = embed_fallback
 
     def classify(self, text: str) -> IntentResult:
-        slots = extract_slots(text)
+        slots = slot_rules.extract(text)
         scores = rule_scores(text)
-        if slots.region and "shipping" not in scores and re.search(r"发|寄|到|ship|send|deliver", text, re.I):
-            scores["shipping"] = 3.0
-        if slots.height_cm and slots.weight_kg:
+        if slots.region and re.search(r"发|寄|到|邮|运费|快递|ship|send|deliver|post", text, re.I):
+            scores["shipping_exception"] = scores.get("shipping_exception", 0) + 3
+            scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
+        if slots.height_cm and slots.weight_kg or (slots.height_cm and "size" in scores):
             scores["size"] = scores.get("size", 0) + 3
+        if slots.gap_cm:
+            scores["spec"] = scores.get("spec", 0) + 3
+        if "ai_disclosure" in scores:
+            scores.pop("greeting", None)
         strong = {k: v for k, v in scores.items() if v >= 2 or k != "spec"}
-        if _OFF_TOPIC.search(text) and max(strong.values(), default=0) < 3:
-            return IntentResult("off_topic", 1.0, slots)
+        if "greeting" in strong and any(k not in ("greeting", "spec") for k in strong):
+            strong.pop("greeting")  # "主播好，这个多少钱" asks the price
+        if _OFF_TOPIC.search(text) and max((v for k, v in strong.items() if k != "greeting"), default=0) < 3:
+            return IntentResult("off_topic", 1.0, slots, intents=("off_topic",))
+        if len(strong) > 1 and strong.get("spec", 0) <= 2:
+            strong.pop("spec", None)  # a question mark beside a real topic adds nothing
         if strong:
-            best = max(strong.values())
-            for intent in PRIORITY:
-                if strong.get(intent) == best:
-                    return IntentResult(intent, best, slots)
+            ordered = sorted(strong, key=lambda k: (-strong[k], PRIORITY.index(k) if k in PRIORITY else 99))
+            main = ordered[0]
+            if "compare" in strong:
+                main = "compare"
+            rest = tuple(k for k in ordered if k != main and k not in ("compare", "greeting"))
+            return IntentResult(main, strong[main], slots, intents=(main, *rest))
         if scores.get("spec"):
-            return IntentResult("spec", scores["spec"], slots)
+            return IntentResult("spec", scores["spec"], slots, intents=("spec",))
         if _EMOJI_ONLY.match(text) and _has_emoji(text):
-            return IntentResult("greeting", 1.0, slots)
+            return IntentResult("greeting", 1.0, slots, intents=("greeting",))
         if self.embed_fallback is not None:
             guess = self.embed_fallback(text)
             if guess:
-                return IntentResult(guess[0], guess[1], slots, method="embedding")
-        return IntentResult("off_topic", 0.0, slots)
+                return IntentResult(guess[0], guess[1], slots, method="embedding", intents=(guess[0],))
+        return IntentResult("off_topic", 0.0, slots, intents=("off_topic",))
+
+
+def extract_slots(text: str):
+    """Kept for callers of the v1 API."""
+    return slot_rules.extract(text)

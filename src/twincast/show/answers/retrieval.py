@@ -65,6 +65,7 @@ _HINTS: list[tuple[str, str]] = [
     (r"痘|acne|pimple", "痘|acne"),
     (r"孕|pregnan", "孕|pregnan"),
     (r"油皮|oily|干皮|dry skin", "油皮|oily"),
+    (r"敏感肌|sensitive", "肤质|skin types|敏感|sensitive"),
     (r"安卓|android|samsung|华为|小米", "安卓|android"),
     (r"可乐|碳酸|汽水|soda|fizzy|coke|sparkling", "碳酸|fizzy"),
     (r"咖啡|茶|coffee|\btea\b", "咖啡|茶|coffee|tea"),
@@ -73,6 +74,19 @@ _HINTS: list[tuple[str, str]] = [
     (r"预热|preheat", "预热|preheat"),
     (r"发黄|yellow", "发黄|yellow"),
     (r"两个手机|两台|two devices|连两|双设备|multipoint", "两台|two devices"),
+    (r"毫安|mah|电池容量|battery (capacity|size)", "毫安|mah|电池|battery"),
+    (r"充满|充电.{0,4}(多久|时间)|charg(e|ing) time|how long.{0,12}charge", "充满|充电|charg"),
+    (r"过敏|allerg|坚果|花生|nuts?\b|peanut|乳糖|gluten|麸质", "过敏|allergen|坚果|花生|nut|peanut|乳|milk|gluten|麸"),
+    (r"开封|开了|拆封|once opened|after opening", "开封|opened|opening"),
+    (r"保质期|能放多久|过期|shelf|expir|how long.{0,10}(keep|last)", "保质期|shelf|开封|opened|keep"),
+    (r"飞机|登机|高铁|plane|flight|carry.?on|airline", "飞机|登机|flight|plane|carry|airline|民航"),
+    (r"几岁|年龄|多大的孩子|宝宝|儿童|小孩|kids?|child|toddler|age|how old", "岁|age|years|儿童|child|kids"),
+    (r"尺寸|多大|多高|多宽|多长|多深|dimension|how (big|tall|wide|long|deep)|fit in|放得下|塞得进", "尺寸|宽|高|深|长|cm|width|height|depth|size|dimension"),
+    (r"配料|原料|ingredient|what.{0,6}made of", "配料|成分|原料|ingredient"),
+    (r"spf|防晒|sunscreen|uv", r"spf|防晒|uv|pa\+"),
+    (r"怎么用|用法|使用|how (do|to) (i )?use|apply", "用法|使用|use|apply|步骤"),
+    (r"怎么洗|清洗|洗|wash|clean", "洗|clean|wash"),
+    (r"保存|储存|存放|冷藏|store|fridge|refrigerat", "保存|储存|存放|冷藏|阴凉|store|fridge|cool"),
 ]
 _HINTS_RX = [(re.compile(q, re.I | re.A), re.compile(f, re.I | re.A)) for q, f in _HINTS]
 
@@ -159,23 +173,52 @@ class FactItem:
     text: str  # what is searched (both languages)
     zh: str  # what is said
     en: str
+    topic: str = "spec"  # spec, usage, safety, faq, selling_point, gift
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
 
 def fact_items(p: Product) -> list[FactItem]:
+    """Every statement of a product a spec/usage/safety question may be answered with."""
     items = []
+    for topic, label_zh, label_en, texts in (("usage", "用法", "how to use", p.usage), ("usage", "保养", "care", p.care),
+                                             ("safety", "安全提示", "safety", p.safety)):
+        for i, t in enumerate(texts):
+            field = f"{'care' if label_en == 'care' else topic}[{i}]"
+            items.append(FactItem(field, f"{label_zh} {label_en} {t.zh} {t.en}", t.zh, t.en, topic))
+    if p.allergens:
+        zh, en = "、".join(a.zh for a in p.allergens), ", ".join(a.en for a in p.allergens)
+        items.append(FactItem("allergens", f"过敏原 过敏 allergens allergy contains {zh} {en}", f"过敏原：含{zh}",
+                              f"allergens: contains {en}", "safety"))
+    for name, zh_label, en_label in (("shelf_life", "保质期", "shelf life"), ("after_opening", "开封后保质期", "once opened")):
+        q = getattr(p, name)
+        if q is not None:
+            zh = f"{zh_label}{q.say('zh')}" if name == "shelf_life" else f"开封后请在{q.say('zh')}内用完"
+            en = f"shelf life {q.say('en')}" if name == "shelf_life" else f"use within {q.say('en')} once opened"
+            items.append(FactItem(name, f"{zh_label} {en_label} 保存 多久 过期 expiry keep {zh} {en}", zh, en, "usage"))
+    d = p.dimensions
+    if d is not None:
+        sides = [(k, getattr(d, k)) for k in ("width", "depth", "height") if getattr(d, k) is not None]
+        if sides:
+            zh_names = {"width": "宽", "depth": "深", "height": "高"}
+            zh = "尺寸：" + "，".join(f"{zh_names[k]}{q.say('zh')}" for k, q in sides)
+            en = "size: " + ", ".join(f"{q.say('en')} {k}" for k, q in sides)
+            items.append(FactItem("dimensions", f"尺寸 大小 多大 长宽高 dimensions size how big {zh} {en}", zh, en))
+        if d.weight is not None:
+            zh = f"重量{d.weight.say('zh')}" if not d.note else d.note.zh
+            en = f"it weighs {d.weight.say('en')}" if not d.note else d.note.en
+            items.append(FactItem("dimensions.weight", f"重量 多重 weight heavy {zh} {en}", zh, en))
     for i, s in enumerate(p.specs):
         items.append(FactItem(f"specs[{i}]", f"{s.key.zh} {s.key.en} {s.value.zh} {s.value.en}",
                               f"{s.key.zh}：{s.value.zh}", f"{s.key.en}: {s.value.en}"))
     for i, f in enumerate(p.faq):
-        items.append(FactItem(f"faq[{i}]", f"{f.q.zh} {f.q.en} {f.a.zh} {f.a.en}", f.a.zh, f.a.en))
+        items.append(FactItem(f"faq[{i}]", f"{f.q.zh} {f.q.en} {f.a.zh} {f.a.en}", f.a.zh, f.a.en, "faq"))
     for i, s in enumerate(p.selling_points):
-        items.append(FactItem(f"selling_points[{i}]", f"{s.zh} {s.en}", s.zh, s.en))
+        items.append(FactItem(f"selling_points[{i}]", f"{s.zh} {s.en}", s.zh, s.en, "selling_point"))
     for i, g in enumerate(p.gifts):
         items.append(FactItem(f"gifts[{i}]", f"赠品 下单送 gift included {g.zh} {g.en}", f"下单送{g.zh}",
-                              f"it comes with {g.en}"))
+                              f"it comes with {g.en}", "gift"))
     return items
 
 
@@ -245,7 +288,12 @@ class Retriever:
             self._bm25[p.id] = retriever
         return self._items[p.id]
 
-    def best_fact(self, text: str, p: Product) -> FactHit:
+    def best_fact(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> FactHit:
+        """The product's statement that answers ``text``; ``topics`` (usage, safety) are preferred.
+
+        A number the viewer asserts ("waterproof to 50 m, right?") no longer vetoes the fact:
+        the reply states the catalog's own value and never repeats the viewer's.
+        """
         items = self._index(p)
         if not items:
             return FactHit(None, 0.0, False)
@@ -261,18 +309,20 @@ class Retriever:
         if qv is not None:
             pv = self.embedder.passages([i.text for i in items])
             cos = pv @ qv
-        score = hint + 0.5 * bm_norm + 2.0 * np.clip(cos - 0.75, 0, None)
+        prior = np.array([0.6 if i.topic in topics else 0.0 for i in items]) if topics else np.zeros(len(items))
+        score = hint + 0.5 * bm_norm + 2.0 * np.clip(cos - 0.75, 0, None) + prior
         k = int(np.argmax(score))
         item = items[k]
         content = [t for t in q_tokens if not _GENERIC_Q.match(t)]
         covered = bool(content) and all(t in item.text.lower() for t in content)
         sure = hint[k] > 0 or covered or cos[k] >= self.SURE_COSINE
-        numbers = re.findall(r"\d+", text)
-        if numbers and not any(n in item.text for n in numbers):  # "-20°C?" is not answered by "warm"
-            sure = False
+        if _ASKED_NUMBER.search(text) and not re.search(r"\d", item.zh + item.en):
+            sure = False  # "warm enough for -20?" is not answered by "light and warm"
         return FactHit(item, float(score[k]), bool(sure))
 
 
+# a measured value in the question (not a size, model or price): -20°C, 50 m, 30000 mAh
+_ASKED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?\s*(?:°|度|℃|m\b|米|mah|毫安|小时|hours?|h\b|kg|公斤|斤|cm|厘米|%)|-\d+", re.I)
 _GENERIC_Q = re.compile(r"^(\d+|[a-z]|吗|啊|呀|好|用|行|怎样|咋样|how|long|big|good|ok|okay|does|is)$")
 
 

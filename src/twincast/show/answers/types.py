@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 
 Action = Literal["answer", "check", "clarify", "silent"]
-INTENTS = ("price", "size", "colour", "shipping", "returns", "stock", "how_to_buy", "comparison", "spec",
-           "greeting", "off_topic")
+# Named the way viewers ask (issue 17); the last five are moderation outcomes or "not in the catalog".
+INTENTS = ("price", "promo", "stock", "spec", "size", "colour", "shipping", "shipping_exception", "delivery_time",
+           "returns", "warranty", "how_to_buy", "compare", "usage", "safety", "ai_disclosure", "greeting",
+           "off_topic", "spam", "abuse", "injection", "unknown")
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -53,14 +55,20 @@ class Slots:
     size: Optional[str] = None  # S/M/L/XL/XXL/XS or a phone model (iPhone 15 Pro)
     height_cm: Optional[float] = None
     weight_kg: Optional[float] = None
+    gap_cm: Optional[float] = None  # a space the product should fit in
 
 
 @dataclass(frozen=True)
 class IntentResult:
-    intent: str
+    intent: str  # the main intent
     score: float
     slots: Slots = field(default_factory=Slots)
     method: str = "rules"
+    intents: tuple[str, ...] = ()  # every intent asked, main first
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.intents or (self.intent,)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,8 @@ class Decision:
     fields: tuple[str, ...] = ()
     match_method: str = ""
     compliance: str = "ok"
+    intents: tuple[str, ...] = ()  # every intent answered, main first
+    product_ids: tuple[str, ...] = ()  # every product the reply is about
 
     @property
     def speaks(self) -> bool:

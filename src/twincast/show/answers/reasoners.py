@@ -1,0 +1,186 @@
+"""Small typed reasoners for questions a lookup cannot answer.
+
+Why: "I'm 5'4 and 120 lbs, which size?", "will it fit under a 30 cm shelf?", "is the black M
+still there?", "do you ship to Hong Kong?", "how much do I save?" each need a little arithmetic
+or a rule over catalog facts. A wrong answer here is a false claim (a sold-out size called in
+stock, "yes it fits" when it does not), so each reasoner returns ``None`` when the catalog
+lacks what it needs, and the caller defers honestly. All functions are pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from ..catalog import Catalog, Product
+from ..catalog_policy import Policies, Text
+from .lexicon import COLOURS, REGIONS, Region
+
+
+@dataclass(frozen=True)
+class SizeAdvice:
+    size: str
+    height: Optional[tuple[float, float]]
+    weight: Optional[tuple[float, float]]
+    between: bool  # the viewer's measures fall in two rows (height and weight disagree)
+
+
+def recommend_size(p: Product, height_cm: Optional[float], weight_kg: Optional[float]) -> Optional[SizeAdvice]:
+    """The size whose height/weight ranges hold the viewer's; weight decides a tie upward."""
+    rows = [(r.size, r.height_cm, r.weight_kg) for r in p.size_chart.rows] if p.size_chart else \
+        [(s.name, s.height_cm, s.weight_kg) for s in p.sizes]
+    rows = [r for r in rows if r[1] or r[2]]
+    if not rows or (height_cm is None and weight_kg is None):
+        return None
+
+    def inside(rng, v, slack=0.0):
+        return rng is not None and v is not None and rng[0] - slack <= v <= rng[1] + slack
+
+    by_h = [r for r in rows if inside(r[1], height_cm)]
+    by_w = [r for r in rows if inside(r[2], weight_kg)]
+    both = [r for r in by_h if r in by_w]
+    if both:
+        r = both[-1]
+        return SizeAdvice(r[0], r[1], r[2], False)
+    if by_h and by_w:  # height says one size, weight another: the larger one fits both
+        r = max(by_h[-1], by_w[-1], key=rows.index)
+        return SizeAdvice(r[0], r[1], r[2], True)
+    single = by_w or by_h
+    if single and (height_cm is None or weight_kg is None or len(rows) == 1):
+        r = single[-1]
+        return SizeAdvice(r[0], r[1], r[2], False)
+    if single:  # one measure outside every row: the row that holds the other, flagged
+        r = single[-1]
+        return SizeAdvice(r[0], r[1], r[2], True)
+    return None
+
+
+@dataclass(frozen=True)
+class FitResult:
+    fits: bool
+    side: str  # which side was compared: height, width, depth
+    product_cm: float
+    gap_cm: float
+
+
+def fits_in(p: Product, gap_cm: float, side: Optional[str] = None) -> Optional[FitResult]:
+    """Does the product fit in a space ``gap_cm`` wide/high/deep? Compares the named side, else
+    the side the viewer most likely means (height for shelves and cabinets), never guesses a
+    side the catalog lacks."""
+    d = p.dimensions
+    if d is None:
+        return None
+    order = [side] if side else ["height", "width", "depth"]
+    for name in order:
+        q = getattr(d, name, None) if name else None
+        if q is not None:
+            size = round(q.to("cm"), 1)
+            return FitResult(size <= gap_cm, name, size, gap_cm)
+    return None
+
+
+@dataclass(frozen=True)
+class VariantStock:
+    colour: Optional[Text]
+    size: Optional[str]
+    stock: int
+    in_stock_alternatives: tuple[str, ...]  # "黑色 S" style labels with stock, same colour or size first
+
+
+def variant_stock(p: Product, colour_family: Optional[str], size: Optional[str], lang: str,
+                  text: str = "") -> Optional[VariantStock]:
+    """Stock of the colour (and/or size) the viewer names; None when the product has no
+    variants or the viewer names neither."""
+    if not p.variants or (not colour_family and not size and not text):
+        return None
+    colour = match_colour(p, colour_family, text)
+    want_size = size.lower() if size and size.lower() in {s.lower() for s in p.size_names} else None
+    if colour is None and want_size is None:
+        return None
+    names = {colour.zh.lower(), colour.en.lower()} if colour else set()
+    rows = [v for v in p.variants if (not colour or (v.colour or "").lower() in names)
+            and (not want_size or (v.size or "").lower() == want_size)]
+    if not rows:
+        return None
+    total = sum(v.stock for v in rows)
+    alts = []
+    for v in sorted(p.variants, key=lambda v: -((v.colour or "").lower() in names or (v.size or "").lower() == want_size)):
+        if v.stock > 0 and v not in rows:
+            label = " ".join(x for x in (_colour_label(p, v.colour, lang), v.size) if x)
+            alts.append(label)
+    return VariantStock(colour, size if want_size else None, total, tuple(dict.fromkeys(alts))[:4])
+
+
+def match_colour(p: Product, family: Optional[str], text: str = "") -> Optional[Text]:
+    """The product colour the viewer means: its own name in the text first, then the family."""
+    low = text.lower()
+    for c in p.colours:
+        if (c.zh and c.zh in text) or (c.en and c.en.lower() in low):
+            return c
+    if family:
+        words = COLOURS.get(family, ())
+        for c in p.colours:
+            if any(w in c.zh or w in c.en.lower() for w in words):
+                return c
+    return None
+
+
+def _colour_label(p: Product, name: Optional[str], lang: str) -> str:
+    if not name:
+        return ""
+    for c in p.colours:
+        if name.lower() in (c.zh.lower(), c.en.lower()):
+            return c.get(lang)
+    return name
+
+
+@dataclass(frozen=True)
+class RegionRule:
+    region: Region
+    served: bool
+    surcharge: Optional[float]
+    transit_days: Optional[tuple[int, int]]
+    reason: str  # not_served, outside, surcharge, ok
+
+
+def region_rule(policy: Policies, region_zh: str) -> Optional[RegionRule]:
+    """Whether ``policy`` serves a region, at what surcharge and in how many days."""
+    region = next((r for r in REGIONS if r.zh == region_zh), None)
+    if region is None:
+        return None
+
+    def named(texts) -> bool:
+        return any(_same_region(t, region) for t in texts or [])
+
+    transit = None
+    for t in policy.transit or []:
+        if (t.regions and named(t.regions)) or (not t.regions and transit is None and region.mainland):
+            transit = t.days
+            if t.regions:
+                break
+    if named(policy.not_served):
+        return RegionRule(region, False, None, None, "not_served")
+    ships_to = policy.ships_to
+    mainland_only = ships_to is not None and ("大陆" in ships_to.zh or "mainland" in ships_to.en.lower()
+                                               or ships_to.zh.strip() in ("中国", "国内"))
+    if not region.mainland and (mainland_only or ships_to is None) and not named([ships_to] if ships_to else []):
+        return RegionRule(region, False, None, None, "outside")
+    for s in policy.surcharges or []:
+        if named(s.regions):
+            return RegionRule(region, True, s.fee, transit, "surcharge")
+    return RegionRule(region, True, None, transit, "ok")
+
+
+def _same_region(t: Text, region: Region) -> bool:
+    zh, en = t.zh, t.en.lower()
+    if region.zh in zh or zh in region.zh and len(zh) >= 2 and zh not in ("中国", "大陆"):
+        return True
+    return region.en.lower() == en or en in region.aliases or region.zh in (zh.replace("地区", ""),)
+
+
+def saving(p: Product) -> Optional[float]:
+    return round(p.price - p.promo_price, 2) if p.promo_price is not None else None
+
+
+def products_named(catalog: Catalog, ids: tuple[str, ...]) -> list[Product]:
+    return [catalog.get(i) for i in ids if any(p.id == i for p in catalog.products)]
