@@ -82,14 +82,16 @@ def catalog_root(show) -> Path:
     return Path(folder).resolve()
 
 
-def confined_image(path: Optional[Path], root: Path) -> Optional[Path]:
-    """``path`` resolved (symlinks followed) if it is an image file inside ``root``, else None."""
+def confined_image(path: Optional[Path], root: Path) -> tuple[Optional[Path], bool]:
+    """(``path`` resolved with symlinks followed, if it is an existing image file inside
+    ``root``; whether it was refused for leaving ``root`` or not being an image). A file that is
+    merely missing is not refused: that is a catalog mistake, not an attempt."""
     if not path:
-        return None
+        return None, False
     p = Path(path).resolve()
-    if not p.is_relative_to(root) or p.suffix.lower() not in IMAGE_SUFFIXES or not p.is_file():
-        return None
-    return p
+    if not p.is_relative_to(root) or p.suffix.lower() not in IMAGE_SUFFIXES:
+        return None, True
+    return (p if p.is_file() else None), False
 
 
 def product_json(p) -> dict[str, Any]:
@@ -190,8 +192,8 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
         only an image file inside the catalog's folder: a catalog is outside input too."""
         getter = getattr(show, "product_image", None)
         path = getter(pid) if getter else None
-        safe = confined_image(path, root)
-        if path and safe is None and pid not in refused_images and len(refused_images) < 1000:
+        safe, refused = confined_image(path, root)
+        if refused and pid not in refused_images and len(refused_images) < 1000:
             refused_images.add(pid)  # logged once per product, not once per request
             log.warning("product %r: its image is not an image file inside the catalog folder %s; not served",
                         pid[:64], root)

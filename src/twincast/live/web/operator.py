@@ -86,7 +86,7 @@ def probe_clip(p: Path) -> None:
         raise HTTPException(400, f"cannot read {p}: check its permissions") from None
     except (av.FFmpegError, OSError, ValueError, EOFError):
         pass
-    raise HTTPException(415, f"{p.name} is not a video that can be decoded (damaged or not a video)")
+    raise HTTPException(415, f"{p.name} cannot be decoded as a video (damaged, or not a video file)")
 
 
 def install(app, show, analytics, session_id: str, guard, hub) -> None:
