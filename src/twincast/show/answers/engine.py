@@ -59,6 +59,8 @@ class AnswerEngine:
         named = tuple(self.retriever.mentioned(comment.text))
         if asks_for_unsold(comment.text) and not named:
             return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
+        if intent.intent == "off_topic" and intent.score == 0 and named:  # "Pro耳机哪年上市的": about a product
+            intent = IntentResult("spec", 1.0, intent.slots, intents=("spec",))
         if intent.intent == "off_topic":
             return self._log(Decision(comment, "silent", "off_topic", lang, intent="off_topic"))
         if intent.intent == "ai_disclosure":

@@ -77,7 +77,10 @@ HEADER = ("| shop | split | comments | intent acc. | action acc. | wrong or miss
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "").lower())
+    """Lowercase, width folded, spaces and punctuation dropped (a decimal point stays)."""
+    t = unicodedata.normalize("NFKC", text or "").lower()
+    t = re.sub(r"(?<!\d)\.|\.(?!\d)", "", t)
+    return re.sub(r"[\s,，。!！?？:：;；、'\"“”‘’()（）\[\]]+", "", t)
 
 
 def contains(reply: str, token: str) -> bool:

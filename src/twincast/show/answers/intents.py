@@ -60,8 +60,8 @@ _RULES: list[tuple[str, float, str]] = [
     ("safety", 3, r"安全|孕妇|孕期|哺乳|小孩|儿童能|宝宝能|婴儿|几岁|过敏|刺激|烫手|会烫|坐飞机|上飞机|带上飞机|高铁|有毒|"
                   r"\bsafe\b|safety|allerg|pregnan|\bkids?\b|children|toddler|baby|\bplane\b|flight|carry.?on|toxic|"
                   r"choking|\bage\b|how old|burn|sensitive skin|nuts?\b"),
-    ("spec", 1, r"吗|怎么样|多久|多大|多重|多厚|多长|多宽|多高|多少克|多少度|几个|能不能|是不是|什么|咋样|有没有|会不会|\?|？|"
-                r"^(is|are|does|do|can|will|what|how|which)\b"),
+    ("spec", 1, r"吗|吧|对吧|真的|是否|哪一?年|哪里产|怎么样|多久|多大|多重|多厚|多长|多宽|多高|多少克|多少度|几个|能不能|是不是|什么|咋样|有没有|会不会|\?|？|"
+                r"^(is|are|does|do|can|will|what|how|which)\b|\bright\?|isn'?t it|\bis it\b"),
     ("spec", 2, r"续航|电池|毫安|充电|充满|降噪|防水|游泳|蓝牙|延迟|重量|重不重|容量|材质|面料|成分|配料|香味|香精|保质期|"
                 r"尺寸|大小|功率|温度|厚|参数|规格|产地|味道|口味|甜|辣|spf|防晒|适合|含绒量|充绒量|鹅绒|鸭绒|机洗|预热|磁吸|"
                 r"发黄|防摔|赠品|送.{0,3}吗|送东西|耳帽|窗口|好洗|洗碗机|碳酸|可乐|咖啡|茶|肤质|敏感肌|油皮|干皮|"

@@ -1,0 +1,98 @@
+"""Screen one comment for contact details, plugs, abuse and injections, in any disguise.
+
+Why not single words: a viewer asking whether sweat will "kill" the earbuds, a "killer deal",
+"this price is insane", "666" and "888" are all harmless, and a profanity list that hides them
+silences real buyers. Disguises are the opposite problem: "薇❤ abc123", "q q 1 2 3 4 5 6 7",
+"f***", "傻x", "nmsl" are written to slip past exact words. So each check first undoes the
+disguise (:func:`unmask`: separators between letters or digits dropped, leetspeak and Chinese
+numerals mapped, repeated letters collapsed), and abuse needs either a strong word or a weak
+insult aimed at someone (you, the host, the shop). All functions are pure.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+from .lexicon import INJECTION_RE, SPAM_RE
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
+                       "€": "e"})
+_CN_DIGITS = str.maketrans({"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
+                            "六": "6", "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2", "叁": "3", "肆": "4",
+                            "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9", "①": "1", "②": "2", "③": "3",
+                            "④": "4", "⑤": "5", "⑥": "6", "⑦": "7", "⑧": "8", "⑨": "9", "⓪": "0"})
+_SEP = r"[\s.\-_,，。·•*~|/\\❤♥💕💗♡☆★🌸]*"
+
+
+def unmask(text: str) -> str:
+    """NFKC, lowercase, separators between single characters dropped: 'f u c k' -> 'fuck',
+    'q q 1 2 3' -> 'qq123', 'V❤ 1 3 8' -> 'v138'."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    t = re.sub(r"(?<=\b\w)[\s.\-_*·•|]+(?=\w\b)", "", t)  # single letters joined by separators
+    return t
+
+
+def _digits(text: str) -> str:
+    """Every digit run with separators and Chinese numerals folded: '一三八 0013 8000' -> '13800138000'."""
+    t = unicodedata.normalize("NFKC", text).translate(_CN_DIGITS)
+    return re.sub(rf"(?<=\d){_SEP}(?=\d)", "", t)
+
+
+_WECHAT = re.compile(r"微信|威信|薇信|维信|徽信|v信|微x|wei\s*xin|weixin|wechat|\bvx\b|vx\s*[:：]|\bwx\b|\bv\s*[:：]|"
+                     r"加\s*[vV]|[+➕]\s*[vV]\b|[vV薇威]\s*[❤♥💕♡☆★]|卫星号|绿泡泡|whatsapp|telegram|\bline id\b|"
+                     r"\bqq\b|扣扣|企鹅号|q\s*q\s*[:：]?\s*\d|私聊我|私信我|dm me|email me|gmail|@\w+\.(com|cn)",
+                     re.I)
+_LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+\s*(?:\.|dot|点|\(dot\))\s*(?:com|cn|net|org|me|io|xyz|top|ly|cc|shop)\b|"
+                   r"bit\.ly|t\.me", re.I)
+_HANDLE_PLUG = re.compile(r"(follow|关注|check out|check|sub(scribe)?( to)?|看看|来|去|搜)\s*@\s*\w+|"
+                          r"@\s*\w+.{0,12}(follow|关注|主页|channel|店铺|直播间|shop|store|page)", re.I)
+
+
+def find_contact(text: str) -> Optional[str]:
+    """Links, messenger handles and phone/QQ numbers, spaced out or in Chinese numerals."""
+    raw = unmask(text)
+    for rx in (_LINK, _WECHAT):
+        m = rx.search(raw) or rx.search(text)
+        if m:
+            return m.group()
+    for run in re.findall(r"\d{7,}", _digits(text)):
+        if len(set(run)) >= 3:  # 666666 and 8888888 are cheers, 13800138000 is a phone
+            return run
+    return None
+
+
+def find_plug(text: str) -> Optional[str]:
+    m = _HANDLE_PLUG.search(text) or SPAM_RE.search(text)
+    return m.group() if m else None
+
+
+# strong: abusive wherever they stand (after unmasking); '*' stands for any masked letters
+_STRONG_EN = (r"f+[u*v@#]+c*k+|f[*#@]+k?|f\*+ing|fk|fck|fcuk|phuck|fuk|fvck|sh[i*1!]+t|b[i*1!]+tch|a[s$*]{2}hole|"
+              r"cunt|c\*nt|dick ?head|motherf\w*|stfu|retard(ed)?|nigg\w*|slut|whore|wanker|bastard|kys")
+_STRONG_ZH = (r"傻[逼比b屄叉xX×币笔]|煞笔|沙比|沙壁|(?<![a-z])(?:s\s*b|sha\s*bi|nmsl|wcnm|cnm|tmd)(?![a-z])|草泥马|"
+              r"操你|艹你|草你|日你|你妈[的逼死]|尼玛|他妈的|去死|死全家|狗东西|贱人|婊子|杂种|畜生|脑残|智障|弱智")
+_STRONG = re.compile(rf"(?<![a-z])(?:{_STRONG_EN})(?![a-z])|{_STRONG_ZH}", re.I)
+# weak: insults only when aimed at someone
+_WEAK = re.compile(r"(?<![a-z])(idiot|stupid|dumb|moron|ugly|loser|trash|garbage|scam(mer)?s?|liar|clown|pathetic|"
+                   r"disgusting|fake|creep)(?![a-z])|垃圾|骗子|丑八怪|丑死|恶心|废物|白痴|蠢货|神经病|滚(?![动筒烫])|骗人|"
+                   r"low\s*b|low逼|辣鸡|拉圾", re.I)
+_TARGET = re.compile(r"(?<![a-z])(you|u|ur|you're|youre|host|streamer|anchor|shop|store|seller|this channel|bot)(?![a-z])|"
+                     r"你|主播|商家|店家|客服|小编|你们|这店|黑店|这个号", re.I)
+
+
+def find_abuse(text: str) -> Optional[str]:
+    raw = unmask(text)
+    m = _STRONG.search(raw) or _STRONG.search(text)
+    if m:
+        return m.group()
+    weak = list(_WEAK.finditer(raw))
+    if weak and (_TARGET.search(raw) or len(weak) >= 2 or len(re.sub(r"\W", "", raw)) <= len(weak[0].group()) + 2):
+        return weak[0].group()
+    return None
+
+
+def find_injection(text: str) -> Optional[str]:
+    m = INJECTION_RE.search(unmask(text)) or INJECTION_RE.search(text)
+    return m.group() if m else None
