@@ -104,6 +104,7 @@ class Compliance:
             out = line
             for f in sorted(findings, key=lambda f: f.start, reverse=True):
                 out = out[:f.start] + _match_case(line[f.start:f.end], f.replacement) + out[f.end:]
+            out = _tidy(out)
             return self._log(ComplianceResult("rewritten", line, out, lang, tuple(findings)))
         return self._log(ComplianceResult("blocked", line, "", lang, tuple(findings)))
 
@@ -176,6 +177,13 @@ def _lower_same_length(text: str) -> str:
 
 def _negated(prefix: str) -> bool:
     return bool(_ZH_NEGATION.search(prefix[-8:]) or _EN_NEGATION.search(prefix[-40:]))
+
+
+def _tidy(text: str) -> str:
+    """Undo what a rewrite may break: a doubled 的 (最佳的 -> 很好的的), "a great" before a vowel."""
+    text = re.sub(r"的{2,}", "的", text)
+    text = re.sub(r"\ba (?=[aeiou])", "an ", text)
+    return re.sub(r"  +", " ", text)
 
 
 def _match_case(original: str, replacement: str) -> str:
