@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .errors import TwincastError
+from .output.paths import writable_output
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="twincast: CPU-first digital humans that speak Chinese and English.")
@@ -111,6 +112,7 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
     from .driving.drive import DriveConfig
 
     drive_config = DriveConfig(emotion=emotion, pose_sweep=pose_sweep)  # unknown emotion: problem + fix
+    writable_output(output)  # before minutes of loading and rendering, not after
     model = AvatarModel.load(avatar or default_avatar_path())
     if relight is not None:  # this render only; `avatar build --relight` stores a default
         from .render.relight import check_preset
@@ -144,27 +146,6 @@ def demo(video: bool = typer.Option(False, "--video", help="Render the bilingual
     from .cli_live import run_live
 
     run_live(minutes=minutes, port=port)
-
-
-@app.command()
-def ask(comment: str = typer.Argument(..., help="A viewer comment, e.g. \"多少钱\" or \"ship to Xinjiang?\"."),
-        catalog: Optional[Path] = typer.Option(None, help="Catalog .yaml/.json/.csv (default: the bundled sample)."),
-        product: Optional[str] = typer.Option(None, help="Id of the product on screen (the default for 'how much?')."),
-        lang: Optional[str] = typer.Option(None, help="Reply language zh or en (default: the comment's)."),
-        user: str = typer.Option("viewer", help="Viewer name for the @mention."),
-        as_json: bool = typer.Option(False, "--json", help="Also print intent, product and the catalog fields used.")) -> None:
-    """Show how the host answers one viewer COMMENT (or why it stays silent)."""
-    import json
-
-    from .show.ask import ask as run_ask
-
-    result = run_ask(comment, catalog, on_screen=product, lang=lang, user=user)
-    if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    elif result["action"] == "silent":
-        print(f"(silent) {result['why']}")
-    else:
-        print(result["reply"])
 
 
 @app.command()
@@ -224,6 +205,7 @@ def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
         raise TwincastError(f"unknown size {size!r}", f"use one of: {', '.join(SIZES)}")
     if not 0.1 <= minutes <= 24 * 60:
         raise TwincastError(f"--minutes {minutes} is out of range", "use 0.1 to 1440 minutes")
+    writable_output(output)
     cat = load_catalog(catalog)
     plan = Rundown.load(rundown, cat) if rundown else None
     if comments is not None and not comments.is_file():
@@ -249,19 +231,42 @@ def version() -> None:
 
 from . import cli_live  # noqa: E402,F401 - registers `twincast live`
 from . import cli_video  # noqa: E402,F401 - registers `twincast video` and `twincast batch`
+from . import cli_shop  # noqa: E402,F401 - registers `twincast ask` and `twincast catalog check`
+
+
+def _exit_now(code: int) -> None:
+    """Exit an interrupted run without interpreter teardown: synthesis threads may still be
+    inside onnxruntime, and finalising under them aborts the process ("terminate called
+    without an active exception", exit 134) after the clean stop was already reported."""
+    import logging
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main() -> None:
+    from .output.mp4 import abort_open_writers
+    from .signals import Interrupted, install
+
+    install()  # Ctrl-C / SIGTERM -> Interrupted: clean up, one line, exit 130 / 143
     try:
         app(standalone_mode=False)
+    except Interrupted as exc:
+        removed = abort_open_writers()  # safety net: no .part survives, whoever held the writer
+        detail = exc.detail or "no output written" + (" (partial file removed)" if removed else "")
+        console.print(f"[yellow]stopped by {exc.name}[/]: {detail}", soft_wrap=True)
+        _exit_now(exc.exit_code)
     except TwincastError as exc:
         console.print(f"[bold red]error:[/] {exc.problem}")
         if exc.fix:
             console.print(f"[bold]fix:[/] {exc.fix}")
         sys.exit(2)
-    except (typer.Abort, KeyboardInterrupt):
-        console.print("[yellow]stopped[/]")
-        sys.exit(130)
+    except (typer.Abort, KeyboardInterrupt):  # a library that installed its own SIGINT handler
+        abort_open_writers()
+        console.print("[yellow]stopped by Ctrl-C (SIGINT)[/]: no output written")
+        _exit_now(130)
     except Exception as exc:  # noqa: BLE001 - last resort: no raw traceback for users
         import click
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -12,6 +10,8 @@ import typer
 
 from .cli import SIZES, app, console
 from .errors import TwincastError
+from .output.paths import writable_output
+from .signals import Interrupted
 
 
 def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: str = "720x1280", lang: str = "zh",
@@ -32,39 +32,54 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
     if rtmp and not rtmp.startswith(("rtmp://", "rtmps://")):
         raise TwincastError(f"--rtmp {rtmp!r} is not an RTMP URL",
                             "copy the push URL and stream key from your platform: rtmp://HOST/APP/KEY")
+    writable_output(record_dir / "live.mp4", "--record-dir")  # before minutes of warm-up
     cat = load_catalog(catalog)
     plan = Rundown.load(rundown, cat) if rundown else None
     show = LiveShow(cat, AvatarModel.load(host_avatar or default_avatar_path()),
                     AvatarModel.load(assistant or default_assistant_path()), lang=lang, rundown=plan, size=size,
                     rtmp_url=rtmp, record_dir=record_dir)
-    console.print("[bold]warming up voices and models...[/]")
+    server = None
+    interrupted: Optional[Interrupted] = None
     try:
-        server, _ = serve(show, host=bind, port=port, token=token)
-    except RuntimeError as exc:
-        raise TwincastError(str(exc), f"choose another port with --port (now {port})") from None
-    show.start()
+        console.print("[bold]warming up voices and models...[/]")
+        try:
+            server, _ = serve(show, host=bind, port=port, token=token)
+        except RuntimeError as exc:
+            raise TwincastError(str(exc), f"choose another port with --port (now {port})") from None
+        show.start()
+        _announce(server, show, rtmp)
+        _wait_on_air(show, minutes)
+    except Interrupted as exc:  # Ctrl-C / SIGTERM (twincast.signals): stop cleanly, then exit 130 / 143
+        interrupted = exc
+    finally:
+        console.print("stopping...")
+        show.stop()  # closes the recording (fragmented MP4: decodable even without this)
+        state = show.on_air()
+        if server is not None:
+            server.stop()
+    summary = (f"{state['t']:.0f}s on air, {state['frames']} frames ({state['dropped_frames']} repeated to keep "
+               f"real time); recording {show.recording if state['frames'] else 'none (never on air)'}")
+    if interrupted is not None:
+        interrupted.detail = summary
+        raise interrupted
+    console.print(f"[green]stopped[/]  {summary}")
+
+
+def _announce(server, show, rtmp: Optional[str]) -> None:
     console.print(f"[green]on air[/]  viewer page: [bold]{server.url}/[/]")
     console.print(f"          console:     [bold]{server.console_url}[/]")
     console.print(f"          metrics:     {server.url}/metrics    report: {server.url}/report")
     console.print(f"          recording:   {show.recording}" + (f"\n          RTMP:        {rtmp}" if rtmp else ""))
     console.print("[dim]AI label on. Ctrl-C stops the show.[/]")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+
+
+def _wait_on_air(show, minutes: float) -> None:
+    """Until the show ends, ``minutes`` pass (0: no limit) or a signal raises Interrupted."""
     deadline = time.monotonic() + minutes * 60 if minutes > 0 else None
-    try:
-        while not stop.is_set() and show.state.get("status") not in ("stopped", "error"):
-            if deadline and time.monotonic() > deadline:
-                break
-            stop.wait(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        console.print("stopping...")
-        show.stop()
-        state = show.on_air()
-        server.stop()
-    console.print(f"[green]stopped[/]  {state['t']:.0f}s on air, {state['frames']} frames "
-                  f"({state['dropped_frames']} repeated to keep real time); recording {show.recording}")
+    while show.state.get("status") not in ("stopped", "error"):
+        if deadline and time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
 
 
 @app.command()

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from .cli import _progress, app, console
 from .errors import TwincastError
+from .output.paths import writable_output
+from .signals import Interrupted, on_signal
 
 
 @app.command()
@@ -46,6 +48,7 @@ def video(template: str = typer.Argument(..., help="product-promo or property-to
                       "labelled where you publish it; metadata labels stay on.")
     if output.suffix.lower() != ".mp4":
         raise TwincastError(f"output {output} must end in .mp4", "e.g. -o out/tour.mp4")
+    writable_output(output)  # a read-only folder: path + fix, before anything is rendered
     options = VideoOptions(aspect=aspect, lang=lang, avatar=str(avatar) if avatar else None, avatar_mode=avatar_mode,
                            music=music, product=product, srt=srt, ai_label=ai_label, preset=preset,
                            max_scenes=max_scenes).validated()
@@ -100,7 +103,12 @@ def batch(jobs_file: Path = typer.Argument(..., help="JOBS.yaml: defaults + a li
                 colour = {"done": "green", "skipped": "cyan", "failed": "red"}[value.status]
                 progress.update(task, total=total, completed=total, description=f"[{colour}]{value.status}")
 
-        results = run_batch(jobs, workers, ray, force, on_event)
+        with on_signal(_stop_workers):
+            try:
+                results = run_batch(jobs, workers, ray, force, on_event)
+            except Interrupted as exc:
+                exc.detail = _resumable(jobs)
+                raise
     table = Table(title="batch summary")
     for col in ("job", "status", "video s", "wall s", "output / reason"):
         table.add_column(col, overflow="fold")
@@ -114,3 +122,29 @@ def batch(jobs_file: Path = typer.Argument(..., help="JOBS.yaml: defaults + a li
     console.print(f"{counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed")
     if failed:
         sys.exit(1)
+
+
+def _stop_workers() -> None:
+    """On Ctrl-C/SIGTERM: terminate the worker processes at once. Without this the process
+    pool's exit would wait for the jobs running (and even start the queued ones)."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+
+
+def _resumable(jobs) -> str:
+    """Leave an interrupted batch in its documented resumable state: finished videos (MP4 +
+    manifest) stay, every unfinished job's partial files are removed; say how to resume."""
+    from .video.batch import clear_partial, finished
+
+    done = 0
+    for job in jobs:
+        if job.error:
+            continue
+        if finished(job):
+            done += 1
+        else:
+            clear_partial(job)
+    return (f"{done} of {len(jobs)} videos finished, unfinished ones cleared; run the same command again to "
+            "resume (finished videos are skipped)")

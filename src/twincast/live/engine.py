@@ -28,6 +28,7 @@ from ..output.labels import ai_metadata
 from ..render.stage import Camera, Stage
 from ..show.answers.engine import AnswerEngine
 from ..show.answers.moderation import Moderator
+from ..show.answers.nickname import catalog_terms
 from ..show.answers.queue import AnswerQueue
 from ..show.answers.types import Comment
 from ..show.catalog import Catalog
@@ -93,7 +94,7 @@ class LiveShow(EventHub):
         self.clock = MediaClock(sample_rate=48_000)
         self.preset = PRESETS[size]
         self.rundown = rundown or Rundown.even(catalog, minutes_each)
-        self.answers = AnswerQueue()
+        self.answers = AnswerQueue(avoid=catalog_terms(catalog))  # never read out a product name as a nickname
         self.answer_engine = AnswerEngine(catalog)
         self.director = Director(catalog, self.rundown, lang, self.answers)
         self.routers = {"host": router_for_avatar(host), "assistant": assistant_router(assistant)}
@@ -252,9 +253,19 @@ class LiveShow(EventHub):
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop and close the recording; also when Ctrl-C came before the show went on air
+        (then the synthesis threads stop and the empty recording is removed)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            return
+        self.speech.stop()
+        try:
+            self.encoder.close()
+        except Exception:  # noqa: BLE001 - nothing was on air; do not mask the interrupt
+            log.exception("closing the unused recording failed")
+        if self.encoder.frames == 0:
+            self.recording.unlink(missing_ok=True)
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:
