@@ -29,6 +29,7 @@ from .api import EventHub, ProductInfo
 from .outputs import FlvTagSplitter
 
 STAMP_BITS, STAMP_CELL, STAMP_TOP, STAMP_H = 32, 11, 8, 16
+REPEAT_AFTER_S = 0.2  # like the engine: further behind than this, the last frame is repeated
 BLOCKED = ("spam", "加微信", "http://", "https://", "傻")
 
 
@@ -53,15 +54,22 @@ class FakeShow(EventHub):
 
     def __init__(self, products: Optional[list[ProductInfo]] = None, *, width: int = 360, height: int = 640,
                  fps: int = 25, sample_rate: int = 48_000, answer_delay: float = 0.3, autostart: bool = False,
-                 images: Optional[dict[str, Path]] = None, catalog_dir: Optional[Path] = None) -> None:
+                 images: Optional[dict[str, Path]] = None, catalog_dir: Optional[Path] = None,
+                 answer_every: float = 0.0) -> None:
         self._products = list(products or default_products())
         self._images = dict(images or {})
         self._catalog_dir = catalog_dir
         self._remaining: Optional[Callable[[str], Optional[int]]] = None
         self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
         self.answer_delay = answer_delay
+        # answer_every > 0: like a real host, at most one spoken answer per answer_every seconds
+        # (while on air), for every waiting comment with the oldest waiting text; 0: echo each
+        self.answer_every = answer_every
+        self._waiting: list[tuple[int, str, str, float]] = []
+        self._last_answer = 0.0
         self.calls: list[tuple[str, tuple]] = []
         self.frames = 0
+        self.dropped_frames = 0  # frames repeated because the loop was > REPEAT_AFTER_S behind
         self.muted = False
         self.camera: Optional[str] = None
         self.banner: Optional[str] = None
@@ -99,13 +107,18 @@ class FakeShow(EventHub):
         spf = self.sample_rate // self.fps
         t0 = time.monotonic()
         n = 0
+        img = None
         try:
             while not self._stop.is_set():
                 delay = t0 + n / self.fps - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
                 ms = int(time.time() * 1000)
-                vf = av.VideoFrame.from_ndarray(self._frame(n, ms), format="rgb24")
+                if img is not None and delay < -REPEAT_AFTER_S:
+                    self.dropped_frames += 1  # repeat: what starved the loop shows up here
+                else:
+                    img = self._frame(n, ms)
+                vf = av.VideoFrame.from_ndarray(img, format="rgb24")
                 vf.pts = n
                 tone = np.sin(2 * np.pi * 440 * (np.arange(spf) + n * spf) / self.sample_rate) * 0.1
                 samples = (np.zeros(spf) if self.muted else tone).astype(np.float32)[None, :]
@@ -117,6 +130,8 @@ class FakeShow(EventHub):
                     container.mux(p)
                 n += 1
                 self.frames = n
+                if self.answer_every > 0:
+                    self._answer_waiting()
         finally:
             try:
                 container.close()
@@ -130,6 +145,23 @@ class FakeShow(EventHub):
     # ---- events -----------------------------------------------------------------------------
     def media_time(self) -> float:
         return self.frames / self.fps
+
+    def _answer_waiting(self) -> None:
+        """One spoken answer for all waiting comments that share the oldest one's text."""
+        now = time.monotonic()
+        if not self._waiting or now - self._last_answer < self.answer_every:
+            return
+        with self._lock:
+            self._waiting = [w for w in self._waiting if now - w[3] < 60.0]  # stale questions expire
+            if not self._waiting:
+                return
+            text = self._waiting[0][2]
+            group = [w for w in self._waiting if w[2] == text]
+            self._waiting = [w for w in self._waiting if w[2] != text]
+        self._last_answer = now
+        names = " ".join(f"@{w[1]}" for w in group[:3])
+        self.emit("say", speaker="host", text=f"{names} 收到：{text}", kind="answer", product=self.current_product,
+                  camera="host", answers=[w[0] for w in group])
 
     def _answer(self, cid: int, user: str, text: str) -> None:
         reply = f"@{user} 收到：{text}"
@@ -148,7 +180,11 @@ class FakeShow(EventHub):
         reply = None if blocked else f"@{user} 收到：{text}"
         self.emit("comment", id=cid, user=user, text=text, action=action, reason=reason, intent=None,
                   product=self.current_product)
-        if not blocked:
+        if not blocked and self.answer_every > 0:
+            with self._lock:
+                self._waiting.append((cid, user, text, time.monotonic()))
+                del self._waiting[:-1000]  # bounded: the oldest give way
+        elif not blocked:
             timer = threading.Timer(self.answer_delay, self._answer, (cid, user, text))
             timer.daemon = True
             timer.start()
@@ -183,7 +219,8 @@ class FakeShow(EventHub):
     def on_air(self) -> dict[str, Any]:
         return {"product": self.current_product, "camera": self.camera or "wide", "speaker": "host",
                 "subtitle": None, "status": self.status, "t": round(self.media_time(), 3), "frames": self.frames,
-                "late_frames": 0, "muted": self.muted, "forced_camera": self.camera, "banner": self.banner}
+                "late_frames": 0, "dropped_frames": self.dropped_frames, "muted": self.muted,
+                "forced_camera": self.camera, "banner": self.banner}
 
     # ---- ShowControl: operator --------------------------------------------------------------
     def start(self) -> None:

@@ -16,11 +16,13 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..api import ShowControl
@@ -34,6 +36,7 @@ from .security import VIEWER_ID, RateLimits, clean_text, too_many
 log = logging.getLogger("twincast.live.web")
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_COMMENT, MAX_NICK = 200, 24
+FLOOD_PATHS = {"/api/comment": "comment", "/api/buy": "order"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".avif"}
 
 
@@ -101,11 +104,13 @@ def product_json(p) -> dict[str, Any]:
 
 def create_app(show: ShowControl, analytics, console_token: str, session_id: str, *,
                limits: Optional[RateLimits] = None, max_viewers: int = 500, title: str = "twincast live",
-               policy: Optional[ClientPolicy] = None):
+               policy: Optional[ClientPolicy] = None, worker_threads: int = 8):
     """The whole web layer for one show session. ``analytics`` records into ``session_id``;
     its event consumer runs while the app runs (lifespan), so tests and ``serve`` get the same.
     ``limits``: comment/order/join rates; ``policy``: trusted proxies, origins, per-address caps
-    and the body limit (docs/security.md)."""
+    and the body limit (docs/security.md). ``worker_threads`` caps the threads that run blocking
+    endpoint work (anyio's default is 40: under a flood, 40 threads would fight the render loop
+    for the GIL; requests beyond the cap wait their turn on the event loop instead)."""
     from . import operator, report
     from .security import TokenGuard
 
@@ -126,13 +131,27 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     def address(request: Request) -> str:
         return policy.client_address(request.client.host if request.client else None, request.headers)
 
-    def same_site(request: Request) -> None:
+    def flood_gate(scope: dict, headers) -> Optional[tuple[int, str, dict[str, str]]]:
+        """An address already over its comment/order limit gets its 429 before its body is read
+        and parsed: under a flood that is most requests, and the cheapest way to refuse them."""
+        kind = FLOOD_PATHS.get(scope["path"]) if scope["method"] == "POST" else None
+        if kind is None:
+            return None
+        peer = scope.get("client")
+        wait = rate.address_wait(kind, policy.client_address(peer[0] if peer else None, headers))
+        if wait is None:
+            return None
+        err = too_many(wait, kind + "s")
+        return err.status_code, err.detail, dict(err.headers or {})
+
+    async def same_site(request: Request) -> None:
         """Viewer actions come from our page (browsers always send Origin on POST)."""
         if not policy.origin_ok(request.headers):
             raise HTTPException(403, "this request must come from the show's page")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
         hub.start(asyncio.get_running_loop())
         flv.start(asyncio.get_running_loop())
         attached = session_id in getattr(analytics, "_threads", {})
@@ -151,7 +170,7 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     app.state.hub, app.state.show, app.state.analytics = hub, show, analytics
     app.state.session_id, app.state.guard, app.state.limits = session_id, guard, rate
     app.state.policy, app.state.shop, app.state.flv = policy, shop, flv
-    app.add_middleware(Guard, max_body=policy.max_body_bytes)
+    app.add_middleware(Guard, max_body=policy.max_body_bytes, precheck=flood_gate)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -201,8 +220,10 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
             raise HTTPException(404, "no image")
         return FileResponse(safe)
 
+    # comment and buy are async: the checks that refuse a flood (cleaning, rate limits) run on the
+    # loop, and only accepted requests take a worker thread for the show and the database
     @app.post("/api/comment", dependencies=[Depends(same_site)])
-    def comment(body: CommentIn, request: Request) -> dict:
+    async def comment(body: CommentIn, request: Request) -> dict:
         viewer = _viewer_id(body.viewer, request)
         text = clean_text(body.text, MAX_COMMENT)
         if not text:
@@ -211,25 +232,28 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
         if wait is not None:
             raise too_many(wait, "comments")
         nick = _nick(body.user)
-        decision = show.post_comment(nick, text)
+        decision = await run_in_threadpool(show.post_comment, nick, text)
         return {"id": decision.get("id"), "user": nick, "text": text, "shown": comment_visible(decision),
                 "action": decision.get("action")}
 
     @app.post("/api/buy", dependencies=[Depends(same_site)])
-    def buy(body: BuyIn, request: Request) -> dict:
+    async def buy(body: BuyIn, request: Request) -> dict:
         viewer = _viewer_id(body.viewer, request)
         wait = rate.check("order", viewer, address(request))
         if wait is not None:
             raise too_many(wait, "orders")
-        product = next((p for p in show.products() if p.id == body.product_id), None)
+        order, name = await run_in_threadpool(place_order, viewer, _nick(body.user), body.product_id, body.qty)
+        hub.broadcast({"type": "stock", "product": order["product_id"], "stock": order["remaining"]}, "viewer")
+        return {"ok": True, **order, "name": name}
+
+    def place_order(viewer: str, nick: str, product_id: str, qty: int) -> tuple[dict, str]:
+        product = next((p for p in show.products() if p.id == product_id), None)
         if product is None:
             raise HTTPException(404, "no such product")
         try:
-            order = shop.order(viewer, _nick(body.user), product, body.qty)
+            return shop.order(viewer, nick, product, qty), product.name
         except OutOfStock as e:
             raise HTTPException(409, f"{product.name}: {e.message}") from None
-        hub.call_soon(hub.broadcast, {"type": "stock", "product": product.id, "stock": order["remaining"]}, "viewer")
-        return {"ok": True, **order, "name": product.name}
 
     sockets.install(app, show, hub, flv, policy, rate, max_flv=2 * max_viewers)
     operator.install(app, show, analytics, session_id, guard, hub)

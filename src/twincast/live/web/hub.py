@@ -10,9 +10,11 @@ falls behind, so one slow phone cannot grow memory or delay the others.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -53,10 +55,35 @@ def viewer_message(ev: Event) -> Optional[dict[str, Any]]:
     return None
 
 
+def _json(msg: dict) -> str:
+    return json.dumps(msg, ensure_ascii=False, default=str)
+
+
+class ChatBudget:
+    """A token bucket for chat lines fanned out to viewers: ``rate`` a second, bursts of
+    ``burst``. Why: every shown comment is one WebSocket message per viewer; a flood from many
+    addresses (each within its own limit) would otherwise cost comments x viewers sends. Real
+    chats read no faster than this anyway; host answers and a viewer's own comment (in the POST
+    reply) are never dropped."""
+
+    def __init__(self, rate: float = 20.0, burst: float = 40.0) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.t = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
 @dataclass(eq=False)
 class Client:
     role: str  # "viewer" | "operator"
-    queue: "asyncio.Queue[Optional[dict]]" = field(default_factory=lambda: asyncio.Queue(maxsize=256))
+    queue: "asyncio.Queue[Optional[str]]" = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     viewer: str = ""
     visit: int = 0
     address: str = ""
@@ -70,6 +97,7 @@ class Hub:
         self.show, self.analytics, self.session_id = show, analytics, session_id
         self.max_viewers = max_viewers
         self.addresses = AddressBook(policy or ClientPolicy())
+        self.chat_budget = ChatBudget()
         self.clients: set[Client] = set()
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self._stop = threading.Event()
@@ -114,32 +142,33 @@ class Hub:
             self.show.unsubscribe_events(q)
 
     # ---- fan-out (on the loop) ------------------------------------------------------------------
-    def _send(self, c: Client, msg: dict) -> None:
+    def _send(self, c: Client, text: str) -> None:
         try:
-            c.queue.put_nowait(msg)
+            c.queue.put_nowait(text)
         except asyncio.QueueFull:  # too slow: the socket task closes it when it sees None
             while not c.queue.empty():
                 c.queue.get_nowait()
             c.queue.put_nowait(None)
 
     def _dispatch(self, ev: Event) -> None:
+        """One event to every socket, serialised once (not once per viewer)."""
         vm = viewer_message(ev)
-        om = {"type": "event", "event": mask_secrets(ev.to_json())}
+        if vm is not None and vm["type"] == "chat" and not self.chat_budget.take():
+            vm = None  # a flood of chat reaches the operator feed and analytics, not every phone
+        vt = _json(vm) if vm is not None else None
+        ot = None
         for c in list(self.clients):
             if c.role == "operator":
-                self._send(c, om)
-            elif vm is not None:
-                self._send(c, vm)
-
-    def call_soon(self, fn, *args) -> None:
-        """Run ``fn`` on the event loop (from a worker thread: sync endpoints run in one)."""
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(fn, *args)
+                ot = ot or _json({"type": "event", "event": mask_secrets(ev.to_json())})
+                self._send(c, ot)
+            elif vt is not None:
+                self._send(c, vt)
 
     def broadcast(self, msg: dict, role: Optional[str] = None) -> None:
+        text = _json(msg)
         for c in list(self.clients):
             if role is None or c.role == role:
-                self._send(c, msg)
+                self._send(c, text)
 
     # ---- presence ---------------------------------------------------------------------------------
     def viewer_count(self) -> int:

@@ -29,6 +29,8 @@ from .security import SECURITY_HEADERS
 log = logging.getLogger("twincast.live.web")
 NO_STORE_PREFIXES = ("/api/", "/console", "/report", "/metrics")
 Message = dict[str, Any]
+# (scope, headers) -> None to go on, or (status, message, extra headers) to answer at once
+Precheck = Callable[[dict, Headers], Optional[tuple[int, str, dict[str, str]]]]
 
 
 class BodyTooLarge(Exception):
@@ -69,8 +71,8 @@ class Guard:
     """Outermost middleware: security headers on every response, body limit, strict JSON and a
     last-resort 500 without details. ``max_body`` bytes per request (default 64 KiB)."""
 
-    def __init__(self, app, max_body: int = 64 * 1024) -> None:
-        self.app, self.max_body = app, max_body
+    def __init__(self, app, max_body: int = 64 * 1024, precheck: Optional[Precheck] = None) -> None:
+        self.app, self.max_body, self.precheck = app, max_body, precheck
         self._logged: set[tuple[str, str]] = set()
 
     async def __call__(self, scope, receive, send) -> None:
@@ -91,6 +93,10 @@ class Guard:
             await send(message)
 
         headers = Headers(scope=scope)
+        refusal = self.precheck(scope, headers) if self.precheck else None
+        if refusal is not None:
+            await _error(send_with_headers, *refusal)
+            return
         length = headers.get("content-length")
         if length is not None and (not length.strip().isdigit() or int(length) > self.max_body):
             await _error(send_with_headers, 413, f"request body too large (limit {self.max_body} bytes)")
@@ -151,8 +157,8 @@ def _replay(body: bytes, receive):
     return replay
 
 
-async def _error(send, status: int, message: str) -> None:
-    resp = JSONResponse({"error": message}, status_code=status)
+async def _error(send, status: int, message: str, headers: Optional[dict[str, str]] = None) -> None:
+    resp = JSONResponse({"error": message}, status_code=status, headers=headers)
     await send({"type": "http.response.start", "status": status, "headers": resp.raw_headers})
     await send({"type": "http.response.body", "body": resp.body})
 

@@ -123,6 +123,6 @@ async def drain(ws: WebSocket, q: asyncio.Queue, send) -> None:
 async def pump(ws: WebSocket, hub: Hub, client) -> None:
     """An event socket: the client's queue as JSON; leaving the hub when it ends."""
     try:
-        await drain(ws, client.queue, ws.send_json)
+        await drain(ws, client.queue, ws.send_text)
     finally:
         hub.leave(client)
