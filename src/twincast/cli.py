@@ -282,5 +282,7 @@ def main() -> None:
         sys.exit(1)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m twincast.cli`: run the package's module, where every command registered
+    from twincast.cli import main as _main
+
+    _main()

@@ -24,6 +24,7 @@ from ..pipeline import prefetch
 from ..render.stage import Camera, ProductView, Stage
 from ..voice.base import Speech
 from .answers.engine import AnswerEngine
+from .answers.nickname import catalog_terms
 from .answers.queue import AnswerQueue
 from .answers.types import Comment
 from .catalog import Catalog, Product, format_money
@@ -93,7 +94,7 @@ def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: s
     out = Path(out)
     started = time.perf_counter()
     rundown = rundown or Rundown.even(catalog, max(minutes / max(len(catalog.products), 1), 0.5))
-    queue = AnswerQueue()
+    queue = AnswerQueue(avoid=catalog_terms(catalog))  # never read out a product name as a nickname
     engine = AnswerEngine(catalog)
     director = Director(catalog, rundown, lang, queue)
     routers = {"host": router_for_avatar(host), "assistant": assistant_router(assistant)}

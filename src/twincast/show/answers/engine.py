@@ -12,6 +12,7 @@ injection cannot change a price and a false claim in a comment is never repeated
 from __future__ import annotations
 
 import logging
+import re
 from typing import Callable, Optional
 
 from ..catalog import Catalog, Product
@@ -20,6 +21,7 @@ from . import replies as r
 from . import replies_policy as rp
 from .intents import IntentClassifier, asks_for_unsold
 from .moderation import Moderator
+from .reasoners import match_colour, size_named
 from .retrieval import Embedder, Retriever
 from .types import Comment, Decision, IntentResult, Reply
 
@@ -34,6 +36,21 @@ _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
     "shipping": rp.shipping, "shipping_exception": rp.shipping_exception, "delivery_time": rp.delivery_time,
     "returns": rp.returns, "warranty": rp.warranty, "how_to_buy": rp.how_to_buy,
 }
+
+
+_POLICY_INTENTS = {"promo", "shipping", "shipping_exception", "delivery_time", "returns", "warranty", "how_to_buy"}
+_AVAILABLE = re.compile(r"有吗|有没有|还有|还剩|有货|没货|呢\s*[?？]?$|available|in stock|\bleft\b|any\b.{0,12}\?$", re.I)
+
+
+def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentResult:
+    """"奶杏M有吗" / "炭黑42有吗": the product's own colour or size names plus "is there any"
+    ask for that variant's stock, whatever the rules made of the words."""
+    if not p.variants or intent.intent in ("stock", "price", "compare") or not _AVAILABLE.search(text):
+        return intent
+    if match_colour(p, None, text) is None and size_named(p, text) is None:
+        return intent
+    return IntentResult("stock", intent.score, intent.slots, intent.method,
+                        ("stock", *(i for i in intent.all if i not in ("stock", "colour", "size", "spec"))))
 
 
 class AnswerEngine:
@@ -72,12 +89,26 @@ class AnswerEngine:
         if intent.intent == "compare" and len(ids) == 1 and on_screen and on_screen not in ids:
             ids = [on_screen, *ids]  # "和lite比呢" while the Pro is on screen
         products = [self.catalog.get(i) for i in ids]
-        if not products:
-            return self._finish(comment, lang, intent.intent, r.clarify_reply(self.catalog, lang), (), method, intent)
         ctx = r.Ctx(self.catalog, self.retriever, comment.text, intent.slots, lang)
+        if not products:
+            same = self._same_for_all(ctx, intent)
+            reply = same or r.clarify_reply(self.catalog, lang)
+            return self._finish(comment, lang, intent.intent, reply, (), method, intent)
+        intent = _availability_first(intent, products[0], comment.text)
         reply = self._compose(ctx, intent, products)
         main = "unknown" if reply.kind == "check" and reply.reason == "missing_fact" else intent.intent
         return self._finish(comment, lang, main, reply, tuple(p.id for p in products), method, intent)
+
+    def _same_for_all(self, c: r.Ctx, intent: IntentResult) -> Optional[Reply]:
+        """"包邮吗" with nothing on screen: answer once if every product gets the same answer."""
+        wanted = [i for i in intent.all if i in _POLICY_INTENTS][:MAX_INTENTS]
+        if not wanted or len(wanted) != len([i for i in intent.all if i in _BUILDERS]):
+            return None
+        replies = {self._compose(c, intent, [p]) for p in self.catalog.products}
+        if len(replies) == 1:
+            only = replies.pop()
+            return only if only.kind == "answer" else None
+        return None
 
     def _compose(self, c: r.Ctx, intent: IntentResult, products: list[Product]) -> Reply:
         """One piece per (product, intent), in the order asked; one product: no name prefixes."""

@@ -20,23 +20,28 @@ from .types import IntentResult
 _RULES: list[tuple[str, float, str]] = [
     ("ai_disclosure", 5, r"真人吗|是真人|真的人|机器人|数字人|虚拟人|假人|人工智能|是ai|ai吗|是不是ai|ai主播|真人主播|"
                          r"are (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
-                         r"\bu a bot\b|\bai host\b|\bbot\?"),
+                         r"\bu a bot\b|\bai host\b|\bbot\?|\bai\b.{0,20}(host|主播|generated|生成)|(host|主播).{0,20}\bai\b|"
+                         r"\bai[- ]generated\b|\bis (it|she|he|this) (an? )?ai\b|\bai or (real|human)|virtual (host|human)"),
     ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|到手价|单价|一斤多少|"
-                 r"duoshaoqian|how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b"),
+                 r"duoshaoqian|how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b|"
+                 r"才\d+|不是\d+|怎么\d+了|涨价|降价|比上次|上次直播|why.{0,20}(more|higher)|was \d+ (last|before)"),
     ("promo", 3, r"优惠|打折|折扣|便宜点|便宜些|省多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
                  r"coupon|discount|promo|voucher|\bdeal\b|\bsale\b|\bsave\b|\boff\b|cheaper|freebie|gift|bundle"),
     ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|剩几|还有多少|还有吗|还有没有|没货|抢光|补货|"
                  r"you ?huo|\bstock\b|sold out|how many (are )?left|how many .{0,12}left|\bleft\?|any left|still available|"
                  r"restock"),
     ("size", 3, r"尺码|码数|[SMLX]码|\d+码|穿多大|穿什么码|多大码|什么码|哪个码|几码|选码|身高|体重|\d{2,3}\s*斤|偏大|偏小|"
-                r"正码|宽松吗|修身|合身|码子|\bsizes?\b|\bwhat size\b|fit me|\bruns? (small|large|big)\b|true to size|"
+                r"正码|宽松吗|修身|合身|码子|(?<![a-z0-9])[2-5]?xl(?![a-z])|(?<!\d)(3[4-9]|4[0-7])\s*(码|还是|or|和|跟)|"
+                r"穿(3[4-9]|4[0-7])|平时穿|脚长|脚宽|脚背|腿长|肩宽|胸围|腰围|衣长|裙长|"
+                r"\bsizes?\b|\bwhat size\b|fit me|\bruns? (small|large|big)\b|true to size|"
                 r"\bxx?l\b|\bxs\b|\d\s*(ft|')\s*\d|\blbs?\b|\bpounds\b|shoe size|\bus \d|\beu \d|"
                 r"型号|适配|安卓|iphone\s*1[0-9]|苹果\s*1[0-9]|1[0-9]\s*pro|大瓶|小瓶|\bsamsung\b|\bandroid\b|pro max|"
                 r"\bfits? (the|my|an?|iphone|\d)"),
     ("colour", 3, r"颜色|什么色|几个色|色号|哪些色|colou?rs?\b|colur|\bshades?\b"),
     ("colour", 2, r"[黑白粉红蓝绿黄紫灰棕米]色|有[黑白粉红蓝绿黄紫灰棕]|粉的|红的|黑的|白的|"
                   r"\b(black|white|pink|red|blue|green|yellow|purple|grey|gray|beige|navy|khaki)\b"),
-    ("shipping", 3, r"包邮|运费|邮费|快递|什么快递|哪家快递|发什么|从哪发|哪里发|发货地|配送|baoyou|"
+    ("shipping", 3, r"顺丰|中通|圆通|韵达|申通|极兔|德邦|京东快递|京东物流|邮政|\bems\b|\bsf\b|\bzto\b|\byto\b|"
+                    r"包邮|运费|邮费|快递|什么快递|哪家快递|发什么|从哪发|哪里发|发货地|配送|baoyou|"
                     r"\bship(ping|s)?\b|\bpostage\b|courier|\bdeliver(y|s)?\b|free shipping"),
     ("shipping_exception", 4, r"偏远|港澳台|海外|国外|出国|能寄到|能发到|寄到|发到|到[^\s]{1,4}要加钱|加运费|"
                               r"overseas|abroad|international|ship to|deliver to|ship (it )?(out )?to"),
@@ -73,7 +78,9 @@ _RULES: list[tuple[str, float, str]] = [
                     r"漂亮|好看|好美|太美|声音好听|哪里人|吃饭了吗|爱了|绝绝子|yyds|xswl|冲冲冲|冲鸭|主播太|哈哈|"
                     r"\bhi+\b|\bhello\b|\bhey\b|good (morning|evening|night)|love (this|you|it|the)|doing great|"
                     r"just joined|hello from|first time here|\bslay\b|you look|killer|insane|sick deal|fire\b|"
-                    r"nice (stream|show)|great (stream|show|host)|\bwow\b|thank"),
+                    r"nice (stream|show)|great (stream|show|host)|\bwow\b|thank|签到|打卡|好听|太便宜|这么便宜|好便宜|冲了|拍了|"
+                    r"已拍|已下单|下单了|买了|入手|卧槽|我靠|哇|lol|lmao|\bomg\b|holy|cheap af|so cheap|bought|"
+                    r"just ordered|ordered|copped|\bgg\b"),
 ]
 _OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
                         r"football|soccer|\bgame\b|\bsong\b|\bsing\b|score|weather|what time is it|anyone (from|watching)|"
@@ -86,6 +93,8 @@ PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery
             "off_topic")
 _COMPILED = [(intent, w, re.compile(p, re.I | re.A)) for intent, w, p in _RULES]
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
+_QUESTION = re.compile(r"几|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|吧|\?|？|^(what|whats|what's|how|which|when|where|is|are|"
+                       r"does|do|can|will|should)\b", re.I | re.A)
 
 
 def _has_emoji(text: str) -> bool:
@@ -141,6 +150,8 @@ class IntentClassifier:
             return IntentResult("spec", scores["spec"], slots, intents=("spec",))
         if _EMOJI_ONLY.match(text) and _has_emoji(text):
             return IntentResult("greeting", 1.0, slots, intents=("greeting",))
+        if _QUESTION.search(text):  # an unlabelled question: retrieval decides whether it is answered
+            return IntentResult("spec", 0.5, slots, intents=("spec",))
         if self.embed_fallback is not None:
             guess = self.embed_fallback(text)
             if guess:

@@ -9,6 +9,7 @@ lacks what it needs, and the caller defers honestly. All functions are pure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -95,6 +96,9 @@ def variant_stock(p: Product, colour_family: Optional[str], size: Optional[str],
         return None
     colour = match_colour(p, colour_family, text)
     want_size = size.lower() if size and size.lower() in {s.lower() for s in p.size_names} else None
+    if want_size is None:
+        named = size_named(p, text)
+        want_size = named.lower() if named else None
     if colour is None and want_size is None:
         return None
     names = {colour.zh.lower(), colour.en.lower()} if colour else set()
@@ -108,7 +112,23 @@ def variant_stock(p: Product, colour_family: Optional[str], size: Optional[str],
         if v.stock > 0 and v not in rows:
             label = " ".join(x for x in (_colour_label(p, v.colour, lang), v.size) if x)
             alts.append(label)
-    return VariantStock(colour, size if want_size else None, total, tuple(dict.fromkeys(alts))[:4])
+    label = next((n for n in p.size_names if n.lower() == want_size), None)
+    return VariantStock(colour, label, total, tuple(dict.fromkeys(alts))[:4])
+
+
+def size_named(p: Product, text: str) -> Optional[str]:
+    """The first of the product's own size names written in the text ("43", "XL", "iPhone 15 Pro")."""
+    low = text.lower()
+    found = []
+    for name in p.size_names:
+        n = name.lower()
+        for m in re.finditer(re.escape(n), low):
+            a, b = m.span()
+            if (a > 0 and low[a - 1].isascii() and low[a - 1].isalnum()) or (b < len(low) and low[b].isascii()
+                                                                             and low[b].isalnum()):
+                continue
+            found.append((a, name))
+    return min(found)[1] if found else None
 
 
 def match_colour(p: Product, family: Optional[str], text: str = "") -> Optional[Text]:

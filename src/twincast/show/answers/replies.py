@@ -18,6 +18,7 @@ from ..catalog_units import number_text
 from .lexicon import COLOUR_ZH, COLOURS
 from .reasoners import fits_in, match_colour, recommend_size, saving, variant_stock
 from .retrieval import Retriever
+from . import slots
 from .types import Reply, Slots
 
 
@@ -134,7 +135,19 @@ def promo(c: Ctx, p: Product) -> Reply:
     return Reply("answer", text, tuple(fields))
 
 
+_CLAUSE = re.compile(r"[，,;；。!！?？\n]+|呢|还有|and also|\band\b|(?<=[吗么])\s+")
+
+
 def stock(c: Ctx, p: Product) -> Reply:
+    if p.variants:  # "白色40还有吗 黑色41呢": each colour/size pair gets its own line
+        parts = [x for x in _CLAUSE.split(c.text) if x and x.strip()]
+        if len(parts) > 1:
+            both = any(v.colour for v in p.variants) and any(v.size for v in p.variants)
+            found = [variant_stock(p, slots.colour(x), slots.size(x), c.lang, x) for x in parts]
+            # a pair only: "灰绿" alone would quote the colour's total, not the size asked about
+            pieces = [_variant_line(c, p, vs) for vs in found if vs and (not both or (vs.colour and vs.size))]
+            if len(pieces) > 1:
+                return Reply("answer", ("" if c.zh else " ").join(dict.fromkeys(pieces)), ("variants.stock",))
     vs = variant_stock(p, c.slots.colour, c.slots.size, c.lang, c.text)
     if vs is not None:
         label = " ".join(x for x in (vs.colour.get(c.lang) if vs.colour else "", vs.size or "") if x)
@@ -152,6 +165,15 @@ def stock(c: Ctx, p: Product) -> Reply:
     text = (f"{p.name.get(c.lang)}还有货，这一场库存{p.stock}件。" if c.zh
             else f"The {p.name.get(c.lang)} is in stock: {p.stock} units for this stream.")
     return Reply("answer", text, ("stock",))
+
+
+def _variant_line(c: Ctx, p: Product, vs) -> str:
+    if vs is None:
+        return ""
+    label = " ".join(x for x in (vs.colour.get(c.lang) if vs.colour else "", vs.size or "") if x)
+    if vs.stock <= 0:
+        return f"{label}已经卖完了。" if c.zh else f"{label} is sold out."
+    return f"{label}还有货，剩{vs.stock}件。" if c.zh else f"{label} is in stock: {vs.stock} left."
 
 
 def colour_or_size_missing(c: Ctx, p: Product) -> Reply:

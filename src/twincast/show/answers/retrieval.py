@@ -189,8 +189,10 @@ def fact_items(p: Product) -> list[FactItem]:
             items.append(FactItem(field, f"{label_zh} {label_en} {t.zh} {t.en}", t.zh, t.en, topic))
     if p.allergens:
         zh, en = "、".join(a.zh for a in p.allergens), ", ".join(a.en for a in p.allergens)
-        items.append(FactItem("allergens", f"过敏原 过敏 allergens allergy contains {zh} {en}", f"过敏原：含{zh}",
-                              f"allergens: contains {en}", "safety"))
+        say_zh = zh if zh.startswith(("含", "不含", "无")) else f"含{zh}"
+        say_en = en if en.lower().startswith(("contains", "no ", "free", "may")) else f"contains {en}"
+        items.append(FactItem("allergens", f"过敏原 过敏 allergens allergy contains {zh} {en}", f"过敏原：{say_zh}",
+                              f"allergens: {say_en}", "safety"))
     for name, zh_label, en_label in (("shelf_life", "保质期", "shelf life"), ("after_opening", "开封后保质期", "once opened")):
         q = getattr(p, name)
         if q is not None:
@@ -291,12 +293,26 @@ class Retriever:
     def best_fact(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> FactHit:
         """The product's statement that answers ``text``; ``topics`` (usage, safety) are preferred.
 
-        A number the viewer asserts ("waterproof to 50 m, right?") no longer vetoes the fact:
-        the reply states the catalog's own value and never repeats the viewer's.
+        Whether that statement really answers the question is :func:`answerable`'s call (a
+        logistic model over retrieval features, calibrated on the dev shops). A number the
+        viewer asserts ("waterproof to 50 m, right?") does not veto a fact that has numbers
+        of its own: the reply states the catalog's value and never repeats the viewer's.
         """
+        f = self.features(text, p, topics)
+        if f is None:
+            return FactHit(None, 0.0, False)
+        item, feats = f
+        sure = feats[1] > 0 or answerable(feats) >= ANSWERABLE_AT  # a topic hint that names this fact decides
+        if _ASKED_NUMBER.search(text) and not re.search(r"\d", item.zh + item.en):
+            sure = False  # "warm enough for -20?" is not answered by "light and warm"
+        return FactHit(item, float(feats[0]), bool(sure))
+
+    def features(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> Optional[tuple[FactItem, np.ndarray]]:
+        """The best item and its features: hint, bm25 (top, normalised gap), cosine (top,
+        margin over the median), share of the comment's content words the item covers."""
         items = self._index(p)
         if not items:
-            return FactHit(None, 0.0, False)
+            return None
         q_tokens = tokens(text)
         bm = np.asarray(self._bm25[p.id].get_scores(q_tokens), dtype=float) if q_tokens else np.zeros(len(items))
         bm_norm = bm / bm.max() if bm.max() > 0 else bm
@@ -314,11 +330,20 @@ class Retriever:
         k = int(np.argmax(score))
         item = items[k]
         content = [t for t in q_tokens if not _GENERIC_Q.match(t)]
-        covered = bool(content) and all(t in item.text.lower() for t in content)
-        sure = hint[k] > 0 or covered or cos[k] >= self.SURE_COSINE
-        if _ASKED_NUMBER.search(text) and not re.search(r"\d", item.zh + item.en):
-            sure = False  # "warm enough for -20?" is not answered by "light and warm"
-        return FactHit(item, float(score[k]), bool(sure))
+        coverage = sum(t in item.text.lower() for t in content) / len(content) if content else 0.0
+        return item, np.array([float(score[k]), min(hint[k], 2.0), float(bm[k]), float(cos[k]),
+                               float(cos[k] - np.median(cos)), coverage])
+
+
+# Answerability model: P(the best item answers) = sigmoid(w . [1, hint, bm25, cos, margin, coverage]).
+# Fit by benchmarks/calibrate_answers.py on the dev shops only (held-out shops never seen).
+ANSWERABLE_W = np.array([-11.30, 0.17, 0.59, 10.50, 35.33, 1.96])
+ANSWERABLE_AT = 0.6
+
+
+def answerable(feats: np.ndarray) -> float:
+    x = np.concatenate([[1.0], feats[1:]])
+    return float(1.0 / (1.0 + np.exp(-float(x @ ANSWERABLE_W))))
 
 
 # a measured value in the question (not a size, model or price): -20°C, 50 m, 30000 mAh

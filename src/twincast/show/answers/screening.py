@@ -40,9 +40,10 @@ def _digits(text: str) -> str:
     return re.sub(rf"(?<=\d){_SEP}(?=\d)", "", t)
 
 
-_WECHAT = re.compile(r"微信|威信|薇信|维信|徽信|v信|微x|wei\s*xin|weixin|wechat|\bvx\b|vx\s*[:：]|\bwx\b|\bv\s*[:：]|"
+_WECHAT = re.compile(r"微信|威信|薇信|维信|徽信|v信|微x|wei\s*xin|weixin|wechat|(?<![a-z0-9])(vx|wx)(?![a-z0-9])|vx\s*[:：]|"
+                     r"(?<![a-z0-9])v\s*[:：]|"
                      r"加\s*[vV]|[+➕]\s*[vV]\b|[vV薇威]\s*[❤♥💕♡☆★]|卫星号|绿泡泡|whatsapp|telegram|\bline id\b|"
-                     r"\bqq\b|扣扣|企鹅号|q\s*q\s*[:：]?\s*\d|私聊我|私信我|dm me|email me|gmail|@\w+\.(com|cn)",
+                     r"(?<![a-z0-9])qq(?![a-z])|扣扣|企鹅号|q\s*q\s*[:：]?\s*\d|私聊我|私信我|dm me|email me|gmail|@\w+\.(com|cn)",
                      re.I)
 _LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+\s*(?:\.|dot|点|\(dot\))\s*(?:com|cn|net|org|me|io|xyz|top|ly|cc|shop)\b|"
                    r"bit\.ly|t\.me", re.I)

@@ -99,11 +99,22 @@ def region(text: str) -> Optional[str]:
 
 
 def colour(text: str) -> Optional[str]:
+    """The colour family named first in the text."""
     low = text.lower()
+    best: Optional[tuple[int, str]] = None
     for family, words in COLOURS.items():
-        if any(_contains(low, w) for w in words):
-            return family
-    return None
+        for w in words:
+            at = _find(low, w)
+            if at >= 0 and (best is None or at < best[0]):
+                best = (at, family)
+    return best[1] if best else None
+
+
+def _find(low: str, word: str) -> int:
+    if re.search(r"[a-z]", word):
+        m = re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", low)
+        return m.start() if m else -1
+    return low.find(word)
 
 
 _PHONE = re.compile(r"iphone\s*(1[0-9])\s*(pro\s*max|pro|plus)?|苹果\s*(1[0-9])\s*(pro\s*max|pro|plus)?|"
