@@ -31,16 +31,28 @@ def ask(comment: Optional[str] = typer.Argument(None, help="A viewer comment, e.
         replay_file: Optional[Path] = typer.Option(None, "--replay", help="JSONL of a stream's comments "
                                                    "({user, text, t?, on_screen?} per line), run in order in one session."),
         output: Optional[Path] = typer.Option(None, "-o", "--output", help="With --replay: write decisions.jsonl here "
-                                              "(default: standard output).")) -> None:
+                                              "(default: standard output)."),
+        llm_url: Optional[str] = typer.Option(None, "--llm-url", help="Optional phrasing by an OpenAI-compatible "
+                                              "endpoint, e.g. http://127.0.0.1:8080/v1 (key: TWINCAST_LLM_API_KEY); "
+                                              "kept only when every claim is traceable to the catalog facts."),
+        llm_model: str = typer.Option("local", "--llm-model", help="Model name sent to --llm-url.")) -> None:
     """Show how the host answers one viewer COMMENT (or why it stays silent), or replay a stream."""
-    from .show.ask import ask as run_ask
+    import os
 
+    from .show.ask import ask as run_ask
+    from .show.llm import LLMConfig
+
+    llm = None
+    if llm_url:
+        if not llm_url.startswith(("http://", "https://")):
+            raise TwincastError(f"--llm-url {llm_url!r} is not an http(s) URL", "pass e.g. http://127.0.0.1:8080/v1")
+        llm = LLMConfig(base_url=llm_url, model=llm_model, api_key=os.environ.get("TWINCAST_LLM_API_KEY", "none"))
     if replay_file is not None:
-        _replay(replay_file, catalog, lang, output)
+        _replay(replay_file, catalog, lang, output, llm)
         return
     if comment is None:
         raise TwincastError("no comment given", 'pass a comment in quotes (twincast ask "多少钱") or --replay FILE.jsonl')
-    result = run_ask(comment, catalog, on_screen=product, lang=lang, user=user)
+    result = run_ask(comment, catalog, on_screen=product, lang=lang, user=user, llm=llm)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     elif result["action"] == "silent":
@@ -49,7 +61,7 @@ def ask(comment: Optional[str] = typer.Argument(None, help="A viewer comment, e.
         print(result["reply"])
 
 
-def _replay(path: Path, catalog: Optional[Path], lang: Optional[str], output: Optional[Path]) -> None:
+def _replay(path: Path, catalog: Optional[Path], lang: Optional[str], output: Optional[Path], llm=None) -> None:
     from .show.ask import replay
 
     if lang not in (None, "zh", "en"):
@@ -68,7 +80,7 @@ def _replay(path: Path, catalog: Optional[Path], lang: Optional[str], output: Op
         with Progress(TextColumn("[bold blue]replay"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=console, transient=True, disable=output is None) as bar:
             task = bar.add_task("", total=len(lines))
-            for rec in replay(catalog, iter(lines), lang, progress=lambda n: bar.update(task, completed=n)):
+            for rec in replay(catalog, iter(lines), lang, progress=lambda n: bar.update(task, completed=n), llm=llm):
                 counts[rec["action"]] = counts.get(rec["action"], 0) + 1
                 sink.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 if rec["action"] == "error":

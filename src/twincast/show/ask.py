@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterator, Optional
 
 from ..errors import TwincastError
 from .answers import AnswerEngine, Comment
+from .answers.phrasing import AnswerPhraser
+from .llm import LLMConfig
 from .catalog_io import load_catalog
 
 SILENT_WHY = {
@@ -26,7 +28,7 @@ MAX_COMMENT_CHARS = 2000  # longer comments are cut before moderation (a viewer 
 
 
 def ask(comment: str, catalog_path: Optional[Path] = None, on_screen: Optional[str] = None,
-        lang: Optional[str] = None, user: str = "viewer") -> dict[str, Any]:
+        lang: Optional[str] = None, user: str = "viewer", llm: Optional[LLMConfig] = None) -> dict[str, Any]:
     """Run one comment through the answer pipeline; returns a JSON-ready dict."""
     if lang not in (None, "zh", "en"):
         raise TwincastError(f"unknown language {lang!r}", "use --lang zh or --lang en (or leave it out)")
@@ -36,7 +38,7 @@ def ask(comment: str, catalog_path: Optional[Path] = None, on_screen: Optional[s
     ids = [p.id for p in catalog.products]
     if on_screen is not None and on_screen not in ids:
         raise TwincastError(f"no product {on_screen!r} in {catalog.source}", f"use --product with one of: {', '.join(ids)}")
-    engine = AnswerEngine(catalog)
+    engine = AnswerEngine(catalog, phraser=AnswerPhraser(llm, catalog) if llm else None)
     d = engine.handle(Comment(user, comment[:MAX_COMMENT_CHARS], 0.0), on_screen=on_screen, lang=lang)
     return decision_record(d, catalog, user)
 
@@ -57,17 +59,18 @@ def decision_record(d: Any, catalog: Any, user: str) -> dict[str, Any]:
         "products": list(d.product_ids),
         "fields": list(d.fields),
         "compliance": d.compliance,
+        "phrasing": d.phrasing,
         "catalog": str(catalog.source),
     }
 
 
 def replay(catalog_path: Optional[Path], lines: Iterator[str], lang: Optional[str] = None,
-           progress: Optional[Callable[[int], None]] = None) -> Iterator[dict[str, Any]]:
+           progress: Optional[Callable[[int], None]] = None, llm: Optional[LLMConfig] = None) -> Iterator[dict[str, Any]]:
     """One decision per input line (``{"user", "text", "t"?, "on_screen"?}``), in order, through
     one engine. A line that cannot be read yields ``{"line": n, "action": "error", "error": ...}``."""
     catalog = load_catalog(catalog_path)
     ids = {p.id for p in catalog.products}
-    engine = AnswerEngine(catalog)
+    engine = AnswerEngine(catalog, phraser=AnswerPhraser(llm, catalog) if llm else None)
     clock = 0.0
     for n, raw in enumerate(lines, 1):
         if not raw.strip():

@@ -21,6 +21,7 @@ from . import replies as r
 from . import replies_policy as rp
 from .intents import IntentClassifier, asks_for_unsold
 from .moderation import Moderator
+from .phrasing import AnswerPhraser
 from .reasoners import match_colour, size_named
 from .retrieval import Embedder, Retriever
 from .types import Comment, Decision, IntentResult, Reply
@@ -57,8 +58,10 @@ class AnswerEngine:
     """Stateful per show (moderation remembers viewers). ``handle`` is the whole pipeline."""
 
     def __init__(self, catalog: Catalog, embedder: Optional[Embedder] = None,
-                 moderator: Optional[Moderator] = None, checker: Optional[Compliance] = None) -> None:
+                 moderator: Optional[Moderator] = None, checker: Optional[Compliance] = None,
+                 phraser: Optional[AnswerPhraser] = None) -> None:
         self.catalog = catalog
+        self.phraser = phraser  # optional LLM phrasing, verified against the chosen facts
         self.retriever = Retriever(catalog, embedder)
         self.moderator = moderator or Moderator()
         self.classifier = IntentClassifier()
@@ -142,10 +145,14 @@ class AnswerEngine:
             reply = r.check_reply(lang, reason="compliance")
             verdict = self.checker.check(reply.text, lang)
         intents = (intent_name, *(i for i in (intent.all if intent else ()) if i != intent_name))
+        text, phrasing = verdict.text, "template"
+        if self.phraser is not None and reply.kind == "answer" and text:
+            phrased = self.phraser.phrase(comment.text, text, lang)
+            text, phrasing = phrased.text, "llm" if phrased.used_llm else "template"
         return self._log(Decision(comment, reply.kind, reply.reason, lang, intent=intent_name,
-                                  product_id=ids[0] if ids else None, reply=verdict.text, fields=reply.fields,
+                                  product_id=ids[0] if ids else None, reply=text, fields=reply.fields,
                                   match_method=method, compliance=verdict.decision, intents=intents,
-                                  product_ids=ids))
+                                  product_ids=ids, phrasing=phrasing))
 
     @staticmethod
     def _log(d: Decision) -> Decision:

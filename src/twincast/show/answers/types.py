@@ -101,6 +101,7 @@ class Decision:
     compliance: str = "ok"
     intents: tuple[str, ...] = ()  # every intent answered, main first
     product_ids: tuple[str, ...] = ()  # every product the reply is about
+    phrasing: str = "template"  # "llm" when a verified model rephrasing is spoken
 
     @property
     def speaks(self) -> bool:
