@@ -60,6 +60,48 @@ def replay_speed(n: int = 400) -> str:
     return f"replay: {len(out)} comments of {shop.name} in {wall:.1f} s (target < 30 s)"
 
 
+def phrasing_latency(n: int = 40) -> str:
+    """Cost of the optional LLM phrasing beyond the model itself: a loopback endpoint that
+    answers at once (an OpenAI-shaped echo of the facts), so what is measured is the HTTP round
+    trip plus the verifier."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from twincast.show.answers import AnswerEngine, Comment
+    from twincast.show.answers.phrasing import AnswerPhraser
+    from twincast.show.llm import LLMConfig
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            facts = body["messages"][1]["content"].split("Facts: ", 1)[1].split("\nViewer comment:", 1)[0]
+            data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "echo",
+                               "choices": [{"index": 0, "message": {"role": "assistant", "content": facts},
+                                            "finish_reason": "stop"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    catalog = load_catalog()
+    phraser = AnswerPhraser(LLMConfig(base_url=f"http://127.0.0.1:{srv.server_address[1]}/v1", model="echo"), catalog)
+    engine = AnswerEngine(catalog, phraser=phraser)
+    texts = ["多少钱", "能发新疆吗", "保修多久", "how much?", "ship to Tibet?"]
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        engine.handle(Comment(f"v{i}", texts[i % len(texts)], float(i * 200)), on_screen="air-fryer")
+        times.append((time.perf_counter() - t) * 1000)
+    srv.shutdown()
+    return (f"LLM phrasing overhead (loopback echo endpoint + verifier): median {statistics.median(times):.1f} ms, "
+            f"max {max(times):.1f} ms per answer, {phraser.accepted}/{n} accepted; a real model adds its own latency")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--errors", choices=("dev", "heldout", "all"), default=None, help="list disagreements of a split")
@@ -78,6 +120,7 @@ def main() -> int:
         report = adlaw(held)
         print("\n" + (report if args.errors in ("heldout", "all") else report.splitlines()[0]))
     print("\n" + replay_speed())
+    print(phrasing_latency())
     if args.v1:
         rep = evaluate(load_catalog(), load_labelled())
         print("\nv1 labelled stream (sample catalog; both splits are dev now):\n" + v1_table(rep))
