@@ -35,6 +35,22 @@ REAL_ADDRESS = "192.0.2.10"
 FLOOD_TEXT = ["这个多少钱", "包邮吗", "有优惠吗", "spam 加微信 abc123", "主播好", "怎么买", "有货吗", "666666"]
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's threads by name (threads with one name summed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(int(task.name), "other")
+        name = name.split("-")[0] if name.startswith(("AnyIO", "ThreadPool")) else name
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def rss_mb(pid: str = "self") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -197,19 +213,23 @@ async def _buy(port: int) -> tuple[int, str]:
     return status, pid
 
 
-async def crowd(port: int, seconds: float, rate: float, wait_answer: float) -> dict:
+async def crowd(port: int, seconds: float, rate: float, wait_answer: float,
+                parts: tuple[str, ...] = ("flood", "idle", "oversized", "real")) -> dict:
     loop = asyncio.get_running_loop()
     t0 = time.monotonic()
     until = loop.time() + seconds
     stats: Counter = Counter()
     real: dict = {}
     conns = 100
-    tasks = [asyncio.create_task(flood(port, c, rate / conns, until, stats)) for c in range(conns)]
-    tasks += [asyncio.create_task(idle_socket(port, i, until, stats)) for i in range(200)]
-    tasks.append(asyncio.create_task(_noting(real_viewer(port, 5.0, wait_answer, real), real)))
-    for i in range(20):
+    tasks = [asyncio.create_task(flood(port, c, rate / conns, until, stats)) for c in range(conns) if "flood" in parts]
+    tasks += [asyncio.create_task(idle_socket(port, i, until, stats)) for i in range(200) if "idle" in parts]
+    if "real" in parts:
+        tasks.append(asyncio.create_task(_noting(real_viewer(port, 5.0, wait_answer, real), real)))
+    for i in range(20 if "oversized" in parts else 0):
         await asyncio.sleep(seconds / 25)
         tasks.append(asyncio.create_task(oversized(port, i, stats)))
+    if not tasks:
+        await asyncio.sleep(seconds)
     await asyncio.wait(tasks, timeout=seconds + wait_answer + 30)
     for t in tasks:
         t.cancel()
@@ -237,12 +257,15 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--wait-answer", type=float, default=60.0)
     ap.add_argument("--load-nice", type=int, default=5)
+    ap.add_argument("--quiet", action="store_true", help="the same window with no crowd: the baseline")
+    ap.add_argument("--switch-interval", type=float, default=0.0, help="sys.setswitchinterval for the show process")
+    ap.add_argument("--parts", default="flood,idle,oversized,real", help="what the crowd does (for isolating costs)")
     ap.add_argument("--role", default="show")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
     if args.role == "crowd":
         os.nice(args.load_nice)
-        result = asyncio.run(crowd(args.port, args.seconds, args.rate, args.wait_answer))
+        result = asyncio.run(crowd(args.port, args.seconds, args.rate, args.wait_answer, tuple(args.parts.split(","))))
         print(json.dumps(result, ensure_ascii=False))
         return
     run_show(args)
@@ -253,6 +276,8 @@ def run_show(args) -> None:
     from twincast.live.web import serve
     from twincast.live.web.clients import ClientPolicy
 
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     tmp = Path(tempfile.mkdtemp(prefix="abuse-"))
     show = make_show(args.show, tmp / "rec")
     analytics = Analytics(tmp / "analytics.db")
@@ -262,7 +287,7 @@ def run_show(args) -> None:
     show.start()
     time.sleep(10)  # settle: the first seconds on air are not the attack's
     rss0, threads0 = rss_mb(), threading.active_count()
-    s0 = show.on_air()
+    s0, cpu0 = show.on_air(), thread_cpu()
     peak = [rss0]
     stop = threading.Event()
 
@@ -273,14 +298,17 @@ def run_show(args) -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     cmd = [sys.executable, __file__, "--role", "crowd", "--port", str(server.port), "--seconds", str(args.seconds),
-           "--rate", str(args.rate), "--wait-answer", str(args.wait_answer), "--load-nice", str(args.load_nice)]
+           "--rate", str(args.rate), "--wait-answer", str(args.wait_answer), "--load-nice", str(args.load_nice),
+           "--parts", args.parts]
+    if args.quiet:
+        cmd = [sys.executable, "-c", f"import time; time.sleep({args.seconds})"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     attack_end = time.monotonic() + args.seconds
     s_attack = None
     try:
         while proc.poll() is None and time.monotonic() < attack_end + args.wait_answer + 60:
             if s_attack is None and time.monotonic() >= attack_end:
-                s_attack = show.on_air()
+                s_attack, cpu1 = show.on_air(), thread_cpu()
             time.sleep(0.2)
         if proc.poll() is None:
             proc.kill()  # ours, by PID
@@ -292,7 +320,12 @@ def run_show(args) -> None:
         rss1 = rss_mb()
         show.stop()
         server.stop()
-    s_attack = s_attack or s1
+    if s_attack is None:
+        s_attack, cpu1 = s1, thread_cpu()
+    import resource
+
+    crowd_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {k: round(v - cpu0.get(k, 0.0), 2) for k, v in sorted(cpu1.items(), key=lambda kv: -kv[1])}
     crowd_result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     frames = s_attack["frames"] - s0["frames"]
     repeated = s_attack.get("dropped_frames", 0) - s0.get("dropped_frames", 0)
@@ -307,6 +340,8 @@ def run_show(args) -> None:
         "rss_mb": {"start": round(rss0, 1), "peak": round(peak[0], 1), "end": round(rss1, 1),
                    "growth_peak": round(peak[0] - rss0, 1)},
         "threads": {"before": threads0, "during_end": threads1},
+        "cpu_s_during_attack_by_thread": {k: v for k, v in cpu.items() if v >= 0.05},
+        "crowd_process_cpu_s": round(crowd_cpu.ru_utime + crowd_cpu.ru_stime, 2),
         "comments_recorded": sum(summary["comments"].values()), "orders": summary["orders_total"],
         **crowd_result,
     }

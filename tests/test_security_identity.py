@@ -184,3 +184,73 @@ def test_flv_sockets_cost_no_thread_each(tmp_path):
             first.close()
         assert wait(lambda: not server.config.app.state.flv.feeds)
         assert httpx.get(server.url + "/api/op/state", headers=AUTH, timeout=5).status_code == 200
+
+
+def test_show_intake_is_capped_but_a_new_address_always_gets_in(tmp_path):
+    limits = RateLimits(comment="100/minute", comment_ip="100/minute", comment_all="3/minute")
+    policy = ClientPolicy(trusted_proxies=("203.0.113.7",))
+    with app_client(tmp_path, limits=limits, policy=policy) as (c, _, _):
+        def post(i, addr):
+            return c.post("/api/comment", json={"viewer": f"viewer-{i:04d}", "text": "hi"},
+                          headers={"X-Forwarded-For": addr}).status_code
+
+        crowd = [post(i, "198.51.100.1") for i in range(6)]
+        assert crowd == [200, 200, 200, 200, 429, 429]  # the first is fresh, then the intake's 3
+        assert post(50, "192.0.2.9") == 200  # a real viewer's first comment: through
+        assert post(51, "192.0.2.9") == 429  # its second waits for the intake like everyone
+
+
+def test_chat_fan_out_to_viewers_is_budgeted(tmp_path):
+    limits = RateLimits(comment="100/minute", comment_ip="100/minute", comment_all="1000/minute")
+    with live_server(tmp_path, limits=limits, policy=TRUST_LOOPBACK) as (server, show, analytics):
+        with ws(server, "/ws/events?viewer=viewer-read") as s:
+            until(s, lambda m: m["type"] == "hello")
+            with httpx.Client(base_url=server.url, timeout=5) as http:
+                t0 = time.monotonic()
+                for i in range(120):
+                    http.post("/api/comment", json={"viewer": f"viewer-{i:04d}", "text": f"c{i}"},
+                              headers={"X-Forwarded-For": f"198.51.100.{i}"})
+                elapsed = time.monotonic() - t0
+            chats = 0
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                try:
+                    chats += '"chat"' in s.recv(timeout=0.2)
+                except TimeoutError:
+                    pass
+        assert wait(lambda: sum(analytics.comments_summary("ws").values()) == 120)  # all reached the show
+        assert chats <= 40 + 20 * (elapsed + 1.5), (chats, elapsed)  # but not all reached every phone
+        assert chats >= 20
+
+
+def test_answers_are_synthesised_only_as_fast_as_they_can_be_spoken():
+    """A flood of answerable comments must not keep the answer worker on a core: it prepares
+    the next answer only when fewer than two clauses wait (issue 18: 17-30 % repeated frames)."""
+    import numpy as np
+
+    from twincast.live.speechline import SpeechLine
+    from twincast.render.stage import Camera
+    from twincast.show.director import Beat
+    from twincast.voice.base import Speech
+
+    pulled = []
+
+    def next_answer(now):
+        pulled.append(now)
+        return Beat("host", f"回答{len(pulled)}。", "zh", Camera.HOST, None, "answer"), [len(pulled)]
+
+    def synthesize(speaker, text, lang):
+        t = np.arange(1600) / 16000
+        return [Speech((0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000, [], text, "zh")]
+
+    line = SpeechLine(synthesize, lambda now: [], lambda: 0.0, next_answer)
+    line.start()
+    try:
+        time.sleep(0.6)
+        assert len(pulled) == 2  # two waiting, nothing more however many are queued
+        assert line.pop() is not None
+        assert wait(lambda: len(pulled) == 3, 2.0)
+        time.sleep(0.3)
+        assert len(pulled) == 3
+    finally:
+        line.stop()

@@ -135,7 +135,13 @@ class SpeechLine:
                 with self._lock:
                     while self._urgent_text:
                         jobs.extend(self._jobs(*self._urgent_text.popleft()))
-                if not jobs:
+                with self._lock:
+                    waiting = len(self._urgent)
+                # the next answer only once fewer than two clauses wait to be spoken: the host
+                # speaks one answer at a time, and under a flood of comments pulling answers as
+                # fast as they synthesise kept this thread on a core and starved the render loop
+                # (issue 18: 17-30 % of frames repeated); waiting ones group and expire in the queue
+                if not jobs and waiting < 2:
                     answer = self._next_answer(self._now())
                     if answer is not None:
                         jobs.extend(self._jobs(*answer))

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -131,16 +132,27 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     def address(request: Request) -> str:
         return policy.client_address(request.client.host if request.client else None, request.headers)
 
+    blocked_until: dict[tuple[str, str], float] = {}  # (kind, address) -> monotonic time
+
     def flood_gate(scope: dict, headers) -> Optional[tuple[int, str, dict[str, str]]]:
         """An address already over its comment/order limit gets its 429 before its body is read
-        and parsed: under a flood that is most requests, and the cheapest way to refuse them."""
+        and parsed: under a flood that is most requests, and the cheapest way to refuse them.
+        A refusal is remembered for up to a second (a window cannot reopen before its reset
+        time), so a flooding address costs a dict lookup, not a rate-limit computation."""
         kind = FLOOD_PATHS.get(scope["path"]) if scope["method"] == "POST" else None
         if kind is None:
             return None
         peer = scope.get("client")
-        wait = rate.address_wait(kind, policy.client_address(peer[0] if peer else None, headers))
+        key = (kind, policy.client_address(peer[0] if peer else None, headers))
+        now = time.monotonic()
+        until = blocked_until.get(key, 0.0)
+        wait = until - now if until > now else rate.address_wait(kind, key[1])
         if wait is None:
             return None
+        if until <= now:
+            if len(blocked_until) > 20_000:
+                blocked_until.clear()
+            blocked_until[key] = now + min(wait, 1.0)
         err = too_many(wait, kind + "s")
         return err.status_code, err.detail, dict(err.headers or {})
 

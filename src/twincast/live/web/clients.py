@@ -12,6 +12,7 @@ limits keyed by the full address would be as easy to escape as a header.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional
@@ -31,8 +32,10 @@ def parse_networks(items: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(nets)
 
 
+@functools.lru_cache(maxsize=8192)
 def _ip(text: str) -> Optional[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """An address from a header value: strips quotes, brackets and a port; None if not an IP."""
+    """An address from a header value: strips quotes, brackets and a port; None if not an IP.
+    Cached: the same few addresses come back on every request of a flood."""
     s = text.strip().strip('"')
     if s.startswith("["):  # [v6]:port
         s = s[1:].split("]", 1)[0]

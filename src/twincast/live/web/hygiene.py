@@ -22,12 +22,13 @@ from typing import Any, Awaitable, Callable, Optional
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 
 from .security import SECURITY_HEADERS
 
 log = logging.getLogger("twincast.live.web")
 NO_STORE_PREFIXES = ("/api/", "/console", "/report", "/metrics")
+RAW_SECURITY_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
 Message = dict[str, Any]
 # (scope, headers) -> None to go on, or (status, message, extra headers) to answer at once
 Precheck = Callable[[dict, Headers], Optional[tuple[int, str, dict[str, str]]]]
@@ -84,12 +85,12 @@ class Guard:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 started[0] = True
-                headers = MutableHeaders(scope=message)
-                for k, v in SECURITY_HEADERS.items():
-                    if k not in headers:
-                        headers[k] = v
-                if scope["path"].startswith(NO_STORE_PREFIXES) and "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
+                raw = list(message.get("headers", []))
+                have = {k.lower() for k, _ in raw}
+                raw += [(k, v) for k, v in RAW_SECURITY_HEADERS if k not in have]
+                if scope["path"].startswith(NO_STORE_PREFIXES) and b"cache-control" not in have:
+                    raw.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": raw}
             await send(message)
 
         headers = Headers(scope=scope)

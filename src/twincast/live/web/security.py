@@ -102,35 +102,53 @@ class RateLimits:
 
     Each kind has two sets of rules that apply together: per viewer id (whatever address it
     comes from, so rotating addresses does not help) and per client address (whatever viewer
-    ids it invents). ``join_ip`` limits how often one address may open the event socket."""
+    ids it invents). ``join_ip`` limits how often one address may open the event socket.
+
+    Comments also pass a show-wide intake (``comment_all``, default 10 a second): every comment
+    costs the show moderation and answer work, and 50 addresses within their own limits still
+    sent it 1,500 comments in two seconds. An address whose last admitted comment is older than
+    ``comment_fresh`` (one a minute) skips the intake, so a real viewer's first comment gets
+    through even while a crowd keeps the intake full."""
 
     def __init__(self, comment: str = "1/2second;10/minute", comment_ip: str = "30/minute",
                  order: str = "2/second;20/minute", order_ip: str = "60/minute",
-                 join_ip: str = "10/10second;60/minute") -> None:
+                 join_ip: str = "10/10second;60/minute", comment_all: str = "10/second;300/minute",
+                 comment_fresh: str = "1/minute") -> None:
         self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
         self.rules = {"comment": parse_many(comment), "comment_ip": parse_many(comment_ip),
                       "order": parse_many(order), "order_ip": parse_many(order_ip),
-                      "join": [], "join_ip": parse_many(join_ip)}
+                      "join": [], "join_ip": parse_many(join_ip), "comment_all": parse_many(comment_all),
+                      "comment_fresh": parse_many(comment_fresh)}
+
+    def _pairs(self, kind: str, ip: str) -> list[tuple]:
+        """The address's own rules, plus the show-wide intake unless the address is fresh."""
+        pairs = [(lim, (kind + "_ip", ip)) for lim in self.rules[kind + "_ip"]]
+        fresh = self.rules.get(kind + "_fresh", [])
+        if fresh and not all(self._limiter.test(lim, kind + "_fresh", ip) for lim in fresh):
+            pairs += [(lim, (kind + "_all", "*")) for lim in self.rules[kind + "_all"]]
+        return pairs
+
+    def _wait(self, pairs: list[tuple]) -> Optional[float]:
+        blocked = [(lim, keys) for lim, keys in pairs if not self._limiter.test(lim, *keys)]
+        if not blocked:
+            return None
+        reset = max(self._limiter.get_window_stats(lim, *keys).reset_time for lim, keys in blocked)
+        return max(0.1, reset - time.time())
 
     def address_wait(self, kind: str, ip: str) -> Optional[float]:
         """Seconds until ``ip`` may try ``kind`` again, or None; counts nothing. Lets a flood be
         refused before its body is parsed (the full :meth:`check` still runs afterwards)."""
-        blocked = [lim for lim in self.rules[kind + "_ip"] if not self._limiter.test(lim, kind + "_ip", ip)]
-        if not blocked:
-            return None
-        reset = max(self._limiter.get_window_stats(lim, kind + "_ip", ip).reset_time for lim in blocked)
-        return max(0.1, reset - time.time())
+        return self._wait(self._pairs(kind, ip))
 
     def check(self, kind: str, viewer: str, ip: str) -> Optional[float]:
         """None when allowed (and counted); otherwise seconds until the next try may pass.
         A request without a viewer id ("anon") is counted per address under that name."""
         who = f"anon@{ip}" if viewer in ("", "anon") else viewer
-        pairs = [(lim, (kind, who)) for lim in self.rules[kind]]
-        pairs += [(lim, (kind + "_ip", ip)) for lim in self.rules[kind + "_ip"]]
-        blocked = [(lim, keys) for lim, keys in pairs if not self._limiter.test(lim, *keys)]
-        if blocked:
-            reset = max(self._limiter.get_window_stats(lim, *keys).reset_time for lim, keys in blocked)
-            return max(0.1, reset - time.time())
+        pairs = [(lim, (kind, who)) for lim in self.rules[kind]] + self._pairs(kind, ip)
+        wait = self._wait(pairs)
+        if wait is not None:
+            return wait
+        pairs += [(lim, (kind + "_fresh", ip)) for lim in self.rules.get(kind + "_fresh", [])]
         for lim, keys in pairs:
             self._limiter.hit(lim, *keys)
         return None
