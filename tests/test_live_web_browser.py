@@ -58,11 +58,15 @@ def test_viewer_page_plays_chats_and_sells(tmp_path):
                 assert page.evaluate("document.querySelectorAll('#chat img').length") == 0
                 assert page.get_by_text(INJECTION, exact=True).first.is_visible()
 
-                # buying records an order at the catalog price
+                # buying records an order at the catalog price, and the shelf shows the stock left
+                stock = "document.querySelector(\"#shelf .product[data-id='tea'] .stock\").textContent"
+                assert page.evaluate(stock) == "剩 500 件"
+                assert page.evaluate("document.querySelector(\"#shelf .product[data-id='fan'] .buy\").disabled")
                 page.click("#shelf .product[data-id='tea'] .buy")
                 poll(page, "document.getElementById('notice').textContent", lambda s: "128.00" in s, 10, "order")
                 orders = analytics.orders_by_product("browser")
                 assert orders == [{"product": "tea", "orders": 1, "qty": 1, "gmv": 128.0, "currency": "CNY"}]
+                poll(page, stock, lambda s: s == "剩 499 件", 10, "live stock on the shelf")
 
                 # glass-to-glass: capture time drawn by FakeShow vs the frame's display time
                 samples = poll(page, "window.twincastLatency || []", lambda xs: len(xs) >= 50, 15, "latency samples")
