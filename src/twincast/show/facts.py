@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Optional
 
+from pydantic import BaseModel
+
 from .catalog import Product
 from .catalog_policy import Policies
 
@@ -205,7 +207,7 @@ def _policy_texts(pol: Policies) -> list[str]:
         elif isinstance(value, list):
             for v in value:
                 walk(v)
-        elif hasattr(value, "model_fields"):
+        elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 walk(getattr(value, name))
 
