@@ -251,13 +251,7 @@ def _add_policy(f: "Facts", pol: Policies) -> None:
         if pol.warranty.months % 12 == 0:
             f.add(pol.warranty.months / 12, "year")
     for text in _policy_texts(pol):
-        for m in mentions(text):
-            if m.kind == "code":
-                f.codes.add(m.code)
-            elif m.kind == "money":
-                f.money.add(m.value)
-            else:
-                f.add(m.value, m.unit)
+        _add_text(f, text)
 
 
 def _add_v2(f: "Facts", p: Product) -> None:
@@ -336,15 +330,20 @@ def product_facts(p: Product, policy: Optional[Policies] = None) -> Facts:
             f.add(s.weight_kg[0] * 2, "jin")
             f.add(s.weight_kg[1] * 2, "jin")
     for text in _texts(p):
-        for m in mentions(text):
-            if m.kind == "code":
-                f.codes.add(m.code)
-            elif m.kind == "percent":
-                f.percent.add(m.value)
-                f.add(m.value)
-            else:
-                f.add(m.value, m.unit)  # unitless catalog numbers (iPhone 15, 650) back any unit
+        _add_text(f, text)
     return f
+
+
+def _add_text(f: Facts, text: str) -> None:
+    """Every number a catalog text states backs the same number said aloud."""
+    for m in mentions(text):
+        if m.kind == "code":
+            f.codes.add(m.code)
+        elif m.kind in ("percent", "money"):
+            getattr(f, m.kind).add(m.value)
+            f.add(m.value)
+        else:
+            f.add(m.value, m.unit)  # unitless catalog numbers (iPhone 15, 650) back any unit
 
 
 def untraceable(text: str, product: Optional[Product], facts: Optional[Facts] = None) -> list[Mention]:

@@ -96,6 +96,22 @@ def validate_rewrite(candidate: str, original: str, product: Optional[Product], 
     return verdict.text, []
 
 
+def chat_completion(client: httpx.Client, config: LLMConfig, system: str, user: str,
+                    max_tokens: int = 160) -> Optional[str]:
+    """One OpenAI-compatible ``POST {base_url}/chat/completions``; None on any failure (logged
+    without the request, which may hold viewer text)."""
+    body = {"model": config.model, "temperature": config.temperature, "max_tokens": max_tokens,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
+    url = config.base_url.rstrip("/") + "/chat/completions"
+    try:
+        resp = client.post(url, json=body, headers={"Authorization": f"Bearer {config.api_key}"})
+        resp.raise_for_status()
+        return str(resp.json()["choices"][0]["message"]["content"])
+    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("llm request failed: %s", type(exc).__name__, extra={"llm": {"event": "error", "error": str(exc)}})
+        return None
+
+
 class LLMRewriter:
     """Rephrases lines through ``POST {base_url}/chat/completions``; returns None on any doubt."""
 
@@ -113,16 +129,7 @@ class LLMRewriter:
                   "durations, percentages, gifts, promises or claims that are not in the sentence. No superlatives "
                   f"(best, No. 1, 最好, 第一). Answer with the sentence only, in {language}.")
         user = f"Product facts (JSON): {_facts_json(product, lang)}\nSentence: {line}"
-        body = {"model": self.config.model, "temperature": self.config.temperature, "max_tokens": 160,
-                "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
-        url = self.config.base_url.rstrip("/") + "/chat/completions"
-        try:
-            resp = self._client.post(url, json=body, headers={"Authorization": f"Bearer {self.config.api_key}"})
-            resp.raise_for_status()
-            return str(resp.json()["choices"][0]["message"]["content"])
-        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-            log.warning("llm request failed: %s", exc, extra={"llm": {"event": "error", "error": str(exc)}})
-            return None
+        return chat_completion(self._client, self.config, system, user, max_tokens=160)
 
     def rewrite(self, line: str, product: Optional[Product], lang: str) -> Optional[str]:
         raw = self._ask(line, product, lang)
