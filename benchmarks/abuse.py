@@ -51,6 +51,12 @@ def thread_cpu() -> dict[str, float]:
     return out
 
 
+def machine_busy_s() -> float:
+    """CPU seconds all processes have used since boot (/proc/stat), to tell our load from others'."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: str = "self") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -165,7 +171,7 @@ async def real_viewer(port: int, start_after: float, wait_answer: float, out: di
     t0 = time.monotonic()
     async with connect(f"ws://{HOST}:{port}/ws/events?viewer=real-viewer-0001&nick=小李",
                        additional_headers=hdr, origin=f"http://{HOST}:{port}", open_timeout=10) as ws:
-        while json.loads(await asyncio.wait_for(ws.recv(), 10)).get("type") != "hello":
+        while not any(m.get("type") == "hello" for m in _messages(await asyncio.wait_for(ws.recv(), 10))):
             pass
         out["join_s"] = round(time.monotonic() - t0, 3)
         reader, writer = await asyncio.open_connection(HOST, port)
@@ -182,14 +188,22 @@ async def real_viewer(port: int, start_after: float, wait_answer: float, out: di
         deadline = posted + wait_answer
         while time.monotonic() < deadline:
             try:
-                msg = json.loads(await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic())))
+                raw = await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 break
-            if msg.get("type") == "host" and cid in (msg.get("answers") or []):
+            answer = next((m for m in _messages(raw) if m.get("type") == "host" and cid in (m.get("answers") or [])),
+                          None)
+            if answer is not None:
                 out["answered_after_s"] = round(time.monotonic() - posted, 2)
-                out["answer"] = msg.get("text")
+                out["answer"] = answer.get("text")
                 break
         out.setdefault("answered_after_s", None)
+
+
+def _messages(raw: str) -> list[dict]:
+    """The server sends what queued up together as {"type":"batch","items":[...]}."""
+    msg = json.loads(raw)
+    return msg["items"] if msg.get("type") == "batch" else [msg]
 
 
 async def _noting(coro, out: dict) -> None:
@@ -256,7 +270,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--wait-answer", type=float, default=60.0)
-    ap.add_argument("--load-nice", type=int, default=5)
+    ap.add_argument("--load-nice", type=int, default=19, help="the crowd stands for remote clients: lowest priority")
     ap.add_argument("--quiet", action="store_true", help="the same window with no crowd: the baseline")
     ap.add_argument("--switch-interval", type=float, default=0.0, help="sys.setswitchinterval for the show process")
     ap.add_argument("--parts", default="flood,idle,oversized,real", help="what the crowd does (for isolating costs)")
@@ -287,7 +301,7 @@ def run_show(args) -> None:
     show.start()
     time.sleep(10)  # settle: the first seconds on air are not the attack's
     rss0, threads0 = rss_mb(), threading.active_count()
-    s0, cpu0 = show.on_air(), thread_cpu()
+    s0, cpu0, busy0 = show.on_air(), thread_cpu(), machine_busy_s()
     peak = [rss0]
     stop = threading.Event()
 
@@ -308,7 +322,7 @@ def run_show(args) -> None:
     try:
         while proc.poll() is None and time.monotonic() < attack_end + args.wait_answer + 60:
             if s_attack is None and time.monotonic() >= attack_end:
-                s_attack, cpu1 = show.on_air(), thread_cpu()
+                s_attack, cpu1, busy1, load1 = show.on_air(), thread_cpu(), machine_busy_s(), os.getloadavg()
             time.sleep(0.2)
         if proc.poll() is None:
             proc.kill()  # ours, by PID
@@ -321,7 +335,7 @@ def run_show(args) -> None:
         show.stop()
         server.stop()
     if s_attack is None:
-        s_attack, cpu1 = s1, thread_cpu()
+        s_attack, cpu1, busy1, load1 = s1, thread_cpu(), machine_busy_s(), os.getloadavg()
     import resource
 
     crowd_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -342,6 +356,10 @@ def run_show(args) -> None:
         "threads": {"before": threads0, "during_end": threads1},
         "cpu_s_during_attack_by_thread": {k: v for k, v in cpu.items() if v >= 0.05},
         "crowd_process_cpu_s": round(crowd_cpu.ru_utime + crowd_cpu.ru_stime, 2),
+        "load_at_attack_end": [round(x, 2) for x in load1],
+        # CPU the rest of the machine used during the attack window (other jobs), of 2 x seconds
+        "machine_cpu_s_during_attack": round(busy1 - busy0, 1),
+        "show_process_cpu_s_during_attack": round(sum(cpu1.values()) - sum(cpu0.values()), 1),
         "comments_recorded": sum(summary["comments"].values()), "orders": summary["orders_total"],
         **crowd_result,
     }

@@ -39,17 +39,24 @@ def _ws(server, path):
 
 
 def _until(ws, pred, timeout=5.0):
-    """Messages until one matches ``pred``; fails (never hangs) after ``timeout``."""
+    """Messages until one matches ``pred``; fails (never hangs) after ``timeout``. The server
+    sends what queued up together as one batch; the rest of a batch waits for the next call."""
     deadline = time.monotonic() + timeout
     seen = []
-    while time.monotonic() < deadline:
+    pending = ws.__dict__.setdefault("_twincast_pending", [])
+    while True:
+        while pending:
+            msg = pending.pop(0)
+            seen.append(msg)
+            if pred(msg):
+                return msg, seen
+        if time.monotonic() >= deadline:
+            break
         try:
-            msg = json.loads(ws.recv(timeout=max(0.05, deadline - time.monotonic())))
+            raw = json.loads(ws.recv(timeout=max(0.05, deadline - time.monotonic())))
         except TimeoutError:
             break
-        seen.append(msg)
-        if pred(msg):
-            return msg, seen
+        pending.extend(raw["items"] if raw.get("type") == "batch" else [raw])
     raise AssertionError(f"no matching message; got {seen}")
 
 

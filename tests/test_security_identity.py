@@ -9,7 +9,7 @@ import time
 
 import httpx
 import pytest
-from support.live_harness import AUTH, app_client, live_server, until, wait, ws
+from support.live_harness import AUTH, app_client, live_server, unbatch, until, wait, ws
 from websockets.exceptions import InvalidStatus
 
 from twincast.live.web.clients import ClientPolicy
@@ -215,7 +215,7 @@ def test_chat_fan_out_to_viewers_is_budgeted(tmp_path):
             deadline = time.monotonic() + 1.0
             while time.monotonic() < deadline:
                 try:
-                    chats += '"chat"' in s.recv(timeout=0.2)
+                    chats += sum(m["type"] == "chat" for m in unbatch(s.recv(timeout=0.2)))
                 except TimeoutError:
                     pass
         assert wait(lambda: sum(analytics.comments_summary("ws").values()) == 120)  # all reached the show

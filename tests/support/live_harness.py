@@ -61,15 +61,26 @@ def until(sock, pred: Callable[[dict], bool], timeout: float = 5.0) -> tuple[dic
     """JSON messages until one matches ``pred``; fails (never hangs) after ``timeout``."""
     deadline = time.monotonic() + timeout
     seen: list[dict] = []
-    while time.monotonic() < deadline:
+    pending: list[dict] = sock.__dict__.setdefault("_twincast_pending", [])  # the rest of a batch
+    while True:
+        while pending:
+            msg = pending.pop(0)
+            seen.append(msg)
+            if pred(msg):
+                return msg, seen
+        if time.monotonic() >= deadline:
+            break
         try:
-            msg = json.loads(sock.recv(timeout=max(0.05, deadline - time.monotonic())))
+            pending.extend(unbatch(sock.recv(timeout=max(0.05, deadline - time.monotonic()))))
         except TimeoutError:
             break
-        seen.append(msg)
-        if pred(msg):
-            return msg, seen
     raise AssertionError(f"no matching message; got {seen}")
+
+
+def unbatch(raw: str) -> list[dict]:
+    """The messages in one WebSocket message (the server batches what queued up under load)."""
+    msg = json.loads(raw)
+    return msg["items"] if msg.get("type") == "batch" else [msg]
 
 
 def wait(pred: Callable[[], bool], timeout: float = 5.0) -> bool:

@@ -53,7 +53,7 @@ def install(app, show, hub: Hub, flv: FlvFanout, policy: ClientPolicy, rate: Rat
         try:
             await ws.accept()
             feed = flv.add()
-            await drain(ws, feed.out, ws.send_bytes)
+            await drain(ws, feed.out, ws.send_bytes, b"".join, FLV_INTERVAL_S)
         finally:
             if feed is not None:
                 flv.remove(feed)
@@ -92,14 +92,28 @@ def install(app, show, hub: Hub, flv: FlvFanout, policy: ClientPolicy, rate: Rat
     app.state.gate = lambda ws: gate(ws, hub, policy)
 
 
-async def drain(ws: WebSocket, q: asyncio.Queue, send) -> None:
-    """``send`` what arrives on ``q`` until it yields None or the client goes away. A reader task
-    notices the close even while nothing is being sent (a quiet feed must not keep its slot)."""
+EVENT_INTERVAL_S = 0.1  # an event socket sends at most 10 messages a second (a batch under load)
+FLV_INTERVAL_S = 0.02  # an FLV socket at most 50 (video and audio tags of a frame travel together)
+
+
+def json_batch(texts: list[str]) -> str:
+    """Several queued JSON messages as one: ``{"type":"batch","items":[...]}`` (the pages
+    unpack it); a single message goes out as itself."""
+    return texts[0] if len(texts) == 1 else '{"type":"batch","items":[' + ",".join(texts) + "]}"
+
+
+async def drain(ws: WebSocket, q: asyncio.Queue, send, combine, interval: float) -> None:
+    """``send`` what arrives on ``q`` until it yields None or the client goes away, at most one
+    message per ``interval``: what queued meanwhile goes out together (``combine``). Why: each
+    message is a system call, and under a chat flood, per-message sends to every viewer cost
+    more CPU than the flood's requests. A reader task notices the close even while nothing is
+    being sent (a quiet feed must not keep its slot)."""
     async def reader() -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError, KeyError):
             while True:
                 await ws.receive_text()  # clients send nothing that matters here
 
+    loop = asyncio.get_running_loop()
     rtask = asyncio.create_task(reader())
     try:
         while True:
@@ -108,10 +122,19 @@ async def drain(ws: WebSocket, q: asyncio.Queue, send) -> None:
             if rtask in done:
                 get.cancel()
                 break
-            msg = get.result()
-            if msg is None:
+            items, end = [get.result()], False
+            while items[-1] is not None and not q.empty() and len(items) < 256:
+                items.append(q.get_nowait())
+            if items[-1] is None:
+                items.pop()
+                end = True
+            if items:
+                sent_at = loop.time()
+                await send(combine(items))
+                if not end:
+                    await asyncio.sleep(max(0.0, sent_at + interval - loop.time()))
+            if end:
                 break
-            await send(msg)
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
@@ -123,6 +146,6 @@ async def drain(ws: WebSocket, q: asyncio.Queue, send) -> None:
 async def pump(ws: WebSocket, hub: Hub, client) -> None:
     """An event socket: the client's queue as JSON; leaving the hub when it ends."""
     try:
-        await drain(ws, client.queue, ws.send_text)
+        await drain(ws, client.queue, ws.send_text, json_batch, EVENT_INTERVAL_S)
     finally:
         hub.leave(client)

@@ -119,13 +119,18 @@
     const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/op/events');
     ws.onopen = () => { ws.send(JSON.stringify({ token: token })); delay = 1000; };
     ws.onmessage = (m) => {
-      const msg = JSON.parse(m.data);
+      let msg;
+      try { msg = JSON.parse(m.data); } catch (e) { return; }
+      // under load the server sends what queued up together: {"type":"batch","items":[...]}
+      for (const item of (msg.type === 'batch' && Array.isArray(msg.items) ? msg.items : [msg])) onEvent(item);
+    };
+    function onEvent(msg) {
       if (msg.type === 'event') {
         const ev = msg.event;
         if (ev.kind === 'comment' || ev.kind === 'say' || ev.kind === 'operator' || ev.kind === 'stream') addItem(ev.kind, ev.data);
       } else if (msg.type === 'viewers') $('viewers').textContent = msg.count + ' viewers';
       else if (msg.type === 'error') flash(msg.message, true);
-    };
+    }
     ws.onclose = () => { setTimeout(connect, delay); delay = Math.min(15000, delay * 2); };
   }
 

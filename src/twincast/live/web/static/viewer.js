@@ -142,6 +142,10 @@
     ws.onmessage = (m) => {
       let msg;
       try { msg = JSON.parse(m.data); } catch (e) { return; }
+      // under load the server sends what queued up together: {"type":"batch","items":[...]}
+      for (const item of (msg.type === 'batch' && Array.isArray(msg.items) ? msg.items : [msg])) onEvent(item);
+    };
+    function onEvent(msg) {
       if (msg.type === 'chat') { if (!seen.has(msg.id)) addChat('viewer', msg.user, msg.text, null, msg.id); }
       else if (msg.type === 'host') { addChat('host', msg.label || '主播', msg.text); if (msg.product) markOnAir(msg.product); }
       else if (msg.type === 'viewers') $('viewers').textContent = msg.count + ' 人在看';
@@ -153,7 +157,7 @@
         if (msg.state === 'on_air') { status(''); restartPlayer(500); }
         else if (msg.state === 'stopped') status('直播已结束 · The show has ended');
       } else if (msg.type === 'error') notice(msg.message, true);
-    };
+    }
     ws.onclose = () => { setTimeout(connectEvents, eventsDelay); eventsDelay = Math.min(15000, eventsDelay * 2); };
   }
   function setBanner(text) {
