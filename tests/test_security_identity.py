@@ -211,16 +211,18 @@ def test_chat_fan_out_to_viewers_is_budgeted(tmp_path):
                     http.post("/api/comment", json={"viewer": f"viewer-{i:04d}", "text": f"c{i}"},
                               headers={"X-Forwarded-For": f"198.51.100.{i}"})
                 elapsed = time.monotonic() - t0
-            chats = 0
+            chats = sends = 0
             deadline = time.monotonic() + 1.0
             while time.monotonic() < deadline:
                 try:
                     chats += sum(m["type"] == "chat" for m in unbatch(s.recv(timeout=0.2)))
+                    sends += 1
                 except TimeoutError:
                     pass
         assert wait(lambda: sum(analytics.comments_summary("ws").values()) == 120)  # all reached the show
         assert chats <= 40 + 20 * (elapsed + 1.5), (chats, elapsed)  # but not all reached every phone
         assert chats >= 20
+        assert sends <= 10 * (elapsed + 1.5) + 2, (sends, chats)  # batched: one send per 100 ms at most
 
 
 def test_answers_are_synthesised_only_as_fast_as_they_can_be_spoken():
