@@ -66,6 +66,11 @@ def rss_mb(pid: str = "self") -> float:
 
 # ---- the crowd (a separate process) ---------------------------------------------------------------
 async def _request(reader, writer, head: bytes, body: bytes = b"") -> int:
+    return (await _exchange(reader, writer, head, body))[0]
+
+
+async def _exchange(reader, writer, head: bytes, body: bytes = b"") -> tuple[int, bytes]:
+    """One request on a keep-alive connection: (status, response body)."""
     writer.write(head + body)
     await writer.drain()
     raw = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
@@ -74,9 +79,7 @@ async def _request(reader, writer, head: bytes, body: bytes = b"") -> int:
     for line in raw.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":", 1)[1])
-    if length:
-        await asyncio.wait_for(reader.readexactly(length), 10)
-    return status
+    return status, (await asyncio.wait_for(reader.readexactly(length), 10) if length else b"")
 
 
 def _post_head(port: int, path: str, body: bytes, address: str) -> bytes:
@@ -176,12 +179,10 @@ async def real_viewer(port: int, start_after: float, wait_answer: float, out: di
         out["join_s"] = round(time.monotonic() - t0, 3)
         reader, writer = await asyncio.open_connection(HOST, port)
         body = json.dumps({"viewer": "real-viewer-0001", "user": "小李", "text": "这款多少钱？包邮吗"}).encode()
-        writer.write(_post_head(port, "/api/comment", body, REAL_ADDRESS) + body)
-        raw = await asyncio.wait_for(reader.read(65536), 10)
-        head, _, rest = raw.partition(b"\r\n\r\n")
-        out["comment_status"] = int(head.split(b" ", 2)[1])
-        cid = json.loads(rest or b"{}").get("id")
+        status, reply = await _exchange(reader, writer, _post_head(port, "/api/comment", body, REAL_ADDRESS), body)
         posted = time.monotonic()
+        out["comment_status"] = status
+        cid = out["comment_id"] = json.loads(reply or b"{}").get("id")
         status, bought = await _buy(port)
         out["buy_status"], out["bought"] = status, bought
         writer.close()
