@@ -36,8 +36,10 @@ MAY = {
     # its eyes are shut (crying), and the cuts are jumps of the whole face; and the warp row,
     # which compares the sides of the face with the clip's own frontal frames, sees other sides
     "spliced face": {"lipsync", "av_offset", "identity_pose", "blink_duration", "light_balance",
-                     "jitter", "warp"},
+                     "jitter", "warp", "mouth"},
     "repeated frames": {"freeze"},
+    # the frozen closed mouth never opens: the mouth-dynamics row (issue 19) sees it too
+    "frozen mouth": {"mouth"},
 }
 
 

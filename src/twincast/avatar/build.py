@@ -19,9 +19,10 @@ from .rig import build_rig
 # Bumped when a build adds something renderers rely on (2: background plate for large head
 # turns; 3: the plate also filled in a ring around the outline, so a turned head leaves no
 # trace of it; 4: the plate continues the background's texture into the hole, mirrored from
-# its edges; 5: under thin hair the plate keeps the scenery seen through it);
+# its edges; 5: under thin hair the plate keeps the scenery seen through it; 6: a smiling or
+# open mouth is closed at build, neutral.py);
 # cached default avatars older than this are rebuilt (defaults.py).
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 
@@ -91,9 +92,10 @@ def add_background_plate(model: AvatarModel) -> None:
 
 
 def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None,
-                     relight: str | None = None) -> AvatarModel:
+                     relight: str | None = None, neutral: bool = True) -> AvatarModel:
     """``relight``: the lighting preset renders use by default (render/relight.py); None
-    leaves the renderer's default."""
+    leaves the renderer's default. ``neutral=False`` skips the resting face (neutral.py) and
+    animates the photo's own expression as before issue 19 (used to calibrate the check)."""
     started = time.perf_counter()
     photo = Path(photo)
     rgb = load_photo(photo)
@@ -105,6 +107,19 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
     lm[:, 1] = (lm[:, 1] - y0) * k
     lm[:, 2] *= k
     rig = build_rig(lm, render_size)
+    rest_note = None
+    if neutral:  # start from rest: a smiling or open mouth is closed once, exactly (neutral.py)
+        from .neutral import rest_photo
+
+        got = rest_photo(rgb, (x0, y0, side), render_size, lm)
+        if got is not None:  # the mesh is fitted again on the closed mouth
+            rgb, rest_note = got
+            face = find_one_face(rgb, source=photo.name)
+            lm = face.landmarks.copy()
+            lm[:, 0] = (lm[:, 0] - x0) * k
+            lm[:, 1] = (lm[:, 1] - y0) * k
+            lm[:, 2] *= k
+            rig = build_rig(lm, render_size)
     model = AvatarModel(rgb, (x0, y0, side), render_size, lm.astype(np.float32), T.triangles(), rig, {}, {})
     lips = T.lip_arcs(lm[:, :2])
     eyes = T.eye_arcs(lm[:, :2])
@@ -125,6 +140,8 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
         "rest_controls": rest_controls(lm, rig),
         "build_version": BUILD_VERSION,
     }
+    if rest_note is not None:
+        model.meta["neutral"] = rest_note
     if relight is not None:
         from ..render.relight import check_preset
 

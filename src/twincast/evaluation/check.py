@@ -229,6 +229,8 @@ def run_check(video: str | Path, reference: str | Path | None = None, text: str 
         ref_emb = np.mean(first or [track.embeddings[0][1]], axis=0)
     metrics = [cm.face_metric(track)]
     metrics += cm.lipsync_metrics(track, tl, audio, sr, a_start - track.times[0], series)
+    talking = "loudness" in series and float(np.nanstd(series["loudness"])) >= 1.0
+    metrics.append(cm.mouth_metric(series, tl.fps, talking))
     metrics.append(cm.jitter_metric(track, tl, series))
     metrics += cm.blink_metrics(track, tl, series)
     metrics += cm.identity_metrics(track, tl, ref_emb if embedder else None, ref_label, series)

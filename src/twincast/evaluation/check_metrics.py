@@ -369,6 +369,26 @@ def frame_metrics(track: Track, tl: Timeline, series: dict) -> list[Metric]:
     return [drop, freeze, flick]
 
 
-__all__ = ["Metric", "Timeline", "PASS", "FAIL", "NA", "face_metric", "lipsync_metrics",
+def mouth_metric(series: dict, fps: float, has_speech: bool,
+                 phones: list[tuple[str, float, float]] | None = None) -> Metric:
+    """Mouth dynamics (``mouth_dynamics.py``): closed share and opening range over a talking
+    clip, on the opening series the lip-sync row placed on the timeline."""
+    from twincast.evaluation import mouth_dynamics as mdx
+
+    lo, hi = mdx.CLOSED_SHARE_BAND
+    band = f"closed {lo:.0%}-{hi:.0%} of frames, range >= {mdx.RANGE_MIN:.2f} eye widths"
+    src = "SyncNet clip (real speech): closed 32 %, range 0.155; never-closing render 0 %, 0.04"
+    openings = series.get("opening")
+    if not has_speech or openings is None:
+        return _na("mouth", "mouth dynamics", band, src, "no speech: judged on talking clips")
+    md = mdx.measure(openings, fps, phones)
+    if md.frames < mdx.MIN_FRAMES:
+        return _na("mouth", "mouth dynamics", band, src, "too few tracked frames")
+    ok, text = mdx.judge(md)
+    return Metric("mouth", "mouth dynamics", md.closed_share, text, band, _judge(ok), src,
+                  {**md.as_row(), "p5": md.p5, "p95": md.p95})
+
+
+__all__ = ["Metric", "Timeline", "mouth_metric", "PASS", "FAIL", "NA", "face_metric", "lipsync_metrics",
            "jitter_metric", "eye_aspect", "blinks", "blink_metrics", "identity_metrics",
            "lighting_metrics", "frame_metrics", "ASR_MAX"]

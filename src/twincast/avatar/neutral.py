@@ -1,0 +1,193 @@
+"""Start from rest: a closed-mouth face estimated from a smiling or open-mouthed photo.
+
+Why (issue 19): the rig's fields are backward maps built for *positive* control values
+(fields.py: the jaw field says where each pixel of an *opened* mouth comes from). A photo with
+teeth showing was "closed" by a negative jaw value on that field, which is only a first-order
+inverse: near the upper lip, where the opening jaw moves nothing, it moves nothing either, so
+the teeth stayed in view for the whole clip (closed in 0 % of frames). Here the closure is
+done once, exactly, at build time: the lips are brought together on the mesh (the jaw lifts
+the lower lip and chin as the rig's jaw does; the inner lip curves then meet, the lower lip
+travelling 3/4 of the way and the upper 1/4), the photo is warped by the exact backward map of
+that motion (Delaunay interpolation over the *moved* mesh, at the photo's own resolution), and
+the avatar is built on the closed face: teeth and mouth interior are squeezed out of view and
+the lips are the person's own lips, stretched where they were parted. The rig then opens the
+mouth from rest with positive values only, as on a closed-mouth photo.
+
+What this does not do: relax the smile's cheeks and lip corners (the photo's smile stays on
+the resting face) or recover the photo's teeth for the open mouth (the renderer paints them).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..errors import TwincastError
+from . import topology as T
+
+#: Inner-lip gap / mouth width over which the photo counts as open and is closed at build.
+OPEN_GAP = 0.04
+#: Over this the mouth is wide open (a shout, a yawn): closing it would stretch the lips
+#: over more than they can cover, so the build stops with a clear error.
+WIDE_OPEN_GAP = 0.60
+UPPER_SHARE = 0.25
+#: Widening of the found opening (upper, lower; / mouth width): edge pixels blend lip and tooth.
+EDGE_MARGIN = (0.02, 0.03)  # of the remaining gap, travelled by the upper lip
+
+
+def _curve_y(xy: np.ndarray, arc: list[int], xs: np.ndarray) -> np.ndarray:
+    p = xy[arc]
+    order = np.argsort(p[:, 0])
+    return np.interp(xs, p[order, 0], p[order, 1])
+
+
+def lip_edges(canvas: np.ndarray, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per canvas column between the mouth corners: (x, y of the upper lip's lower edge, y of
+    the lower lip's upper edge), found in the photo's colours.
+
+    Why not the mesh: on a smile with teeth mediapipe puts the upper inner-lip points on the
+    teeth, half a tooth below the lip (the old closure left the upper teeth in view). Within
+    the outer lip contour, lip pixels are redder (Lab a*) than teeth and lighter than the
+    cavity; the threshold sits halfway between the lips' a* (near the outer contour) and the
+    a* between the mesh's inner lips.
+    """
+    xy = lm[:, :2].astype(np.float64)
+    lips = T.lip_arcs(xy)
+    lab = cv2.cvtColor(canvas, cv2.COLOR_RGB2LAB).astype(np.float32)
+    x_l, x_r = xy[T.MOUTH_LEFT, 0], xy[T.MOUTH_RIGHT, 0]
+    xs = np.arange(int(np.ceil(x_l)), int(np.floor(x_r)) + 1)
+    top = _curve_y(xy, lips["upper_outer"], xs)
+    bot = _curve_y(xy, lips["lower_outer"], xs)
+    ui = _curve_y(xy, lips["upper_inner"], xs)
+    li = _curve_y(xy, lips["lower_inner"], xs)
+    h = canvas.shape[0]
+    lip_a, lip_l, gap_a = [], [], []
+    for x, t, b, u, lo in zip(xs, top, bot, ui, li):
+        t, b = int(np.clip(round(t), 0, h - 1)), int(np.clip(round(b), 0, h - 1))
+        if b - t < 4:
+            continue
+        k = max(1, (b - t) // 6)
+        ring = np.concatenate([lab[t + 1:t + 1 + k, x], lab[b - k:b, x]])
+        lip_a += list(ring[:, 1])
+        lip_l += list(ring[:, 0])
+        mid = int(round((u + lo) / 2))
+        if lo - u >= 2:
+            gap_a.append(lab[mid, x, 1])
+    if not lip_a or not gap_a:
+        return xs, ui, li
+    thr_a = 0.5 * (float(np.median(lip_a)) + float(np.median(gap_a)))
+    dark = 0.55 * float(np.median(lip_l))
+    up, lo_e = ui.copy(), li.copy()
+    for j, (x, t, b) in enumerate(zip(xs, top, bot)):
+        t, b = int(np.clip(round(t), 0, h - 1)), int(np.clip(round(b), 0, h - 1))
+        col = lab[t:b + 1, x]
+        open_ = (col[:, 1] < thr_a) | (col[:, 0] < dark)
+        idx = np.nonzero(open_)[0]
+        if len(idx) >= 2:
+            up[j], lo_e[j] = t + idx[0] - 0.5, t + idx[-1] + 0.5
+        else:
+            up[j] = lo_e[j] = 0.5 * (ui[j] + li[j])
+    # a lone dark pore or a glint must not open a column: median across columns, then smooth
+    from scipy.ndimage import gaussian_filter1d, median_filter
+
+    k = max(3, (len(xs) // 12) | 1)
+    up = gaussian_filter1d(median_filter(up, k, mode="nearest"), k / 3)
+    lo_e = gaussian_filter1d(median_filter(lo_e, k, mode="nearest"), k / 3)
+    # the edge pixels are a blend of lip and tooth: take them into the opening as well
+    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
+    opened = lo_e - up > 1.0
+    up = np.where(opened, up - EDGE_MARGIN[0] * mw, up)
+    lo_e = np.where(opened, lo_e + EDGE_MARGIN[1] * mw, lo_e)
+    return xs, up, np.maximum(lo_e, up)
+
+
+def closing_map(canvas: np.ndarray, lm: np.ndarray
+                ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
+    """(size, size, 2) backward offsets that close the photo's mouth, the gap closed
+    (/ mouth width) and the meeting line (columns, rows); None when the mouth is closed.
+
+    Per column the opening [upper edge, lower edge] collapses onto a meeting line a quarter of
+    the way down: the upper lip is stretched down over a band as tall as the opening above it,
+    the lower lip, chin and jaw are lifted over a band down to 0.9 mouth widths below it. Each
+    column's map is monotonic, so nothing folds; the opening tapers to zero at the corners.
+    """
+    xy = lm[:, :2].astype(np.float64)
+    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
+    xs, up, lo = lip_edges(canvas, lm)
+    g = lo - up
+    gmax = float(g.max()) if len(g) else 0.0
+    if gmax < OPEN_GAP * mw:
+        return None
+    if gmax > WIDE_OPEN_GAP * mw:
+        raise TwincastError(
+            f"the mouth in the photo is wide open (lips {gmax / mw:.0%} of the mouth width apart)",
+            "use a photo with the lips closed or slightly parted, e.g. a smile or a neutral face")
+    size = canvas.shape[0]
+    off = np.zeros((size, size, 2), np.float32)
+    meet = up + UPPER_SHARE * np.maximum(lo - up, 0)
+    ys = np.arange(size, dtype=np.float64)
+    below = 0.9 * mw
+    for x, u, l_ in zip(xs, up, lo):
+        gap = l_ - u
+        if gap <= 0.3:
+            continue
+        m = u + UPPER_SHARE * gap
+        above = u - max(2.0 * gap, 0.25 * mw)
+        bottom = l_ + below
+        src = ys.copy()
+        a = (ys >= above) & (ys <= m)
+        src[a] = above + (ys[a] - above) * (u - above) / (m - above)
+        b = (ys > m) & (ys <= bottom)
+        src[b] = l_ + (ys[b] - m) * (bottom - l_) / (bottom - m)
+        off[:, x, 1] = (src - ys).astype(np.float32)
+    # no blur of the map: it jumps by the whole gap at the meeting line, and blurring it
+    # (across rows, or across columns whose lines sit at other rows) samples the middle of the
+    # teeth, a white seam; the edges are smoothed per column instead (lip_edges)
+    return off, gmax / mw, xs, meet
+
+
+def _lip_line(img: np.ndarray, xs: np.ndarray, ys: np.ndarray, half: float) -> None:
+    """Draw where the lips meet as closed lips look: a thin line darker than the lips
+    (0.6x their colour), feathered. It also hides the last sliver of tooth that the edge
+    pixels (a blend of lip and tooth) leave at the meeting line."""
+    h, w = img.shape[:2]
+    cols = np.arange(int(np.ceil(xs.min())), int(np.floor(xs.max())) + 1)
+    cols = cols[(cols >= 0) & (cols < w)]
+    line = np.interp(cols, xs, ys)
+    span = len(cols)
+    reach = int(np.ceil(half)) + 1
+    for j, (x, y) in enumerate(zip(cols, line)):
+        taper = min(1.0, 4.0 * min(j, span - 1 - j) / max(span, 1) + 0.35)
+        above = img[int(np.clip(y - reach - 1, 0, h - 1)), x].astype(np.float32)
+        below = img[int(np.clip(y + reach + 1, 0, h - 1)), x].astype(np.float32)
+        dark = 0.6 * 0.5 * (above + below)
+        for r in range(int(np.floor(y - reach)), int(np.ceil(y + reach)) + 1):
+            if 0 <= r < h:
+                a = taper * float(np.clip(half + 0.5 - abs(r - y), 0, 1))
+                img[r, x] = np.clip(img[r, x] * (1 - a) + dark * a, 0, 255).astype(img.dtype)
+
+
+def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm: np.ndarray,
+               ) -> tuple[np.ndarray, dict] | None:
+    """The photo with the mouth closed and a note for the manifest; None when the mouth is
+    already closed. The caller re-fits the mesh on the new photo."""
+    x0, y0, side = box
+    crop = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
+    canvas = cv2.resize(crop, (render_size, render_size), interpolation=cv2.INTER_AREA
+                        if side > render_size else cv2.INTER_CUBIC)
+    got = closing_map(canvas, lm)
+    if got is None:
+        return None
+    back, gap, mx, my = got
+    k = render_size / side
+    off = cv2.resize(back, (side, side), interpolation=cv2.INTER_LINEAR) / k
+    ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
+    warped = cv2.remap(crop, xs + off[..., 0], ys + off[..., 1], cv2.INTER_CUBIC,
+                       borderMode=cv2.BORDER_REPLICATE)
+    _lip_line(warped, mx / k, my / k, max(0.7, 0.9 / k))
+    out = rgb.copy()
+    out[y0:y0 + side, x0:x0 + side] = warped
+    return out, {"closed_gap": round(gap, 3), "method": "column closure at the photo's lip edges"}
+
+
+__all__ = ["lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "WIDE_OPEN_GAP"]
