@@ -27,9 +27,12 @@ from . import topology as T
 
 #: Inner-lip gap / mouth width over which the photo counts as open and is closed at build.
 OPEN_GAP = 0.04
+#: The mesh's inner-lip gap (/ mouth width) over which lips count as parted even when the
+#: colours find no opening (dark, blurred or small mouths); closed photos read 0.00-0.005.
+MESH_OPEN_GAP = 0.012
 #: Over this the mouth is wide open (a shout, a yawn): closing it would stretch the lips
 #: over more than they can cover, so the build stops with a clear error.
-WIDE_OPEN_GAP = 0.60
+WIDE_OPEN_GAP = 0.45
 UPPER_SHARE = 0.25
 #: Widening of the found opening (upper, lower; / mouth width): edge pixels blend lip and tooth.
 EDGE_MARGIN = (0.02, 0.03)  # of the remaining gap, travelled by the upper lip
@@ -93,11 +96,6 @@ def lip_edges(canvas: np.ndarray, lm: np.ndarray) -> tuple[np.ndarray, np.ndarra
     k = max(3, (len(xs) // 12) | 1)
     up = gaussian_filter1d(median_filter(up, k, mode="nearest"), k / 3)
     lo_e = gaussian_filter1d(median_filter(lo_e, k, mode="nearest"), k / 3)
-    # the edge pixels are a blend of lip and tooth: take them into the opening as well
-    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
-    opened = lo_e - up > 1.0
-    up = np.where(opened, up - EDGE_MARGIN[0] * mw, up)
-    lo_e = np.where(opened, lo_e + EDGE_MARGIN[1] * mw, lo_e)
     return xs, up, np.maximum(lo_e, up)
 
 
@@ -114,14 +112,25 @@ def closing_map(canvas: np.ndarray, lm: np.ndarray
     xy = lm[:, :2].astype(np.float64)
     mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
     xs, up, lo = lip_edges(canvas, lm)
-    g = lo - up
-    gmax = float(g.max()) if len(g) else 0.0
-    if gmax < OPEN_GAP * mw:
+    lips = T.lip_arcs(xy)
+    ui, li = _curve_y(xy, lips["upper_inner"], xs), _curve_y(xy, lips["lower_inner"], xs)
+    colour_gap = float((lo - up).max()) if len(xs) else 0.0
+    mesh_gap = float(xy[T.LOWER_INNER_MID, 1] - xy[T.UPPER_INNER_MID, 1])
+    if colour_gap < OPEN_GAP * mw and mesh_gap < MESH_OPEN_GAP * mw:
         return None
+    # the opening is the union of what the colours and the mesh say: on a smile the mesh's
+    # upper inner lip sits on the teeth (the colours are right); lips parted over a dark gap
+    # that the colours miss are still parted by the mesh
+    up, lo = np.minimum(up, ui), np.maximum(lo, li)
+    gmax = float((lo - up).max())
     if gmax > WIDE_OPEN_GAP * mw:
         raise TwincastError(
             f"the mouth in the photo is wide open (lips {gmax / mw:.0%} of the mouth width apart)",
             "use a photo with the lips closed or slightly parted, e.g. a smile or a neutral face")
+    # the edge pixels are a blend of lip and tooth: take them into the opening as well
+    opened = lo - up > 0.5
+    up = np.where(opened, up - EDGE_MARGIN[0] * mw, up)
+    lo = np.where(opened, lo + EDGE_MARGIN[1] * mw, lo)
     size = canvas.shape[0]
     off = np.zeros((size, size, 2), np.float32)
     meet = up + UPPER_SHARE * np.maximum(lo - up, 0)
@@ -190,4 +199,4 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
     return out, {"closed_gap": round(gap, 3), "method": "column closure at the photo's lip edges"}
 
 
-__all__ = ["lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "WIDE_OPEN_GAP"]
+__all__ = ["lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]
