@@ -209,3 +209,19 @@ def test_dev_shop_does_not_regress():
         assert s.intent_ok / s.intent_n >= 0.62, s.errors[:20]
         assert s.wrong_or_missing / s.n <= 0.22, s.errors[:20]
         assert s.needless_check / s.answerable <= 0.13
+
+
+def test_english_show_sample_viewers_write_english(catalog):
+    """An English show's sample viewers write English (issue 20 item 5): the host answers them in
+    English; the one viewer who writes Chinese is answered in Chinese (the reply follows the viewer)."""
+    from twincast.paths import package_assets
+    from twincast.show.runner import load_comments
+
+    engine = AnswerEngine(catalog)
+    spoken = [(c, engine.handle(c, on_screen="earbuds-pro")) for c in
+              load_comments(package_assets() / "show" / "sample_comments_en.jsonl")]
+    answered = [(c, d) for c, d in spoken if d.speaks]
+    assert len(answered) >= 5
+    for c, d in answered:
+        assert d.lang == ("zh" if any("\u4e00" <= ch <= "\u9fff" for ch in c.text) else "en"), (c.text, d.reply)
+    assert sum(d.lang == "en" for _, d in answered) >= len(answered) - 1

@@ -212,7 +212,9 @@ def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
         raise TwincastError(f"comments file not found: {comments}", "pass a JSON-lines file of {t, user, text}")
     from .paths import package_assets
 
-    timed = load_comments(comments or package_assets() / "show" / "sample_comments.jsonl")
+    # the sample viewers write in the show's language (one of them in the other, answered in theirs)
+    sample = "sample_comments.jsonl" if lang == "zh" else "sample_comments_en.jsonl"
+    timed = load_comments(comments or package_assets() / "show" / sample)
     h = AvatarModel.load(host or default_avatar_path())
     a = AvatarModel.load(assistant or default_assistant_path())
     with _progress("show") as bar:
