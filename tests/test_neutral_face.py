@@ -70,3 +70,21 @@ def test_a_wide_open_mouth_is_a_clear_error():
 
     with pytest.raises(TwincastError, match="wide open"):
         build_from_photo(_portrait("feat_surprise"))
+
+
+def test_a_mouth_covered_by_a_mask_is_a_clear_error(tmp_path):
+    import cv2
+
+    from twincast.avatar.build import build_from_photo
+    from twincast.avatar.detect import find_one_face
+
+    photo = _portrait("grace_hopper")
+    rgb = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
+    lm = find_one_face(rgb).landmarks
+    (x0, y0), (x1, y1) = lm[[61, 291, 0, 17], :2].min(0) - 12, lm[[61, 291, 0, 17], :2].max(0) + 12
+    rgb[int(y0):int(y1), int(x0):int(x1)] = (200, 205, 210)  # a pale surgical mask
+    masked = tmp_path / "masked.png"
+    cv2.imwrite(str(masked), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    with pytest.raises(TwincastError, match="covered"):
+        build_from_photo(masked)
+    build_from_photo(photo)  # the same photo uncovered builds

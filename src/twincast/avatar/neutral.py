@@ -38,6 +38,34 @@ UPPER_SHARE = 0.25
 EDGE_MARGIN = (0.02, 0.03)  # of the remaining gap, travelled by the upper lip
 
 
+#: The lips' median Lab a* minus the cheeks'. Real lips in the portrait set: -2 (dark skin,
+#: hard light) to +8; a pale mask or a grey microphone over the mouth: -10 to -33.
+HIDDEN_LIP_REDNESS = -7.0
+
+
+def check_mouth_visible(canvas: np.ndarray, lm: np.ndarray) -> None:
+    """Raise a clear error when something that is not lips covers the mouth (a mask, a
+    microphone): the lip ring between the mesh's outer and inner lip contours is then no
+    redder than the cheeks but clearly less red. A skin-coloured hand is not caught."""
+    xy = lm[:, :2].astype(np.float64)
+    lips = T.lip_arcs(xy)
+    m = np.zeros(canvas.shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round(xy[lips["upper_outer"] + lips["lower_outer"][::-1]]).astype(np.int32)], 1)
+    cv2.fillPoly(m, [np.round(xy[lips["upper_inner"] + lips["lower_inner"][::-1]]).astype(np.int32)], 0)
+    s = np.zeros_like(m)
+    for tri in ([T.CHEEK_LEFT, T.NOSE_TIP, T.MOUTH_LEFT], [T.CHEEK_RIGHT, T.NOSE_TIP, T.MOUTH_RIGHT]):
+        cv2.fillPoly(s, [np.round(xy[tri]).astype(np.int32)], 1)
+    if m.sum() < 20 or s.sum() < 20:
+        return
+    a = cv2.cvtColor(canvas, cv2.COLOR_RGB2LAB)[..., 1].astype(np.float32)
+    redness = float(np.median(a[m > 0]) - np.median(a[s > 0]))
+    if redness < HIDDEN_LIP_REDNESS:
+        raise TwincastError(
+            "the mouth in the photo looks covered (by a mask, a microphone or a hand?): the lips "
+            "are needed to animate speech",
+            "use a photo where the mouth is fully visible")
+
+
 def _curve_y(xy: np.ndarray, arc: list[int], xs: np.ndarray) -> np.ndarray:
     p = xy[arc]
     order = np.argsort(p[:, 0])
@@ -184,6 +212,7 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
     crop = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
     canvas = cv2.resize(crop, (render_size, render_size), interpolation=cv2.INTER_AREA
                         if side > render_size else cv2.INTER_CUBIC)
+    check_mouth_visible(canvas, lm)
     got = closing_map(canvas, lm)
     if got is None:
         return None
@@ -199,4 +228,4 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
     return out, {"closed_gap": round(gap, 3), "method": "column closure at the photo's lip edges"}
 
 
-__all__ = ["lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]
+__all__ = ["check_mouth_visible", "lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]
