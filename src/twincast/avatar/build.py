@@ -113,7 +113,7 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
 
         got = rest_photo(rgb, (x0, y0, side), render_size, lm)
         if got is not None:  # the mesh is fitted again on the closed mouth
-            rgb, rest_note = got
+            rgb, rest_note, teeth = got
             face = find_one_face(rgb, source=photo.name)
             lm = face.landmarks.copy()
             lm[:, 0] = (lm[:, 0] - x0) * k
@@ -142,6 +142,10 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
     }
     if rest_note is not None:
         model.meta["neutral"] = rest_note
+        if teeth is not None:
+            from .neutral import TEETH_EXTRA, encode_rgba
+
+            model.extras[TEETH_EXTRA] = encode_rgba(teeth)
     if relight is not None:
         from ..render.relight import check_preset
 

@@ -127,10 +127,56 @@ def lip_edges(canvas: np.ndarray, lm: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return xs, up, np.maximum(lo_e, up)
 
 
-def closing_map(canvas: np.ndarray, lm: np.ndarray
-                ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
+#: ``AvatarModel.extras`` member with the photo's own teeth (render/mouth.py paints them).
+TEETH_EXTRA = "teeth.png"
+
+
+def teeth_texture(canvas: np.ndarray, xs: np.ndarray, up: np.ndarray, lo: np.ndarray
+                  ) -> np.ndarray | None:
+    """The photo's mouth opening as an RGBA strip (issue 19: "their own teeth"): column j is
+    the position across the mouth (corner to corner), row r is r canvas pixels below the
+    upper lip, alpha covers the opening. The renderer hangs it from the moved upper lip at the
+    photo's own scale (upper teeth sit on the skull: they do not stretch as the jaw opens),
+    so the open mouth shows the person's teeth, their shape, colour and gaps. Only a mouth
+    that showed at least a few pixels of opening has one."""
+    gap = lo - up
+    h = int(np.ceil(gap.max())) + 1
+    if h < 4 or len(xs) < 8:
+        return None
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    my = (up[None, :].astype(np.float32) + rows)
+    mx = np.repeat(xs[None, :].astype(np.float32), h, axis=0)
+    rgb = cv2.remap(canvas, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    alpha = np.clip(gap[None, :] - rows, 0, 1)
+    # lip pixels caught at the corners (where the edges are least sure) would hang below the
+    # moving lip as pink fangs: what is clearly redder than the strip's teeth is left out
+    a_star = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 1].astype(np.float32)
+    inside = alpha > 0.5
+    if inside.any():
+        ref = float(np.median(a_star[inside]))
+        alpha *= np.clip(1 - (a_star - ref - 6.0) / 6.0, 0, 1)
+    alpha = cv2.GaussianBlur(alpha.astype(np.float32), (3, 3), 0)
+    return np.dstack([rgb, (alpha * 255).astype(np.uint8)])
+
+
+def encode_rgba(img: np.ndarray) -> bytes:
+    ok, png = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA))
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return png.tobytes()
+
+
+def decode_rgba(blob: bytes) -> np.ndarray | None:
+    img = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None or img.ndim != 3 or img.shape[2] != 4:
+        return None
+    return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+
+
+def closing_map(canvas: np.ndarray, lm: np.ndarray) -> tuple | None:
     """(size, size, 2) backward offsets that close the photo's mouth, the gap closed
-    (/ mouth width) and the meeting line (columns, rows); None when the mouth is closed.
+    (/ mouth width), the meeting line (columns, rows) and the teeth texture (or None); None
+    when the mouth is closed.
 
     Per column the opening [upper edge, lower edge] collapses onto a meeting line a quarter of
     the way down: the upper lip is stretched down over a band as tall as the opening above it,
@@ -155,6 +201,7 @@ def closing_map(canvas: np.ndarray, lm: np.ndarray
         raise TwincastError(
             f"the mouth in the photo is wide open (lips {gmax / mw:.0%} of the mouth width apart)",
             "use a photo with the lips closed or slightly parted, e.g. a smile or a neutral face")
+    teeth = teeth_texture(canvas, xs, up, lo)
     # the edge pixels are a blend of lip and tooth: take them into the opening as well
     opened = lo - up > 0.5
     up = np.where(opened, up - EDGE_MARGIN[0] * mw, up)
@@ -180,7 +227,7 @@ def closing_map(canvas: np.ndarray, lm: np.ndarray
     # no blur of the map: it jumps by the whole gap at the meeting line, and blurring it
     # (across rows, or across columns whose lines sit at other rows) samples the middle of the
     # teeth, a white seam; the edges are smoothed per column instead (lip_edges)
-    return off, gmax / mw, xs, meet
+    return off, gmax / mw, xs, meet, teeth
 
 
 def _lip_line(img: np.ndarray, xs: np.ndarray, ys: np.ndarray, half: float) -> None:
@@ -205,9 +252,10 @@ def _lip_line(img: np.ndarray, xs: np.ndarray, ys: np.ndarray, half: float) -> N
 
 
 def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm: np.ndarray,
-               ) -> tuple[np.ndarray, dict] | None:
-    """The photo with the mouth closed and a note for the manifest; None when the mouth is
-    already closed. The caller re-fits the mesh on the new photo."""
+               ) -> tuple[np.ndarray, dict, np.ndarray | None] | None:
+    """The photo with the mouth closed, a note for the manifest and the photo's own teeth
+    (RGBA strip, :func:`teeth_texture`); None when the mouth is already closed. The caller
+    re-fits the mesh on the new photo."""
     x0, y0, side = box
     crop = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
     canvas = cv2.resize(crop, (render_size, render_size), interpolation=cv2.INTER_AREA
@@ -216,7 +264,7 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
     got = closing_map(canvas, lm)
     if got is None:
         return None
-    back, gap, mx, my = got
+    back, gap, mx, my, teeth = got
     k = render_size / side
     off = cv2.resize(back, (side, side), interpolation=cv2.INTER_LINEAR) / k
     ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
@@ -225,7 +273,8 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
     _lip_line(warped, mx / k, my / k, max(0.7, 0.9 / k))
     out = rgb.copy()
     out[y0:y0 + side, x0:x0 + side] = warped
-    return out, {"closed_gap": round(gap, 3), "method": "column closure at the photo's lip edges"}
+    return out, {"closed_gap": round(gap, 3), "method": "column closure at the photo's lip edges",
+                 "teeth_from_photo": teeth is not None}, teeth
 
 
-__all__ = ["check_mouth_visible", "lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]
+__all__ = ["TEETH_EXTRA", "teeth_texture", "encode_rgba", "decode_rgba", "check_mouth_visible", "lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]

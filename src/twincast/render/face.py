@@ -87,7 +87,11 @@ class FaceRenderer:
 
             colours = sample_colours(self.source, model.landmarks)
         mw = float(np.linalg.norm(self._lm[T.MOUTH_RIGHT] - self._lm[T.MOUTH_LEFT]))
-        self._painter = MouthPainter(colours["lip"], colours["skin"], mw)
+        from ..avatar.neutral import TEETH_EXTRA, decode_rgba
+
+        blob = model.extras.get(TEETH_EXTRA)
+        self._painter = MouthPainter(colours["lip"], colours["skin"], mw,
+                                     decode_rgba(blob) if blob else None)
         self._lids = LidPainter()
         self._eyes = [(model.rig.index(name), np.array(regions[f"{side}_upper"]), np.array(regions[f"{side}_lower"]))
                       for name, side in (("blink_r", "right"), ("blink_l", "left"))]

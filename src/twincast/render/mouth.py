@@ -17,7 +17,8 @@ def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
 
 
 class MouthPainter:
-    def __init__(self, lip_rgb: list[float], skin_rgb: list[float], mouth_width: float) -> None:
+    def __init__(self, lip_rgb: list[float], skin_rgb: list[float], mouth_width: float,
+                 teeth_texture: np.ndarray | None = None) -> None:
         lip = np.array(lip_rgb, np.float32)
         skin = np.array(skin_rgb, np.float32)
         light = float(np.clip(skin.mean() / 0.55, 0.55, 1.25))
@@ -26,6 +27,12 @@ class MouthPainter:
         self.teeth = np.array([0.86, 0.80, 0.70], np.float32) * min(light, 1.05)
         self.mouth_width = mouth_width
         self.gaps = np.array([0.0, 0.12, 0.23, 0.33], np.float32)  # incisor edges, fraction of width
+        # the photo's own teeth (RGBA strip, avatar/neutral.py): they replace the painted upper
+        # teeth and hang from the upper lip at the photo's scale
+        self.tex = None
+        if teeth_texture is not None:
+            t = teeth_texture.astype(np.float32) / 255.0
+            self.tex = np.ascontiguousarray(t)
 
     def paint(self, canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
               teeth: float = 0.0, tongue: float = 0.0) -> None:
@@ -79,7 +86,17 @@ class MouthPainter:
                 tooth *= 1 - 0.22 * np.exp(-(((rel - sgn * g) * half) / 0.8) ** 2)
         along = np.clip((ys - yu[None, :]) / np.maximum(t_len[None, :], 1.0), 0, 1)
         tooth = tooth * (0.72 + 0.28 * np.sin(np.pi * np.clip(along * 0.9 + 0.1, 0, 1)))
-        img = np.where(in_teeth[..., None], self.teeth[None, None, :] * tooth[..., None], img)
+        if self.tex is None:
+            img = np.where(in_teeth[..., None], self.teeth[None, None, :] * tooth[..., None], img)
+        else:
+            th, tw = self.tex.shape[:2]
+            u = (xs - upper[0, 0]) / max(upper[-1, 0] - upper[0, 0], 1.0) * (tw - 1)
+            mx = np.repeat(u[None, :].astype(np.float32), len(ys), axis=0)
+            my = (ys - yu[None, :]).astype(np.float32)
+            own = cv2.remap(self.tex, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=(0, 0, 0, 0))
+            a = own[..., 3:4]
+            img = img * (1 - a) + own[..., :3] * a
 
         # lower teeth: a thin band above the lower lip, mostly on spread shapes
         l_len = np.minimum(gap * 0.16 * teeth, 0.05 * self.mouth_width) * (1 - np.abs(rel[0]) ** 2)
