@@ -72,6 +72,11 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
               else f"voice {voice} (change with --voice or --voice-profile)")
     console.print(f"[green]built[/] {output}  face {model.meta['face_px']:.0f}px, yaw {pose['yaw']:+.0f} deg, "
                   f"{spoken}, {model.meta['build_seconds']:.1f}s")
+    rest = model.meta.get("neutral")
+    if rest:  # issue 19: say what was changed from the photo
+        teeth = "the photo's own teeth" if rest.get("teeth_from_photo") else "painted teeth"
+        console.print(f"the photo's mouth was open ({rest['closed_gap']:.0%} of its width): the "
+                      f"resting face has it closed; speech opens it onto {teeth}")
     console.print("[dim]Use only likenesses of people who consented. Outputs carry an AI label.[/]")
 
 

@@ -13,8 +13,10 @@ the avatar is built on the closed face: teeth and mouth interior are squeezed ou
 the lips are the person's own lips, stretched where they were parted. The rig then opens the
 mouth from rest with positive values only, as on a closed-mouth photo.
 
-What this does not do: relax the smile's cheeks and lip corners (the photo's smile stays on
-the resting face) or recover the photo's teeth for the open mouth (the renderer paints them).
+The teeth squeezed out of view are kept as a strip (:func:`teeth_texture`) that the renderer
+shows when the mouth opens. What this does not do: relax the smile's cheeks and lip corners
+(the photo's smile stays on the resting face, so there is no separate "smile" to add back), or
+close a wide-open mouth (a shout, a yawn, mid-word with the tongue showing: a clear error).
 """
 
 from __future__ import annotations
@@ -277,4 +279,5 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
                  "teeth_from_photo": teeth is not None}, teeth
 
 
-__all__ = ["TEETH_EXTRA", "teeth_texture", "encode_rgba", "decode_rgba", "check_mouth_visible", "lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]
+__all__ = ["TEETH_EXTRA", "teeth_texture", "encode_rgba", "decode_rgba", "check_mouth_visible",
+           "lip_edges", "closing_map", "rest_photo", "OPEN_GAP", "MESH_OPEN_GAP", "WIDE_OPEN_GAP"]
