@@ -5,13 +5,14 @@ Why (issue 19): the rig's fields are backward maps built for *positive* control 
 teeth showing was "closed" by a negative jaw value on that field, which is only a first-order
 inverse: near the upper lip, where the opening jaw moves nothing, it moves nothing either, so
 the teeth stayed in view for the whole clip (closed in 0 % of frames). Here the closure is
-done once, exactly, at build time: the lips are brought together on the mesh (the jaw lifts
-the lower lip and chin as the rig's jaw does; the inner lip curves then meet, the lower lip
-travelling 3/4 of the way and the upper 1/4), the photo is warped by the exact backward map of
-that motion (Delaunay interpolation over the *moved* mesh, at the photo's own resolution), and
-the avatar is built on the closed face: teeth and mouth interior are squeezed out of view and
-the lips are the person's own lips, stretched where they were parted. The rig then opens the
-mouth from rest with positive values only, as on a closed-mouth photo.
+done once, at build time, on the photo itself. The opening is found per column of the canvas
+in the photo's colours (lips are redder than teeth and lighter than the cavity; on a smile the
+mesh's inner lip sits on the teeth) united with the mesh's inner lips; each column's opening
+collapses onto a line a quarter of the way down (the lower lip and chin rise, the upper lip
+comes down a little) by a monotonic map, so nothing folds; the map is applied at the photo's
+own resolution, a thin darker line is drawn where the lips meet, and the mesh is fitted again
+on the closed face. The rig then opens the mouth from rest with positive values only, as on
+a closed-mouth photo. The lips are the person's own lips, stretched where they were parted.
 
 The teeth squeezed out of view are kept as a strip (:func:`teeth_texture`) that the renderer
 shows when the mouth opens. What this does not do: relax the smile's cheeks and lip corners
