@@ -352,6 +352,8 @@ def run_show(args) -> None:
         "attack": {"frames": frames, "repeated": repeated, "repeated_pct": round(100 * repeated / max(frames, 1), 3)},
         "attack_and_answer_wait": {"frames": frames_all, "repeated": repeated_all,
                                    "repeated_pct": round(100 * repeated_all / max(frames_all, 1), 3)},
+        "repeats_at_s_since_attack_start": [round(t - s0["t"], 2) for t in getattr(show, "drop_times", [])
+                                            if t >= s0["t"]][:40],
         "rss_mb": {"start": round(rss0, 1), "peak": round(peak[0], 1), "end": round(rss1, 1),
                    "growth_peak": round(peak[0] - rss0, 1)},
         "threads": {"before": threads0, "during_end": threads1},
