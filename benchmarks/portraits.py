@@ -8,7 +8,7 @@ $TWINCAST_HOME/media/portraits, never committed) is built into an avatar and its
 canvas renders one short sentence in Chinese and one in English. Every clip goes through the
 quality check against the photo, and the mouth is judged with the phone timings. Prints one row
 per photo and language; writes out/portraits-<label>.json and a contact sheet
-out/portraits-<label>.png (per photo: the photo's canvas, then the English clip's most open
+out/portraits-<label>.png (per photo: the built resting face, then the English clip's most open
 frame, a frame on a p/b/m, and a frame in a pause). Targets (issue 19): closed >= 0.15,
 range >= 0.10, |lag| <= 1, r >= 0.40, identity <= 0.45.
 """
@@ -81,7 +81,7 @@ def sheet(rows: list[tuple[str, np.ndarray, list[tuple[str, np.ndarray]], str]],
     tile = 220
     lines = []
     for name, canvas, frames, caption in rows:
-        tiles = [("photo", canvas)] + frames
+        tiles = [("rest (built)", canvas)] + frames
         tiles += [("", np.zeros_like(canvas))] * (4 - len(tiles))
         row = []
         for label, img in tiles[:4]:

@@ -74,6 +74,17 @@ def test_short_closure_is_not_skipped():
     assert raw[i, JAW] > 0.1 and fixed[i, JAW] <= 0.03
 
 
+def test_lips_stay_closed_over_the_whole_bilabial():
+    # issue 19: closing only the centre frame of a 100 ms /m/ left the lips apart as the face
+    # mesh sees them; every frame the /m/ overlaps (from 40 ms before it) is closed
+    phones = spans([("ɑ", .3), ("m", .1), ("ɑ", .3)])
+    frames = mouth_track(phones, int(0.7 * FPS) + 1, FPS)
+    first, last = int(np.floor((0.3 - 0.04) * FPS + 0.25)), int(np.ceil(0.4 * FPS - 0.25)) - 1
+    assert last - first + 1 >= 3
+    assert (frames[first:last + 1, JAW] <= 0.03).all()
+    assert frames[int(0.15 * FPS), JAW] > 0.45 and frames[int(0.55 * FPS), JAW] > 0.45
+
+
 def test_coarticulation_is_smooth_and_anticipates():
     phones = spans([("sil", .3), ("h", .06), ("ə", .08), ("l", .06), ("oʊ", .25), ("w", .07), ("ɜː", .18), ("l", .06), ("d", .05), ("sil", .3)])
     n = int(1.41 * FPS) + 1

@@ -6,8 +6,9 @@
    toward its target with a weight that decays away from its centre, so shapes overlap and
    anticipate each other and the lips never snap from one shape to the next.
 4. ``frame_average``: integrate the fine curve over each frame's exposure window.
-5. ``keep_closures``: a bilabial (p/b/m) shorter than a frame must still show closed lips on
-   the frame that contains it, or viewers see the lips miss the consonant.
+5. ``keep_closures``: the lips meet on every frame a bilabial (p/b/m) overlaps by a quarter
+   frame, and a bilabial shorter than a frame still shows closed lips on the frame that
+   contains its centre, or viewers see the lips miss the consonant.
 """
 
 from __future__ import annotations
@@ -99,10 +100,17 @@ def keep_closures(frames: np.ndarray, keys: list[VisemeKey], fps: int) -> np.nda
     for k in keys:
         if k.viseme != "MBP":
             continue
-        i = int(k.centre * fps)
-        if 0 <= i < len(out):
-            out[i, jaw] = min(out[i, jaw], 0.03)
-            out[i, press] = max(out[i, press], 0.8)
+        # every frame the bilabial overlaps, and at least the one holding its centre (issue
+        # 19: closing only the centre frame left the lips apart on a third of p/b/m as the face
+        # mesh sees them, since the frames around stayed open; real closures last 2-3 frames)
+        # (the lips meet a little before a stop's burst: the closure starts 40 ms early)
+        first = int(np.floor((k.start - 0.04) * fps + 0.25))
+        last = int(np.ceil(k.end * fps - 0.25)) - 1
+        centre = int(k.centre * fps)
+        for i in range(min(first, centre), max(last, centre) + 1):
+            if 0 <= i < len(out):
+                out[i, jaw] = min(out[i, jaw], 0.03)
+                out[i, press] = max(out[i, press], 0.8)
     return out
 
 
