@@ -225,3 +225,22 @@ def test_english_show_sample_viewers_write_english(catalog):
     for c, d in answered:
         assert d.lang == ("zh" if any("\u4e00" <= ch <= "\u9fff" for ch in c.text) else "en"), (c.text, d.reply)
     assert sum(d.lang == "en" for _, d in answered) >= len(answered) - 1
+
+
+def test_live_stock_reaches_answers_reminders_and_the_shelf(catalog):
+    """What the shop sold (Shop.remaining_stock on air) is what the host says: the answer to
+    "还有货吗", the assistant's reminder and the stock line that replaces the script's count."""
+    from twincast.show.director import Director
+    from twincast.show.rundown import Rundown
+
+    remaining = {"thermos": 7, "air-fryer": 0}
+    engine = AnswerEngine(catalog)
+    engine.stock_of = remaining.get
+    d = engine.handle(Comment("u", "还有货吗", 0.0), on_screen="thermos")
+    assert "7件" in d.reply and "1200" not in d.reply
+    d = engine.handle(Comment("v", "还有货吗", 0.0), on_screen="air-fryer")
+    assert "卖完" in d.reply
+    director = Director(catalog, Rundown.even(catalog, 1.0), "zh", stock_of=remaining.get)
+    assert "7件" in director._reminder(catalog.get("thermos")).text
+    assert "卖完" in director._reminder(catalog.get("air-fryer")).text
+    assert director.stock(catalog.get("earbuds-pro")) == catalog.get("earbuds-pro").stock  # not sold: the catalog's

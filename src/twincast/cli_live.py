@@ -69,7 +69,10 @@ def _announce(server, show, rtmp: Optional[str]) -> None:
     console.print(f"[green]on air[/]  viewer page: [bold]{server.url}/[/]")
     console.print(f"          console:     [bold]{server.console_url}[/]")
     console.print(f"          metrics:     {server.url}/metrics    report: {server.url}/report")
-    console.print(f"          recording:   {show.recording}" + (f"\n          RTMP:        {rtmp}" if rtmp else ""))
+    from .live.api import mask_secrets
+
+    shown = mask_secrets(rtmp) if rtmp else None  # the stream key never reaches a terminal or its log
+    console.print(f"          recording:   {show.recording}" + (f"\n          RTMP:        {shown}" if shown else ""))
     console.print("[dim]AI label on. Ctrl-C stops the show.[/]")
 
 

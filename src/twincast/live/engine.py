@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -36,8 +36,8 @@ from ..show.director import Beat, Director
 from ..show.performance import StagePerformer
 from ..show.rundown import Rundown, Slot
 from ..show.runner import assistant_router, product_view
-from .api import EventHub, ProductInfo
 from ..text.clauses import answer_clauses
+from .api import EventHub, ProductInfo
 from .clip import ClipPlayer
 from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
 from .speechline import SpeechLine, Utterance
@@ -283,8 +283,19 @@ class LiveShow(EventHub):
                 "product_id": decision.product_id, "reply": decision.reply if decision.speaks else None}
 
     def products(self) -> list[ProductInfo]:
-        return [ProductInfo(p.id, p.link, p.name.get(self.lang), p.price, p.promo_price, p.currency, p.stock,
-                            f"/products/{p.id}/image" if p.images else None) for p in self.catalog.products]
+        return [ProductInfo(p.id, p.link, p.name.get(self.lang), p.price, p.promo_price, p.currency,
+                            self.director.stock(p), f"/products/{p.id}/image" if p.images else None)
+                for p in self.catalog.products]
+
+    def use_stock(self, remaining: Callable[[str], Optional[int]]) -> None:
+        """The shop's live stock (``Shop.remaining_stock``): the shelf, the assistant's reminders,
+        the host's stock lines and the answers to "还有货吗" follow the orders."""
+        self.director.stock_of = remaining
+        self.answer_engine.stock_of = remaining
+
+    def catalog_dir(self) -> Optional[Path]:
+        """The folder catalog image paths are confined to (the web layer serves nothing outside)."""
+        return self.catalog.source.parent if self.catalog.source else None
 
     def product_image(self, product_id: str) -> Path | None:
         """The shelf picture of a product (first catalog image), for the viewer page."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Callable
 
 from ..render.stage import Camera
 from .answers.queue import AnswerQueue
@@ -47,14 +48,17 @@ REACTION = {
     "en": ["I really like that detail.", "That one is genuinely useful.", "Tell us in the chat what you want to know.",
            "A lot of you asked about that."],
 }
+SOLD_OUT = {"zh": "{name}已经卖完了，感谢家人们支持！", "en": "{name} is sold out now, thank you all!"}
 QUESTION_CUE = {"zh": "有家人在问：{q}", "en": "Someone in the chat asks: {q}"}
 QUESTION_FALLBACK = {"zh": "评论区有问题！", "en": "We have a question from the chat!"}
 
 
 class Director:
     def __init__(self, catalog: Catalog, rundown: Rundown, lang: str = "zh", answers: AnswerQueue | None = None,
-                 writer: ScriptWriter | None = None, checker: Compliance | None = None, seed: int = 0) -> None:
+                 writer: ScriptWriter | None = None, checker: Compliance | None = None, seed: int = 0,
+                 stock_of: Callable[[str], int | None] | None = None) -> None:
         self.catalog = catalog
+        self.stock_of = stock_of  # live stock (the shop's orders); None or a None answer: the catalog's
         self.rundown = rundown
         self.lang = lang
         self.answers = answers
@@ -74,10 +78,18 @@ class Director:
             return None
         return Beat(speaker, verdict.text, self.lang, camera, pid, kind)
 
+    def stock(self, p: Product) -> int:
+        live = self.stock_of(p.id) if self.stock_of is not None else None
+        return p.stock if live is None else live
+
     def _reminder(self, p: Product) -> Beat | None:
+        n = self.stock(p)
+        if n <= 0:
+            return self._say("assistant", SOLD_OUT[self.lang].format(name=p.name.get(self.lang)), Camera.WIDE, p.id,
+                             "reminder")
         templates = REMINDER[self.lang]
         text = templates[self._beats % len(templates)].format(
-            name=p.name.get(self.lang), price=format_money(p.sale_price, p.currency, self.lang), stock=p.stock)
+            name=p.name.get(self.lang), price=format_money(p.sale_price, p.currency, self.lang), stock=n)
         return self._say("assistant", text, Camera.WIDE, p.id, "reminder")
 
     def _answer_beats(self, now: float) -> list[Beat]:
@@ -123,6 +135,9 @@ class Director:
             self._beats += 1
             camera = CAMERA_FOR.get(segment, Camera.HOST if self._beats % 2 else Camera.PIP)
             beats = [Beat("host", line.text, self.lang, camera, product.id, segment)]
+            if segment == "stock_urgency" and self.stock(product) != product.stock:
+                live = self._reminder(product)  # the script's count is the catalog's; orders changed it
+                beats = [Beat("host", live.text, self.lang, camera, product.id, segment)] if live else []
             if segment == "price_reveal":
                 extra = self._reminder(product)
             elif segment == "features" and self._beats % 3 == 0:

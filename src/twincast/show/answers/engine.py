@@ -62,6 +62,7 @@ class AnswerEngine:
                  phraser: Optional[AnswerPhraser] = None) -> None:
         self.catalog = catalog
         self.phraser = phraser  # optional LLM phrasing, verified against the chosen facts
+        self.stock_of: Optional[Callable[[str], Optional[int]]] = None  # live stock from the shop, if on air
         self.retriever = Retriever(catalog, embedder)
         self.moderator = moderator or Moderator()
         self.classifier = IntentClassifier()
@@ -92,7 +93,7 @@ class AnswerEngine:
         if intent.intent == "compare" and len(ids) == 1 and on_screen and on_screen not in ids:
             ids = [on_screen, *ids]  # "和lite比呢" while the Pro is on screen
         products = [self.catalog.get(i) for i in ids]
-        ctx = r.Ctx(self.catalog, self.retriever, comment.text, intent.slots, lang)
+        ctx = r.Ctx(self.catalog, self.retriever, comment.text, intent.slots, lang, self.stock_of)
         if not products:
             same = self._same_for_all(ctx, intent)
             reply = same or r.clarify_reply(self.catalog, lang)

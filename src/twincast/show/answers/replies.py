@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from ..catalog import Catalog, Product, format_money
 from ..catalog_units import number_text
+from . import slots
 from .lexicon import COLOUR_ZH, COLOURS
 from .reasoners import fits_in, match_colour, recommend_size, saving, variant_stock
 from .retrieval import Retriever
-from . import slots
 from .types import Reply, Slots
 
 
@@ -31,10 +31,15 @@ class Ctx:
     text: str
     slots: Slots
     lang: str
+    stock_of: Optional[Callable[[str], Optional[int]]] = None  # live stock (orders) while on air
 
     @property
     def zh(self) -> bool:
         return self.lang == "zh"
+
+    def stock(self, p: Product) -> int:
+        live = self.stock_of(p.id) if self.stock_of is not None else None
+        return p.stock if live is None else live
 
 
 def money(p: Product, v: float, lang: str) -> str:
@@ -158,12 +163,13 @@ def stock(c: Ctx, p: Product) -> Reply:
         else:
             text = f"{label}还有货，剩{vs.stock}件。" if c.zh else f"{label} is in stock: {vs.stock} left."
         return Reply("answer", text, ("variants.stock",))
-    if p.stock <= 0:
+    total = c.stock(p)
+    if total <= 0:
         return Reply("answer", "这款暂时卖完了。" if c.zh else "This one is sold out for now.", ("stock",))
     if p.variants and (c.slots.colour or c.slots.size):  # a colour/size the product does not have
         return colour_or_size_missing(c, p)
-    text = (f"{p.name.get(c.lang)}还有货，这一场库存{p.stock}件。" if c.zh
-            else f"The {p.name.get(c.lang)} is in stock: {p.stock} units for this stream.")
+    text = (f"{p.name.get(c.lang)}还有货，这一场库存{total}件。" if c.zh
+            else f"The {p.name.get(c.lang)} is in stock: {total} units for this stream.")
     return Reply("answer", text, ("stock",))
 
 
