@@ -157,8 +157,3 @@ class IntentClassifier:
             if guess:
                 return IntentResult(guess[0], guess[1], slots, method="embedding", intents=(guess[0],))
         return IntentResult("off_topic", 0.0, slots, intents=("off_topic",))
-
-
-def extract_slots(text: str):
-    """Kept for callers of the v1 API."""
-    return slot_rules.extract(text)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..catalog import Catalog, Product
+from ..catalog import Product
 from ..catalog_policy import Policies, Text
 from .lexicon import COLOURS, REGIONS, Region
 
@@ -200,7 +200,3 @@ def _same_region(t: Text, region: Region) -> bool:
 
 def saving(p: Product) -> Optional[float]:
     return round(p.price - p.promo_price, 2) if p.promo_price is not None else None
-
-
-def products_named(catalog: Catalog, ids: tuple[str, ...]) -> list[Product]:
-    return [catalog.get(i) for i in ids if any(p.id == i for p in catalog.products)]

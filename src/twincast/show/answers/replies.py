@@ -16,7 +16,7 @@ from typing import Callable, Optional
 from ..catalog import Catalog, Product, format_money
 from ..catalog_units import number_text
 from . import slots
-from .lexicon import COLOUR_ZH, COLOURS
+from .lexicon import COLOUR_ZH
 from .reasoners import fits_in, match_colour, recommend_size, saving, variant_stock
 from .retrieval import Retriever
 from .types import Reply, Slots
@@ -328,7 +328,3 @@ def compare(c: Ctx, products: list[Product]) -> Reply:
                      f"{'，' if c.zh else ': '}{about}")
     return Reply("answer", ("；".join(parts) + "。") if c.zh else "; ".join(parts) + ".",
                  ("price", "promo_price", "specs|selling_points"))
-
-
-def colour_family_words(family: str) -> tuple[str, ...]:
-    return COLOURS.get(family, ())
