@@ -18,15 +18,15 @@ def cast():
     return AvatarModel.load(default_avatar_path()), AvatarModel.load(default_assistant_path())
 
 
-def test_person_matte_and_open_mouth_rest(cast):
+def test_person_matte_and_resting_mouth(cast):
     host, assistant = cast
     for m in cast:
         assert m.mask is not None and m.mask.shape == m.image.shape[:2]
         # the matte separates a person from the backdrop: centre of the face is person, corners are not
         x0, y0, side = m.canvas_box
         assert m.mask[y0 + side // 2, x0 + side // 2] > 200 and m.mask[2, 2] < 60
-    assert "jaw" not in host.rest  # photographed with the mouth closed
-    assert assistant.rest.get("jaw", 0) < -0.1  # photographed smiling with teeth: closed for neutral
+    assert "neutral" not in host.meta  # photographed with the mouth closed: left as it is
+    assert "neutral" in assistant.meta  # photographed smiling with teeth: closed at build for the resting face
 
 
 def test_cameras_place_the_right_people(cast):
