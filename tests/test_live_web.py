@@ -3,10 +3,9 @@ text cleaning, rate limits, catalog prices, operator token checks, report and me
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from fastapi.testclient import TestClient
+from support.live_harness import wait
 
 from twincast.live.analytics import Analytics
 from twincast.live.api import ProductInfo
@@ -54,13 +53,7 @@ def tiny_clip(path, frames: int = 5):
     return path
 
 
-def _wait(pred, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+_wait = wait  # support/live_harness.py
 
 
 def test_products_state_and_headers(env):

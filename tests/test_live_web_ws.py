@@ -10,6 +10,7 @@ import time
 import av
 import httpx
 import pytest
+from support.live_harness import until
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -38,26 +39,7 @@ def _ws(server, path):
     return connect(server.url.replace("http", "ws") + path, open_timeout=5, close_timeout=2)
 
 
-def _until(ws, pred, timeout=5.0):
-    """Messages until one matches ``pred``; fails (never hangs) after ``timeout``. The server
-    sends what queued up together as one batch; the rest of a batch waits for the next call."""
-    deadline = time.monotonic() + timeout
-    seen = []
-    pending = ws.__dict__.setdefault("_twincast_pending", [])
-    while True:
-        while pending:
-            msg = pending.pop(0)
-            seen.append(msg)
-            if pred(msg):
-                return msg, seen
-        if time.monotonic() >= deadline:
-            break
-        try:
-            raw = json.loads(ws.recv(timeout=max(0.05, deadline - time.monotonic())))
-        except TimeoutError:
-            break
-        pending.extend(raw["items"] if raw.get("type") == "batch" else [raw])
-    raise AssertionError(f"no matching message; got {seen}")
+_until = until  # one message reader for every live web test (support/live_harness.py)
 
 
 def test_chat_answers_count_and_presence(live):
