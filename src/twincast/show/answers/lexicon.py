@@ -82,6 +82,9 @@ INJECTION_RE = re.compile(
     r"你现在是|从现在(起|开始).{0,10}(价格|改|免费)|(价格|价钱).{0,4}(改为|改成|说成)|(说成|改成|改为).{0,6}(\d+|一)\s*(块|元)|"
     r"主播请说|请(你)?说[:：]|(告诉|说).{0,10}(免费|不要钱|零元|0元)|(把|将).{0,12}(说成|改成)|"
     r"ignore (all |your |any |the )?(previous |prior |above )?(instructions|rules|prompt)|ignore previous|"
+    r"\bignore\b.{0,20}\b(catalog|guardrails?|rules?|instructions?|prompts?|everything|above|previous|prior|system|"
+    r"text)\b|\bas (an? )?(admin|administrator|developer|moderator|system|owner)\b|系统(通知|消息|公告)|"
+    r"管理员(通知|要求|说)|官方通知|主播(需|必须|要)(宣布|说|告诉)|"
     r"developer mode|system prompt|you are now|pretend (you are|to be)|act as|jailbreak|"
     r"^\s*\[?system\]?\s*[:：\]]|\bset price\s*=|\b(say|announce)\b.{0,20}\b(is|are) (free|\$?\d+)\b|"
     r"\btell (viewers|everyone|people|them|the audience)\b.{0,30}\b(free|costs?|price)", re.I | re.A)
