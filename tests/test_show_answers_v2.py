@@ -244,3 +244,16 @@ def test_live_stock_reaches_answers_reminders_and_the_shelf(catalog):
     assert "7件" in director._reminder(catalog.get("thermos")).text
     assert "卖完" in director._reminder(catalog.get("air-fryer")).text
     assert director.stock(catalog.get("earbuds-pro")) == catalog.get("earbuds-pro").stock  # not sold: the catalog's
+
+
+def test_size_from_a_chart_column_the_viewer_gives():
+    """Foot length or a US size in the comment picks the row of the shoe chart (dev shop)."""
+    from twincast.show.answers.evaluate_shops import DATA
+
+    cat = load_catalog(DATA / "dev-fashion-food" / "catalog.yaml")
+    shoe = next(p for p in cat.products if p.size_chart and any(c.key == "foot_length" for c in p.size_chart.columns))
+    engine = AnswerEngine(cat)
+    for i, (text, size) in enumerate((("脚长25.5穿几码", "42码"), ("foot 27cm what size", "size 45"),
+                                      ("US 9 = which size", "size 42"))):
+        d = engine.handle(Comment(f"u{i}", text, i * 10.0), on_screen=shoe.id)
+        assert d.intent == "size" and size in d.reply, d.reply

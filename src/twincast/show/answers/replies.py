@@ -213,6 +213,9 @@ def size(c: Ctx, p: Product) -> Reply:
     measured = _measurement(c, p)
     if measured:
         return measured
+    by_measure = _size_from_measure(c, p)
+    if by_measure:
+        return by_measure
     if s.size and s.size.lower() in {n.lower() for n in names}:
         if p.variants:
             return stock(c, p)
@@ -247,6 +250,47 @@ def _measurement(c: Ctx, p: Product) -> Optional[Reply]:
         return None
     text = ("；".join(parts) + "。") if c.zh else "; ".join(parts) + "."
     return Reply("answer", text, ("size_chart",))
+
+
+def _column_named(text: str, col) -> bool:
+    """"脚长25.5" names 脚长（厘米）; "US 9" names "US men's size" (the label's first word)."""
+    head_zh = re.split(r"[（(]", col.name.zh)[0].strip()
+    first_en = re.split(r"[\s(]", col.name.en.strip().lower())[0]
+    low = text.lower()
+    return bool(head_zh and head_zh in text) or bool(
+        first_en and re.search(rf"(?<![a-z]){re.escape(first_en)}(?![a-z])", low))
+
+
+def _size_from_measure(c: Ctx, p: Product) -> Optional[Reply]:
+    """A size from a chart column the viewer gives a value for: foot length 25.5 -> 42, US 9 -> 42.
+    The row holding that value, else the smallest row at or above it; None outside the chart."""
+    chart = p.size_chart
+    if not chart or not chart.columns:
+        return None
+    for col in chart.columns:
+        if not _column_named(c.text, col):
+            continue
+        m = re.search(r"(?<![\d.])(\d{1,3}(?:\.\d)?)(?![\d.])\s*(mm|毫米|cm|厘米|公分)?", c.text)
+        if not m:
+            continue
+        value = float(m.group(1))
+        unit = {"mm": "mm", "毫米": "mm"}.get(m.group(2) or "", chart.unit if not m.group(2) else "cm")
+        if unit != chart.unit and unit in ("mm", "cm") and chart.unit in ("mm", "cm"):
+            value = value * (10 if unit == "cm" and chart.unit == "mm" else 0.1)
+        rows = sorted((r for r in chart.rows if r.measurement(col.key) is not None), key=lambda r: r.measurement(col.key))
+        exact = [r for r in rows if abs(r.measurement(col.key) - value) < 1e-6]
+        above = [r for r in rows if r.measurement(col.key) >= value]
+        row = (exact or above or [None])[0]
+        if row is None:
+            return None
+        head = re.split(r"\s*[（(]", col.name.get(c.lang))[0]
+        label = f"{head}{'' if c.zh else ' '}{number_text(row.measurement(col.key))}"
+        note = chart.fit_note.get(c.lang) if chart.fit_note else ""
+        text = (f"建议选{row.size}码（{row.size}码{label}）。" if c.zh else f"We suggest size {row.size} ({label}).")
+        if note:
+            text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
+        return Reply("answer", text, ("size_chart",))
+    return None
 
 
 def colour(c: Ctx, p: Product) -> Reply:
