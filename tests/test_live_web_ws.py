@@ -10,7 +10,11 @@ import time
 import av
 import httpx
 import pytest
-from support.live_harness import until
+from support.live_harness import (
+    TOKEN,  # noqa: E402 - the token the harness server uses
+    live_server,
+    until,
+)
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -18,21 +22,11 @@ from twincast.live.analytics import Analytics
 from twincast.live.fake_show import FakeShow
 from twincast.live.web import serve
 
-TOKEN = "ws-test-token-0123456789"
-
 
 @pytest.fixture
 def live(tmp_path):
-    show = FakeShow(answer_delay=0.05)
-    analytics = Analytics(tmp_path / "analytics.db")
-    server, thread = serve(show, port=0, token=TOKEN, analytics=analytics, session_id="ws")
-    try:
-        yield server, show, analytics
-    finally:
-        server.stop()
-        show.stop()
-        analytics.close()
-    assert not thread.is_alive()
+    with live_server(tmp_path, show=FakeShow(answer_delay=0.05), session="ws") as env:
+        yield env
 
 
 def _ws(server, path):
