@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from .api import Event, mask_secrets
+from .api import mask_secrets
+from .events import CommentEvent, LiveEvent, SayEvent
 
 log = logging.getLogger("twincast.live.analytics")
 GAP_S = 5.0
@@ -223,19 +224,19 @@ class Analytics:
                 "amount": amount, "currency": currency}
 
     # ---- engine events --------------------------------------------------------------------------
-    def record_event(self, session_id: str, ev: Event) -> None:
-        d = mask_secrets(ev.data)
-        if ev.kind == "comment":
+    def record_event(self, session_id: str, ev: LiveEvent) -> None:
+        if isinstance(ev, CommentEvent):
             self._exec("INSERT INTO comments(session, cid, user, text, action, reason, intent, product, t, wall)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (session_id, d.get("id"), d.get("user"), d.get("text"), d.get("action"), d.get("reason"),
-                        d.get("intent"), d.get("product"), ev.t, ev.wall))
-        elif ev.kind == "say":
+                       (session_id, ev.id, mask_secrets(ev.user), mask_secrets(ev.text), ev.action, ev.reason,
+                        ev.intent, ev.product, ev.t, ev.wall))
+        elif isinstance(ev, SayEvent):
             self._exec("INSERT INTO says(session, speaker, text, kind, product, answers, t, wall)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (session_id, d.get("speaker"), d.get("text"), d.get("kind"), d.get("product"),
-                        json.dumps(list(d.get("answers") or [])), ev.t, ev.wall))
+                       (session_id, ev.speaker, mask_secrets(ev.text), ev.line, ev.product,
+                        json.dumps(list(ev.answers)), ev.t, ev.wall))
         else:
+            d = mask_secrets(ev.data)
             self._exec("INSERT INTO events(session, kind, t, wall, data) VALUES (?, ?, ?, ?, ?)",
                        (session_id, ev.kind, ev.t, ev.wall, json.dumps(d, ensure_ascii=False, default=str)))
             if ev.kind == "stream" and d.get("state") in ("stopped", "error"):

@@ -12,8 +12,10 @@ from __future__ import annotations
 import queue
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional, Protocol
+
+from .events import Event, LiveEvent, make_event  # noqa: F401 - Event: the old shape, re-exported
 
 
 # rtmp://host/app/KEY -> rtmp://host/app/****; user:password@ and ?token=... likewise. The stream
@@ -40,17 +42,6 @@ def mask_secrets(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Event:
-    kind: str  # comment | say | camera | product | stream | order | viewer | operator
-    t: float  # seconds on the show's media clock (0 = first frame)
-    wall: float  # time.time() when it happened
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class ProductInfo:
     id: str
     link: Optional[int]
@@ -72,8 +63,15 @@ class EventHub:
     def media_time(self) -> float:
         return 0.0
 
-    def emit(self, event_kind: str, /, **data: Any) -> None:
-        ev = Event(event_kind, round(self.media_time(), 3), time.time(), data)
+    def emit(self, event: "LiveEvent | str", /, **data: Any) -> None:
+        """Stamp ``event`` (a typed event from twincast.live.events) with the media and wall
+        clocks and hand it to every subscriber. The old shape ``emit("say", text=...)`` still
+        works: the kind's class is built from the fields (an unknown one raises TypeError)."""
+        if isinstance(event, str):
+            event = make_event(event, data)
+        elif data:
+            raise TypeError("pass either a typed event or a kind with fields, not both")
+        ev = event.stamped(self.media_time(), time.time())
         for q in list(self._event_subs):
             q.put(ev)
 
@@ -81,12 +79,12 @@ class EventHub:
         for q in list(self._event_subs):
             q.put(None)
 
-    def subscribe_events(self) -> "queue.Queue[Event]":
+    def subscribe_events(self) -> "queue.Queue[LiveEvent]":
         q: queue.Queue = queue.Queue()
         self._event_subs.append(q)
         return q
 
-    def unsubscribe_events(self, q: "queue.Queue[Event]") -> None:
+    def unsubscribe_events(self, q: "queue.Queue[LiveEvent]") -> None:
         if q in self._event_subs:
             self._event_subs.remove(q)
 
@@ -135,9 +133,9 @@ class ShowControl(Protocol):
 
     def unsubscribe_flv(self, q: "queue.Queue[bytes | None]") -> None: ...
 
-    def subscribe_events(self) -> "queue.Queue[Event]": ...
+    def subscribe_events(self) -> "queue.Queue[LiveEvent]": ...
 
-    def unsubscribe_events(self, q: "queue.Queue[Event]") -> None: ...
+    def unsubscribe_events(self, q: "queue.Queue[LiveEvent]") -> None: ...
 
     # optional (the web layer uses them when present)
     # def product_image(self, product_id: str) -> Path | None: the shelf picture; served only

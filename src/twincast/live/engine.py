@@ -38,6 +38,7 @@ from ..show.rundown import Rundown, Slot
 from ..show.runner import assistant_router, product_view
 from ..text.clauses import answer_clauses
 from .api import EventHub, ProductInfo
+from .events import CommentEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent
 from .clip import ClipPlayer
 from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
 from .speechline import SpeechLine, Utterance
@@ -132,7 +133,7 @@ class LiveShow(EventHub):
         return self.encoder.frames / self.clock.fps
 
     def _rtmp_event(self, what: str, data: dict) -> None:
-        self.emit("stream", state=what, **data)
+        self.emit(StreamEvent(state=what, url=data.get("url"), error=data.get("error")))
 
     # ---- synthesis callbacks ------------------------------------------------------------
     def _synthesize(self, speaker: str, text: str, lang: str):
@@ -176,9 +177,9 @@ class LiveShow(EventHub):
     def _perform(self, u: Utterance | None) -> None:
         if self._clip is not None:
             clip, self._clip = self._clip, None
-            self.emit("operator", action="clip_start", path=str(clip.path))
+            self.emit(OperatorEvent(action="clip_start", path=str(clip.path)))
             clip.play(self)
-            self.emit("operator", action="clip_end", path=str(clip.path))
+            self.emit(OperatorEvent(action="clip_end", path=str(clip.path)))
             return
         if u is None:
             cam = self.forced_camera or Camera(self.state["camera"])
@@ -186,11 +187,14 @@ class LiveShow(EventHub):
             return
         beat = u.beat
         cam = self.forced_camera or beat.camera
+        was = self.state["product"]
         self.state.update(product=beat.product_id or self.state["product"], camera=cam.value,
                           speaker=beat.speaker, subtitle=u.speech.text.strip())
+        if self.state["product"] != was:
+            self.emit(ProductEvent(product=self.state["product"]))
         if u.first:
-            self.emit("say", speaker=beat.speaker, text=beat.text, kind=beat.kind, product=beat.product_id,
-                      camera=cam.value, answers=u.answers)
+            self.emit(SayEvent(speaker=beat.speaker, text=beat.text, line=beat.kind, product=beat.product_id,
+                               camera=cam.value, answers=tuple(u.answers or ())))
         self.performer.perform(beat.speaker, u.speech, cam, self._view(self.state["product"]),
                                u.speech.text.strip())
 
@@ -200,7 +204,7 @@ class LiveShow(EventHub):
     def _run(self) -> None:
         self._t0 = time.monotonic()
         self.state["status"] = "on_air"
-        self.emit("stream", state="on_air", recording=str(self.recording))
+        self.emit(StreamEvent(state="on_air", recording=str(self.recording)))
         try:
             next_trim = time.monotonic() + TRIM_EVERY_S
             while not self._stop.is_set():
@@ -219,7 +223,7 @@ class LiveShow(EventHub):
             self.encoder.close()
             if self.state["status"] != "error":
                 self.state["status"] = "stopped"
-            self.emit("stream", state=self.state["status"], recording=str(self.recording))
+            self.emit(StreamEvent(state=self.state["status"], recording=str(self.recording)))
             self.close_events()
 
     # ---- ShowControl --------------------------------------------------------------------
@@ -277,8 +281,8 @@ class LiveShow(EventHub):
         decision = self.answer_engine.handle(comment, on_screen=self.state.get("product"))
         self._comment_of[id(comment)] = cid
         self.answers.push(decision)
-        self.emit("comment", id=cid, user=user, text=text, action=decision.action, reason=decision.reason,
-                  intent=decision.intent, product=decision.product_id)
+        self.emit(CommentEvent(id=cid, user=user, text=text, action=decision.action, reason=decision.reason,
+                               intent=decision.intent, product=decision.product_id))
         return {"id": cid, "action": decision.action, "reason": decision.reason, "intent": decision.intent,
                 "product_id": decision.product_id, "reply": decision.reply if decision.speaks else None}
 
@@ -319,7 +323,7 @@ class LiveShow(EventHub):
             if current in ids:
                 i = ids.index(current)
                 self.reorder(ids[i + 1:] + ids[:i + 1], _locked=True)
-        self.emit("operator", action="skip")
+        self.emit(OperatorEvent(action="skip"))
 
     def reorder(self, product_ids: list[str], _locked: bool = False) -> None:
         known = {p.id for p in self.catalog.products}
@@ -335,32 +339,32 @@ class LiveShow(EventHub):
         self.rundown.slots[:] = slots
         self.speech.drop_script()
         if not _locked:
-            self.emit("operator", action="reorder", products=ids)
+            self.emit(OperatorEvent(action="reorder", products=tuple(ids)))
 
     def pin_comment(self, text: str) -> None:
         self.banner = text.strip()[:60] or None
         self.performer.banner = self.banner
-        self.emit("operator", action="pin", text=self.banner)
+        self.emit(OperatorEvent(action="pin", text=self.banner))
 
     def say_next(self, text: str, speaker: str = "host") -> None:
         verdict = self.director.checker.check(text, self.lang)
         if not verdict.ok:
-            self.emit("operator", action="say_blocked", text=text, terms=verdict.terms)
+            self.emit(OperatorEvent(action="say_blocked", text=text, terms=tuple(verdict.terms)))
             return
         self.speech.urgent(Beat(speaker, verdict.text, self.lang, Camera.HOST, self.state.get("product"), "operator"))
-        self.emit("operator", action="say", text=verdict.text)
+        self.emit(OperatorEvent(action="say", text=verdict.text))
 
     def switch_camera(self, camera: str | None) -> None:
         self.forced_camera = Camera(camera) if camera else None
-        self.emit("operator", action="camera", camera=camera)
+        self.emit(OperatorEvent(action="camera", camera=camera))
 
     def mute(self, muted: bool) -> None:
         self.muted = bool(muted)
-        self.emit("operator", action="mute", muted=self.muted)
+        self.emit(OperatorEvent(action="mute", muted=self.muted))
 
     def play_clip(self, path: str) -> None:
         self._clip = ClipPlayer(Path(path), self.preset, self.clock)
-        self.emit("operator", action="clip_queued", path=path)
+        self.emit(OperatorEvent(action="clip_queued", path=path))
 
     def subscribe_flv(self) -> queue.Queue:
         return self.flv.subscribe()

@@ -26,6 +26,7 @@ import av
 import numpy as np
 
 from .api import EventHub, ProductInfo
+from .events import CommentEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent
 from .outputs import FlvTagSplitter
 
 STAMP_BITS, STAMP_CELL, STAMP_TOP, STAMP_H = 32, 11, 8, 16
@@ -139,7 +140,7 @@ class FakeShow(EventHub):
                 pass
             self._flv.close()
             self.status = "stopped"
-            self.emit("stream", state="stopped")
+            self.emit(StreamEvent(state="stopped"))
             self.close_events()  # like the engine: end of events
 
     # ---- events -----------------------------------------------------------------------------
@@ -160,13 +161,13 @@ class FakeShow(EventHub):
             self._waiting = [w for w in self._waiting if w[2] != text]
         self._last_answer = now
         names = " ".join(f"@{w[1]}" for w in group[:3])
-        self.emit("say", speaker="host", text=f"{names} 收到：{text}", kind="answer", product=self.current_product,
-                  camera="host", answers=[w[0] for w in group])
+        self.emit(SayEvent(speaker="host", text=f"{names} 收到：{text}", line="answer", product=self.current_product,
+                           camera="host", answers=tuple(w[0] for w in group)))
 
     def _answer(self, cid: int, user: str, text: str) -> None:
         reply = f"@{user} 收到：{text}"
-        self.emit("say", speaker="host", text=reply, kind="answer", product=self.current_product,
-                  camera="host", answers=[cid])
+        self.emit(SayEvent(speaker="host", text=reply, line="answer", product=self.current_product,
+                           camera="host", answers=(cid,)))
 
     @property
     def current_product(self) -> Optional[str]:
@@ -178,8 +179,8 @@ class FakeShow(EventHub):
         blocked = any(w in text.lower() for w in BLOCKED)
         action, reason = ("silent", "spam") if blocked else ("answer", None)
         reply = None if blocked else f"@{user} 收到：{text}"
-        self.emit("comment", id=cid, user=user, text=text, action=action, reason=reason, intent=None,
-                  product=self.current_product)
+        self.emit(CommentEvent(id=cid, user=user, text=text, action=action, reason=reason, intent=None,
+                               product=self.current_product))
         if not blocked and self.answer_every > 0:
             with self._lock:
                 self._waiting.append((cid, user, text, time.monotonic()))
@@ -234,7 +235,7 @@ class FakeShow(EventHub):
             self.status = "on_air"
             self._thread = threading.Thread(target=self._run, name="fake-show", daemon=True)
             self._thread.start()
-        self.emit("stream", state="on_air")
+        self.emit(StreamEvent(state="on_air"))
 
     def stop(self) -> None:
         self.calls.append(("stop", ()))
@@ -245,8 +246,8 @@ class FakeShow(EventHub):
     def skip_product(self) -> None:
         self.calls.append(("skip_product", ()))
         self._product_i += 1
-        self.emit("product", product=self.current_product)
-        self.emit("operator", action="skip")
+        self.emit(ProductEvent(product=self.current_product))
+        self.emit(OperatorEvent(action="skip"))
 
     def reorder(self, product_ids: list[str]) -> None:
         self.calls.append(("reorder", (list(product_ids),)))
@@ -254,32 +255,31 @@ class FakeShow(EventHub):
         ids = [i for i in product_ids if i in by_id]
         self._products = [by_id[i] for i in ids] + [p for p in self._products if p.id not in ids]
         self._product_i = 0
-        self.emit("operator", action="reorder", products=ids)
+        self.emit(OperatorEvent(action="reorder", products=tuple(ids)))
 
     def pin_comment(self, text: str) -> None:
         self.calls.append(("pin_comment", (text,)))
         self.banner = text.strip()[:60] or None
-        self.emit("operator", action="pin", text=self.banner)
+        self.emit(OperatorEvent(action="pin", text=self.banner))
 
     def say_next(self, text: str, speaker: str = "host") -> None:
         self.calls.append(("say_next", (text, speaker)))
-        self.emit("operator", action="say", text=text)
-        self.emit("say", speaker=speaker, text=text, kind="operator", product=self.current_product,
-                  camera="host", answers=[])
+        self.emit(OperatorEvent(action="say", text=text))
+        self.emit(SayEvent(speaker=speaker, text=text, line="operator", product=self.current_product, camera="host"))
 
     def switch_camera(self, camera: Optional[str]) -> None:
         self.calls.append(("switch_camera", (camera,)))
         self.camera = camera
-        self.emit("operator", action="camera", camera=camera)
+        self.emit(OperatorEvent(action="camera", camera=camera))
 
     def mute(self, muted: bool) -> None:
         self.calls.append(("mute", (muted,)))
         self.muted = bool(muted)
-        self.emit("operator", action="mute", muted=self.muted)
+        self.emit(OperatorEvent(action="mute", muted=self.muted))
 
     def play_clip(self, path: str) -> None:
         self.calls.append(("play_clip", (path,)))
-        self.emit("operator", action="clip_queued", path=path)
+        self.emit(OperatorEvent(action="clip_queued", path=path))
 
     # ---- ShowControl: media and events ---------------------------------------------------------
     def subscribe_flv(self) -> queue.Queue:

@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..api import Event, mask_secrets
+from ..api import mask_secrets
+from ..events import CommentEvent, LiveEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent
 from .clients import AddressBook, ClientPolicy
 
 log = logging.getLogger("twincast.live.web")
@@ -33,25 +34,24 @@ def comment_visible(data: dict[str, Any]) -> bool:
     return not (data.get("action") == "silent" and data.get("reason") in HIDDEN_REASONS)
 
 
-def viewer_message(ev: Event) -> Optional[dict[str, Any]]:
+def viewer_message(ev: LiveEvent) -> Optional[dict[str, Any]]:
     """What viewers may see of an engine event; None for everything operator-only."""
-    d = ev.data
-    if ev.kind == "comment":
-        if not comment_visible(d):
+    if isinstance(ev, CommentEvent):
+        if not comment_visible({"action": ev.action, "reason": ev.reason}):
             return None
-        return {"type": "chat", "id": d.get("id"), "user": d.get("user"), "text": d.get("text")}
-    if ev.kind == "say":
-        answers = list(d.get("answers") or [])
-        if d.get("kind") != "answer" and not answers:
-            return {"type": "on_air", "product": d.get("product")} if d.get("product") else None
-        return {"type": "host", "speaker": d.get("speaker"), "label": SPEAKER_LABEL.get(d.get("speaker"), "主播"),
-                "text": d.get("text"), "answers": answers, "product": d.get("product")}
-    if ev.kind == "product":
-        return {"type": "on_air", "product": d.get("product") or d.get("product_id")}
-    if ev.kind == "operator" and d.get("action") == "pin":
-        return {"type": "pin", "text": d.get("text") or ""}
-    if ev.kind == "stream":
-        return {"type": "stream", "state": d.get("state")}
+        return {"type": "chat", "id": ev.id, "user": ev.user, "text": ev.text}
+    if isinstance(ev, SayEvent):
+        answers = list(ev.answers)
+        if ev.line != "answer" and not answers:
+            return {"type": "on_air", "product": ev.product} if ev.product else None
+        return {"type": "host", "speaker": ev.speaker, "label": SPEAKER_LABEL.get(ev.speaker, "主播"),
+                "text": ev.text, "answers": answers, "product": ev.product}
+    if isinstance(ev, ProductEvent):
+        return {"type": "on_air", "product": ev.product}
+    if isinstance(ev, OperatorEvent) and ev.action == "pin":
+        return {"type": "pin", "text": ev.text or ""}
+    if isinstance(ev, StreamEvent):
+        return {"type": "stream", "state": ev.state}
     return None
 
 
@@ -150,7 +150,7 @@ class Hub:
                 c.queue.get_nowait()
             c.queue.put_nowait(None)
 
-    def _dispatch(self, ev: Event) -> None:
+    def _dispatch(self, ev: LiveEvent) -> None:
         """One event to every socket, serialised once (not once per viewer)."""
         vm = viewer_message(ev)
         if vm is not None and vm["type"] == "chat" and not self.chat_budget.take():
