@@ -33,11 +33,11 @@ class CommentSource(abc.ABC):
     def __init__(self, config: SourceBase) -> None:
         self.config = config
         self.id = config.source_id()
-        self._deliver: Callable[[Message], None] = lambda m: None
+        self._deliver: Callable[[Message], Optional[str]] = lambda m: None
         self._on_connected: Callable[[], None] = lambda: None
         self._on_malformed: Callable[[str], None] = lambda why: None
 
-    def bind(self, deliver: Callable[[Message], None], on_connected: Callable[[], None],
+    def bind(self, deliver: Callable[[Message], Optional[str]], on_connected: Callable[[], None],
              on_malformed: Callable[[str], None]) -> None:
         self._deliver, self._on_connected, self._on_malformed = deliver, on_connected, on_malformed
 
@@ -45,8 +45,9 @@ class CommentSource(abc.ABC):
         """A message this adapter could not read: counted and reported, the connection goes on."""
         self._on_malformed(why)
 
-    def deliver(self, message: Message) -> None:
-        self._deliver(message)
+    def deliver(self, message: Message) -> Optional[str]:
+        """Hand ``message`` to the manager; returns what became of it (queued, duplicate ...)."""
+        return self._deliver(message)
 
     def connected(self) -> None:
         self._on_connected()
