@@ -157,3 +157,127 @@ class RecordingShow:
 
     def unsubscribe_events(self, q) -> None:
         self.hub.unsubscribe_events(q)
+
+
+class _HttpFake:
+    """A Starlette app under uvicorn on the fake's loop, on a free loopback port."""
+
+    def _serve(self, app) -> None:
+        import socket
+
+        import uvicorn
+
+        self.lt = LoopThread()
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                                 ws="websockets-sansio"))
+        self._uv.config.load()
+        self._task = asyncio.run_coroutine_threadsafe(self._uv.serve(sockets=[sock]), self.lt.loop)
+        wait_for(lambda: self._uv.started, what="the fake server")
+
+    def stop(self) -> None:
+        self._uv.should_exit = True
+        try:
+            self._task.result(5)
+        finally:
+            self.lt.stop()
+
+
+class FakeYouTube(_HttpFake):
+    """The YouTube Data API v3 as its reference documents it (developers.google.com/youtube/v3/
+    live/docs/liveChatMessages/list, .../insert, /youtube/v3/docs/videos/list): ``videos.list``
+    gives ``liveStreamingDetails.activeLiveChatId``; ``liveChatMessages.list`` returns
+    ``youtube#liveChatMessageListResponse`` pages with ``pollingIntervalMillis`` and
+    ``nextPageToken`` (messages after the token's position), the first page replaying recent
+    history; errors are ``{"error": {"code", "message", "errors": [{"reason", "domain"}]}}``;
+    ``insert`` needs a Bearer token. ``fail`` queues error replies (status, reason)."""
+
+    def __init__(self, key: str = "good-key", token: str = "good-oauth", video: str = "vid123",
+                 chat: str = "chat-abc", interval_ms: int = 50) -> None:
+        from starlette.applications import Starlette
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        self.key, self.token, self.video, self.chat, self.interval_ms = key, token, video, chat, interval_ms
+        self.messages: list[dict] = []
+        self.inserted: list[dict] = []
+        self.fail: list[tuple[int, str]] = []
+        self.requests: list[dict] = []
+        self.offline = False
+
+        def error(code: int, reason: str, message: str = "") -> JSONResponse:
+            return JSONResponse({"error": {"code": code, "message": message or reason,
+                                           "errors": [{"reason": reason, "domain": "youtube.liveChat",
+                                                       "message": message or reason}]}}, code)
+
+        def authorised(request) -> bool:
+            return (request.query_params.get("key") == self.key
+                    or request.headers.get("authorization") == f"Bearer {self.token}")
+
+        async def videos(request):
+            if not authorised(request):
+                return error(400, "keyInvalid", "API key not valid. Please pass a valid API key.")
+            if request.query_params.get("id") != self.video:
+                return JSONResponse({"kind": "youtube#videoListResponse", "items": []})
+            return JSONResponse({"kind": "youtube#videoListResponse", "items": [
+                {"kind": "youtube#video", "id": self.video,
+                 "liveStreamingDetails": {"actualStartTime": "2026-12-07T00:00:00Z", "activeLiveChatId": self.chat}}]})
+
+        async def messages(request):
+            self.requests.append(dict(request.query_params))
+            if request.method == "POST":
+                if request.headers.get("authorization") != f"Bearer {self.token}":
+                    return error(401, "authError", "Request had invalid authentication credentials.")
+                body = await request.json()
+                self.inserted.append(body)
+                return JSONResponse({"kind": "youtube#liveChatMessage", "id": f"ins-{len(self.inserted)}",
+                                     "snippet": body["snippet"]})
+            if self.fail:
+                return error(*self.fail.pop(0))
+            if not authorised(request):
+                return error(400, "keyInvalid", "API key not valid. Please pass a valid API key.")
+            if request.query_params.get("liveChatId") != self.chat:
+                return error(404, "liveChatNotFound", "The live chat that you are trying to retrieve cannot be found.")
+            token = request.query_params.get("pageToken")
+            start = int(token[1:]) if token else max(0, len(self.messages) - 75)
+            page = self.messages[start:]
+            out = {"kind": "youtube#liveChatMessageListResponse", "etag": "e", "pollingIntervalMillis": self.interval_ms,
+                   "pageInfo": {"totalResults": len(page), "resultsPerPage": len(page)},
+                   "nextPageToken": f"p{len(self.messages)}", "items": page}
+            if self.offline:
+                out["offlineAt"] = "2026-12-07T01:00:00Z"
+            return JSONResponse(out)
+
+        self._serve(Starlette(routes=[Route("/youtube/v3/videos", videos),
+                                      Route("/youtube/v3/liveChat/messages", messages, methods=["GET", "POST"])]))
+        self.api_base = self.base + "/youtube/v3"
+
+    def say(self, msg_id: str, channel: str, name: str, text: str, published: Optional[str] = None) -> None:
+        """A textMessageEvent liveChatMessage resource."""
+        from datetime import datetime, timezone
+
+        when = published or datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+        self.messages.append({
+            "kind": "youtube#liveChatMessage", "etag": "e", "id": msg_id,
+            "snippet": {"type": "textMessageEvent", "liveChatId": self.chat, "authorChannelId": channel,
+                        "publishedAt": when, "hasDisplayContent": True, "displayMessage": text,
+                        "textMessageDetails": {"messageText": text}},
+            "authorDetails": {"channelId": channel, "channelUrl": f"http://www.youtube.com/channel/{channel}",
+                              "displayName": name, "profileImageUrl": "", "isVerified": False,
+                              "isChatOwner": False, "isChatSponsor": False, "isChatModerator": False}})
+
+    def super_chat(self, msg_id: str, channel: str, name: str, micros: int, currency: str, comment: str) -> None:
+        from datetime import datetime, timezone
+
+        self.messages.append({
+            "kind": "youtube#liveChatMessage", "etag": "e", "id": msg_id,
+            "snippet": {"type": "superChatEvent", "liveChatId": self.chat, "authorChannelId": channel,
+                        "publishedAt": datetime.now(timezone.utc).isoformat(), "hasDisplayContent": True,
+                        "displayMessage": comment,
+                        "superChatDetails": {"amountMicros": str(micros), "currency": currency,
+                                             "amountDisplayString": f"{currency}{micros / 1e6:.2f}",
+                                             "userComment": comment, "tier": 2}},
+            "authorDetails": {"channelId": channel, "displayName": name}})
