@@ -239,6 +239,9 @@ def version() -> None:
 from . import cli_live  # noqa: E402,F401 - registers `twincast live`
 from . import cli_video  # noqa: E402,F401 - registers `twincast video` and `twincast batch`
 from . import cli_shop  # noqa: E402,F401 - registers `twincast ask` and `twincast catalog check`
+from .fleet.commands import fleet_app  # noqa: E402 - `twincast fleet up/status/stop/down`
+
+app.add_typer(fleet_app, name="fleet")
 
 
 def _exit_now(code: int) -> None:

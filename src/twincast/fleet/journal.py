@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from ..live.analytics import Analytics
-from ..live.api import Event
+from ..live.events import LiveEvent, make_event
 
 OPS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS fleet_ops(session TEXT NOT NULL, seq INTEGER NOT NULL, room TEXT NOT NULL,
@@ -47,13 +47,13 @@ class Op:
         return self.seq, self.kind, json.dumps(self.body, ensure_ascii=False, default=str)
 
 
-def _session_wide(ev: Event, base_t: float, base_cid: int) -> Event:
+def _session_wide(ev: LiveEvent, base_t: float, base_cid: int) -> LiveEvent:
     data = dict(ev.data)
     if ev.kind == "comment" and isinstance(data.get("id"), int):
         data["id"] += base_cid
     if ev.kind == "say" and data.get("answers"):
         data["answers"] = [a + base_cid for a in data["answers"] if isinstance(a, int)]
-    return Event(ev.kind, round(ev.t + base_t, 3), ev.wall, data)
+    return make_event(ev.kind, data, round(ev.t + base_t, 3), ev.wall)
 
 
 class JournalAnalytics(Analytics):
@@ -98,7 +98,7 @@ class JournalAnalytics(Analytics):
         super().end_session(session_id, wall)
         self._journal("end", {"wall": wall, "instance": self.instance})
 
-    def record_event(self, session_id: str, ev: Event) -> None:
+    def record_event(self, session_id: str, ev: LiveEvent) -> None:
         ev = _session_wide(ev, self.base_t, self.base_cid) if not self._replaying else ev
         super().record_event(session_id, ev)
         self._journal("event", {"kind": ev.kind, "t": ev.t, "wall": ev.wall, "data": ev.data})
@@ -160,7 +160,7 @@ def apply_op(db: Analytics, session_id: str, op: Op, visits: dict[str, int]) -> 
     elif op.kind == "end":
         Analytics.end_session(db, session_id, b.get("wall"))
     elif op.kind == "event":
-        Analytics.record_event(db, session_id, Event(b["kind"], b["t"], b["wall"], b.get("data") or {}))
+        Analytics.record_event(db, session_id, make_event(b["kind"], b.get("data") or {}, b["t"], b["wall"]))
     elif op.kind == "join":
         visits[b["key"]] = Analytics.viewer_join(db, session_id, b["viewer"], b.get("nick") or "", b["wall"])
     elif op.kind == "leave":
