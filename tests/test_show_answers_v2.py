@@ -257,3 +257,21 @@ def test_size_from_a_chart_column_the_viewer_gives():
                                       ("US 9 = which size", "size 42"))):
         d = engine.handle(Comment(f"u{i}", text, i * 10.0), on_screen=shoe.id)
         assert d.intent == "size" and size in d.reply, d.reply
+
+
+def test_store_question_with_nothing_on_screen_names_the_products_that_differ():
+    """"包邮吗" before any product is on: the store rule, then only what differs per product."""
+    dev = load_catalog(Path(__file__).parents[1] / "data/answers/dev-fashion-food/catalog.yaml")
+    engine = AnswerEngine(dev)
+    nuts, cooker = dev.get("daily-nuts"), dev.get("rice-cooker")
+    xj = _ask(engine, "新疆发货吗 要加钱不")
+    assert xj.action == "answer" and xj.reply.startswith("新疆可以发") and "¥15" in xj.reply
+    assert f"{nuts.name.zh}：抱歉，新疆暂时不发货" in xj.reply and f"{cooker.name.zh}：需要补¥25运费" in xj.reply
+    free = _ask(engine, "free shipping?", user="v")
+    # English lists are never cut into clauses: the nuts' whole list of places stays together
+    assert "no shipping to Xinjiang, Tibet, Qinghai, Hong Kong, Macau, Taiwan, overseas" in free.reply
+    assert f"For the {cooker.name.en}: sent by JD Logistics" in free.reply
+    service = _ask(engine, "客服几点下班", user="w")
+    assert service.action == "answer" and dev.store.customer_service.hours.zh in service.reply
+    sample = AnswerEngine(load_catalog())  # six ways of shipping: too many to read out, so ask which
+    assert _ask(sample, "包邮吗").action == "clarify"

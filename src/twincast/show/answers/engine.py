@@ -30,6 +30,9 @@ log = logging.getLogger("twincast.show.answers")
 log.addHandler(logging.NullHandler())
 
 MAX_PRODUCTS, MAX_INTENTS = 3, 3
+_CLAUSE_ZH = re.compile(r"[，。；;]")
+_CLAUSE_EN = re.compile(r";|[.](?=\s)|[.]$")
+_MAX_EXCEPTIONS = 2  # products (groups) named apart from the store rule in one spoken answer
 _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
     "price": r.price, "promo": r.promo, "stock": r.stock, "size": r.size, "colour": r.colour,
     "spec": r.spec, "usage": lambda c, p: r.spec(c, p, ("usage", "faq")),
@@ -52,6 +55,20 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
         return intent
     return IntentResult("stock", intent.score, intent.slots, intent.method,
                         ("stock", *(i for i in intent.all if i not in ("stock", "colour", "size", "spec"))))
+
+
+def _beyond(text: str, common: str) -> str:
+    """The clauses of ``text`` that ``common`` does not already say (the exception, not the rule).
+
+    Chinese replies separate clauses with "，" and list with "、"; English ones list with ", ",
+    so English is cut only at ";" and sentence ends: cutting a list would drop places from it."""
+    zh = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    cut = _CLAUSE_ZH if zh else _CLAUSE_EN
+    shared = {x.strip() for x in cut.split(common) if x.strip()}
+    own = [x.strip() for x in cut.split(text) if x.strip() and x.strip() not in shared]
+    if not own:
+        return text
+    return ("，" if zh else "; ").join(own) + ("。" if zh else ".")
 
 
 class AnswerEngine:
@@ -104,15 +121,32 @@ class AnswerEngine:
         return self._finish(comment, lang, main, reply, tuple(p.id for p in products), method, intent)
 
     def _same_for_all(self, c: r.Ctx, intent: IntentResult) -> Optional[Reply]:
-        """"包邮吗" with nothing on screen: answer once if every product gets the same answer."""
+        """"包邮吗" with nothing on screen: the store's answer, with the products that differ named.
+
+        Why not "which product?": store rules are what such questions ask about, and a product
+        that overrides them (ships from another warehouse, has its own promo) is an exception a
+        viewer must hear, not a reason to withhold the rule from everyone."""
         wanted = [i for i in intent.all if i in _POLICY_INTENTS][:MAX_INTENTS]
         if not wanted or len(wanted) != len([i for i in intent.all if i in _BUILDERS]):
             return None
-        replies = {self._compose(c, intent, [p]) for p in self.catalog.products}
-        if len(replies) == 1:
-            only = replies.pop()
-            return only if only.kind == "answer" else None
-        return None
+        groups: dict[Reply, list[Product]] = {}
+        for p in self.catalog.products:
+            groups.setdefault(self._compose(c, intent, [p]), []).append(p)
+        if any(reply.kind != "answer" for reply in groups):
+            return None
+        ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+        main, common = ordered[0]
+        if len(ordered) == 1:
+            return main
+        if len(ordered) > _MAX_EXCEPTIONS + 1 or len(common) < 2:
+            return None  # no rule most products share: asking which one is shorter than reading all
+        texts, fields = [main.text], list(main.fields)
+        for reply, products in ordered[1:]:
+            names = ("、" if c.zh else ", ").join(p.name.get(c.lang) for p in products)
+            texts.append(f"{names}：{_beyond(reply.text, main.text)}" if c.zh
+                         else f"For the {names}: {_beyond(reply.text, main.text)}")
+            fields += [f"{p.id}:{f}" for p in products for f in reply.fields]
+        return Reply("answer", ("" if c.zh else " ").join(texts), tuple(dict.fromkeys(fields)))
 
     def _compose(self, c: r.Ctx, intent: IntentResult, products: list[Product]) -> Reply:
         """One piece per (product, intent), in the order asked; one product: no name prefixes."""

@@ -53,7 +53,7 @@ _RULES: list[tuple[str, float, str]] = [
     ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
     ("warranty", 3, r"保修|质保|坏了|维修|保换|售后|几年保|warrant|guarantee|repair|breaks?\b|broken"),
     ("how_to_buy", 3, r"怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
-                      r"发票|限购|能买几|买几个|付款|支付|"
+                      r"发票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
                       r"how (do|can|to) (i )?(buy|order|get|pay)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|"
                       r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i"),
     ("compare", 4, r"区别|对比|哪个好|哪个更|比怎么样|比呢|比哪个|和.{1,10}比|跟.{1,10}比|哪款好|选哪个|二选一|"
@@ -123,7 +123,7 @@ class IntentClassifier:
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
         scores = rule_scores(text)
-        if slots.region and re.search(r"发|寄|到|邮|运费|快递|ship|send|deliver|post", text, re.I):
+        if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase", text, re.I):
             scores["shipping_exception"] = scores.get("shipping_exception", 0) + 3
             scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
         if slots.height_cm and slots.weight_kg or (slots.height_cm and "size" in scores):

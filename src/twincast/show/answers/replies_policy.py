@@ -155,6 +155,10 @@ def warranty(c: Ctx, p: Product) -> Reply:
     return Reply("answer", sentence(text, c.lang), ("policies.warranty",))
 
 
+_SERVICE = re.compile(r"客服|人工|售后电话|customer (service|support|care)|\bcontact (you|the (shop|store|seller)|support)|"
+                      r"\bsupport (team|hours)")
+
+
 def how_to_buy(c: Ctx, p: Product) -> Reply:
     pol = c.catalog.policy(p)
     low = c.text.lower()
@@ -187,6 +191,10 @@ def how_to_buy(c: Ctx, p: Product) -> Reply:
             n = lim.per_customer or lim.per_order
             parts.append(f"每人限购{n}件" if c.zh else f"limit {n} per customer")
         fields.append("policies.purchase_limit")
+    if _SERVICE.search(low) and c.catalog.store and c.catalog.store.customer_service:
+        reply = customer_service(c)
+        parts.append(reply.text.rstrip("。."))
+        fields += reply.fields
     if re.search(r"paypal|支付宝|微信支付|apple pay", low):
         return check_reply(c.lang, topic="支付方式" if c.zh else "about payment methods")
     if not parts:
