@@ -115,6 +115,7 @@ class LiveShow(EventHub):
         self.forced_camera: Camera | None = None
         self.banner: str | None = None
         self._clip: ClipPlayer | None = None
+        self.comments = None  # the platform comment sources (live/comments/manager.py), when any run
         EventHub.__init__(self)
         self._comment_ids = itertools.count(1)
         self._comment_of: dict[int, int] = {}
@@ -296,6 +297,11 @@ class LiveShow(EventHub):
         the host's stock lines and the answers to "还有货吗" follow the orders."""
         self.director.stock_of = remaining
         self.answer_engine.stock_of = remaining
+
+    def comment_sources(self) -> list[dict[str, Any]]:
+        """Status of each comment source (issue 22: platform, connected, messages/min, last
+        error) for the operator console and /metrics; empty when no platform feeds the show."""
+        return self.comments.status_json() if self.comments is not None else []
 
     def catalog_dir(self) -> Optional[Path]:
         """The folder catalog image paths are confined to (the web layer serves nothing outside)."""
