@@ -21,11 +21,11 @@ _RULES: list[tuple[str, float, str]] = [
     ("ai_disclosure", 5, r"真人吗|是真人|真的人|机器人|数字人|虚拟人|假人|人工智能|是ai|ai吗|是不是ai|ai主播|真人主播|"
                          r"are (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
                          r"\bu a bot\b|\bai host\b|\bbot\?|\bai\b.{0,20}(host|主播|generated|生成)|(host|主播).{0,20}\bai\b|"
-                         r"\bai[- ]generated\b|\bis (it|she|he|this) (an? )?ai\b|\bai or (real|human)|virtual (host|human)"),
+                         r"\bai[- ]generated\b|real or (an? )?(ai|bot|robot)\b|🤖|\bis (it|she|he|this) (an? )?ai\b|\bai or (real|human)|virtual (host|human)"),
     ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|到手价|单价|一斤多少|"
                  r"duoshaoqian|how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b|"
                  r"才\d+|不是\d+|怎么\d+了|涨价|降价|比上次|上次直播|why.{0,20}(more|higher)|was \d+ (last|before)"),
-    ("promo", 3, r"优惠|打折|折扣|便宜点|便宜些|省多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
+    ("promo", 3, r"满\d+减|优惠|打折|折扣|便宜点|便宜些|省多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
                  r"coupon|discount|promo|voucher|\bdeal\b|\bsale\b|\bsave\b|\boff\b|cheaper|freebie|gift|bundle"),
     ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|剩几|还有多少|还有吗|还有没有|没货|抢光|补货|"
                  r"you ?huo|\bstock\b|sold out|how many (are )?left|how many .{0,12}left|\bleft\?|any left|still available|"

@@ -87,8 +87,30 @@ _HINTS: list[tuple[str, str]] = [
     (r"怎么用|用法|使用|how (do|to) (i )?use|apply", "用法|使用|use|apply|步骤"),
     (r"怎么洗|清洗|洗|wash|clean", "洗|clean|wash"),
     (r"保存|储存|存放|冷藏|store|fridge|refrigerat", "保存|储存|存放|冷藏|阴凉|store|fridge|cool"),
+    (r"真丝|丝绸|\bsilk\b|cotton|纯棉|全棉|棉的|真皮|皮的|leather|羊毛|wool|cashmere|羊绒|涤纶|polyester|亚麻|linen|"
+     r"viscose|粘纤|面料|料子|材质|fabric|material|鞋面|\bupper\b|什么做的|made of", r"面料|材质|成分|鞋面|fabric|material|upper|%"),
+    (r"\bhz\b|赫兹|\d\s*hz", r"hz|赫兹"),
 ]
-_HINTS_RX = [(re.compile(q, re.I | re.A), re.compile(f, re.I | re.A)) for q, f in _HINTS]
+
+
+def _unit_hints() -> list[tuple[str, str]]:
+    """"1000W right?", "110V 能用吗": a number with a unit asks for the fact stating that quantity.
+
+    Only units that name one kind of fact; time, length, mass and count units also appear in
+    body sizes, delivery days and pack sizes, so they would point at the wrong fact."""
+    from twincast.show.catalog_units import UNIT_ALIASES, UNITS
+
+    hints = []
+    for dimension in ("voltage", "power", "charge", "energy", "volume", "level"):
+        units = {u for u, spec in UNITS.items() if spec[0] == dimension}
+        spellings = sorted(units | {a for a, u in UNIT_ALIASES.items() if u in units}, key=len, reverse=True)
+        unit_rx = "|".join(re.escape(x) for x in spellings)
+        number_unit = rf"\d\s*(?:{unit_rx})(?![a-z])"
+        hints.append((number_unit, number_unit))
+    return hints
+
+
+_HINTS_RX = [(re.compile(q, re.I | re.A), re.compile(f, re.I | re.A)) for q, f in (*_HINTS, *_unit_hints())]
 
 
 def tokens(text: str) -> list[str]:
