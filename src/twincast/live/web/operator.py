@@ -100,11 +100,12 @@ def install(app, show, analytics, session_id: str, guard, hub) -> None:
 
     @app.get("/api/op/state", dependencies=op)
     def op_state() -> dict:
+        from ..comments.status import source_status
         from .app import product_json
 
         return {"on_air": show.on_air(), "viewers": hub.viewer_count(), "session": session_id,
                 "products": [product_json(p) for p in app.state.shop.shelf(show.products())],
-                "recent": analytics.recent(session_id, 100)}
+                "recent": analytics.recent(session_id, 100), "sources": source_status(show)}
 
     @app.post("/api/op/start", dependencies=op)
     def op_start() -> dict:

@@ -255,5 +255,8 @@ def install(app, show, analytics, session_id: str, guard, hub) -> None:
 
     @app.get("/metrics", dependencies=page, include_in_schema=False)
     def metrics() -> PlainTextResponse:
+        from ..comments.status import by_platform, metrics_text, source_status
+
         text = render_metrics(analytics, session_id, show.on_air(), hub.viewer_count())
+        text += metrics_text(source_status(show), by_platform(analytics, session_id))  # issue 22
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -90,8 +90,22 @@
         table.append(tr);
       }
       renderOrder(s.products);
+      renderSources(s.sources || []);
       if (!chatLoaded) { chatLoaded = true; for (const item of s.recent) addItem(item.kind, item.data); }
     } catch (e) { $('status').textContent = 'server unreachable'; }
+  }
+
+  // one row per comment source (issue 22): state, comments a minute, last error
+  function renderSources(sources) {
+    const table = $('sources');
+    table.replaceChildren();
+    for (const src of sources) {
+      const tr = el('tr', src.connected ? 'up' : 'down');
+      const err = src.last_error ? ' - ' + (src.last_error_kind || '') + ': ' + src.last_error : '';
+      tr.append(el('th', null, src.source),
+                el('td', null, src.state + ' · ' + src.per_minute + '/min · ' + src.messages_total + ' total' + err));
+      table.append(tr);
+    }
   }
 
   // ---- live chat with decisions --------------------------------------------------------------------------
