@@ -17,7 +17,10 @@ from .signals import Interrupted
 def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: str = "720x1280", lang: str = "zh",
              port: int = 8800, bind: str = "127.0.0.1", token: Optional[str] = None, minutes: float = 0.0,
              rundown: Optional[Path] = None, record_dir: Path = Path("out/live"),
-             host_avatar: Optional[Path] = None, assistant: Optional[Path] = None) -> None:
+             host_avatar: Optional[Path] = None, assistant: Optional[Path] = None, comments: Optional[str] = None,
+             comment_replies: bool = False, comments_config=None) -> None:
+    """``comments``: the --comments spec; ``comments_config``: a CommentsConfig (twincast.yaml's
+    ``comments:`` section) used instead when given."""
     from .avatar.defaults import default_assistant_path, default_avatar_path
     from .avatar.model import AvatarModel
     from .live.engine import LiveShow
@@ -33,6 +36,9 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
         raise TwincastError(f"--rtmp {rtmp!r} is not an RTMP URL",
                             "copy the push URL and stream key from your platform: rtmp://HOST/APP/KEY")
     writable_output(record_dir / "live.mp4", "--record-dir")  # before minutes of warm-up
+    from .live.comments.cli import comments_setup
+
+    comment_conf = comments_setup(comments, comment_replies, comments_config)  # bad spec or missing key: fails now
     cat = load_catalog(catalog)
     plan = Rundown.load(rundown, cat) if rundown else None
     show = LiveShow(cat, AvatarModel.load(host_avatar or default_avatar_path()),
@@ -47,12 +53,18 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
         except RuntimeError as exc:
             raise TwincastError(str(exc), f"choose another port with --port (now {port})") from None
         show.start()
+        if comment_conf is not None:
+            from .live.comments.manager import CommentManager
+
+            show.comments = CommentManager(show, comment_conf, say=console.print).start()
         _announce(server, show, rtmp)
         _wait_on_air(show, minutes)
     except Interrupted as exc:  # Ctrl-C / SIGTERM (twincast.signals): stop cleanly, then exit 130 / 143
         interrupted = exc
     finally:
         console.print("stopping...")
+        if show.comments is not None:
+            show.comments.stop()
         show.stop()  # closes the recording (fragmented MP4: decodable even without this)
         state = show.on_air()
         if server is not None:
@@ -97,6 +109,11 @@ def live(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
          rundown: Optional[Path] = typer.Option(None, help="Rundown YAML (order, minutes, hero slots)."),
          record_dir: Path = typer.Option(Path("out/live"), help="Where the local recording goes."),
          host_avatar: Optional[Path] = typer.Option(None, "--host-avatar", help="Host .twin (default: demo host)."),
-         assistant: Optional[Path] = typer.Option(None, help="Assistant .twin (default: demo assistant).")) -> None:
+         assistant: Optional[Path] = typer.Option(None, help="Assistant .twin (default: demo assistant)."),
+         comments: Optional[str] = typer.Option(None, help="Platform comments: bilibili:CODE,youtube:VIDEO_ID,"
+                                                "twitch:CHANNEL,webhook (keys from env; docs/comments.md)."),
+         comment_replies: bool = typer.Option(False, help="Also post the host's answers in those chats "
+                                              "(AI-labelled, rate-limited; where the platform allows).")) -> None:
     """Go live: stream the show to RTMP and the built-in viewer page, with an operator console."""
-    run_live(catalog, rtmp, size, lang, port, bind, token, minutes, rundown, record_dir, host_avatar, assistant)
+    run_live(catalog, rtmp, size, lang, port, bind, token, minutes, rundown, record_dir, host_avatar, assistant,
+             comments, comment_replies)
