@@ -135,13 +135,11 @@ def test_router_precision_choice(monkeypatch):
     from twincast.voice import defaults
 
     assert defaults.precision_for("en") == defaults.DEFAULT_PRECISION["en"]
-    monkeypatch.setenv("TWINCAST_PRECISION", "int8")
-    assert defaults.precision_for("zh") == "int8"
+    monkeypatch.setenv("TWINCAST_PRECISION", "int4")  # no longer read: settings are arguments (issue 21)
+    assert defaults.precision_for("zh") == defaults.DEFAULT_PRECISION["zh"]
     assert defaults.precision_for("zh", "int4") == "int4"
-    monkeypatch.setenv("TWINCAST_PRECISION", "int9")
     with pytest.raises(TwincastError, match="unknown precision"):
-        defaults.router_for("female")
-    monkeypatch.setenv("TWINCAST_PRECISION", "auto")
+        defaults.router_for("female", precision="int9")
     router = defaults.router_for("female", precision="int8")
     speech = next(router.synthesize("你好，欢迎光临。", "zh"))
     assert speech.sample_rate == 48000 and speech.duration > 0.5

@@ -25,6 +25,7 @@ app.add_typer(voice_app, name="voice")
 console = Console(stderr=True)
 
 SIZES = {"720x1280": (720, 1280), "1080x1920": (1080, 1920)}
+CONFIG_HELP = "twincast.yaml: avatars, voices, LLM, stage, outputs (docs/configuration.md); flags typed here win."
 
 
 def _progress(label: str) -> Progress:
@@ -73,10 +74,15 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
     console.print(f"[green]built[/] {output}  face {model.meta['face_px']:.0f}px, yaw {pose['yaw']:+.0f} deg, "
                   f"{spoken}, {model.meta['build_seconds']:.1f}s")
     rest = model.meta.get("neutral")
-    if rest:  # issue 19: say what was changed from the photo
+    if rest and "closed_gap" in rest:  # issue 19: say what was changed from the photo
         teeth = "the photo's own teeth" if rest.get("teeth_from_photo") else "painted teeth"
         console.print(f"the photo's mouth was open ({rest['closed_gap']:.0%} of its width): the "
                       f"resting face has it closed; speech opens it onto {teeth}")
+    if rest and "relaxed_smile" in rest:
+        r = rest["relaxed_smile"]
+        console.print(f"the photo smiles (mouth {r['width_ratio']:.2f} eye widths wide): the resting "
+                      f"face relaxes it to {r['width_ratio_rest']:.2f}; the smile comes back with "
+                      f"the emotion (rig smile {r['photo_smile']:.2f} = the photo's)")
     console.print("[dim]Use only likenesses of people who consented. Outputs carry an AI label.[/]")
 
 
@@ -93,10 +99,11 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
         emotion: str = typer.Option("warm", help="Expression preset: neutral, warm or excited (docs/expression.md)."),
         pose_sweep: bool = typer.Option(False, "--pose-sweep", help="Sweep the head to yaw +-30, pitch +-15, "
                                         "roll +-10 degrees (renderer test)."),
-        relight: Optional[str] = typer.Option(None, help="Face lighting: none, soft, warm or studio (docs/realism.md).")) -> None:
+        relight: Optional[str] = typer.Option(None, help="Face lighting: none, soft, warm or studio (docs/realism.md)."),
+        config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP)) -> None:
     """Make a video of the avatar speaking TEXT."""
-    from .avatar.defaults import default_avatar_path
-    from .avatar.model import AvatarModel
+    from .assembly import load_avatar, voice_for
+    from .config.flags import typed_on_command_line, with_flags
     from .pipeline import say as run_say
     from .render.compose import Layout
 
@@ -109,25 +116,27 @@ def say(text: str = typer.Option(..., "--text", "-t", help="What the avatar says
     if precision not in PRECISION_CHOICES:
         raise TwincastError(f"unknown precision {precision!r}",
                             f"use --precision {' or --precision '.join(PRECISION_CHOICES)}")
-    if precision != "auto":  # read by voice.defaults.router_for, in this process only
-        os.environ["TWINCAST_PRECISION"] = precision
+    cfg = with_flags(config, {"avatar": ("avatars.host.path", avatar), "size": ("stage.size", size),
+                              "subtitles": ("stage.layout.subtitles", subtitles),
+                              "ai_label": ("stage.layout.ai_label", ai_label), "emotion": ("stage.emotion", emotion),
+                              "relight": ("stage.relight", relight)})
+    size, ai_label, subtitles = cfg.stage.size, cfg.stage.layout.ai_label, cfg.stage.layout.subtitles
     if not ai_label:
         console.print("[bold yellow]warning:[/] the visible AI label is off. AI-generated content must be "
                       "labelled where you publish it; metadata labels stay on.")
     from .driving.drive import DriveConfig
 
-    drive_config = DriveConfig(emotion=emotion, pose_sweep=pose_sweep)  # unknown emotion: problem + fix
+    drive_config = DriveConfig(emotion=cfg.stage.emotion, pose_sweep=pose_sweep)  # unknown emotion: problem + fix
     writable_output(output)  # before minutes of loading and rendering, not after
-    model = AvatarModel.load(avatar or default_avatar_path())
-    if relight is not None:  # this render only; `avatar build --relight` stores a default
-        from .render.relight import check_preset
-
-        model.meta["relight"] = check_preset(relight)
+    model = load_avatar(cfg, "host")  # stage.relight / --relight: this render only
+    # --precision typed (or no file): it wins over every voices.*.precision of the file
+    router = voice_for(model, cfg, "host", precision if config is None or typed_on_command_line("precision") else None)
     w, h = SIZES[size]
     with _progress("rendering") as bar:
         task = bar.add_task("", total=None)
         result = run_say(model, text, output, lang, Layout(w, h, ai_label=ai_label, subtitles=subtitles),
-                         config=drive_config, progress=lambda sec: bar.update(task, description=f"{sec:5.1f}s of video"))
+                         config=drive_config, progress=lambda sec: bar.update(task, description=f"{sec:5.1f}s of video"),
+                         router=router)
     console.print(f"[green]wrote[/] {result.path}  {result.duration:.1f}s video ({result.lang}), "
                   f"made in {result.wall_seconds:.1f}s (RTF {result.rtf:.2f})")
 
@@ -140,17 +149,18 @@ DEMO_TEXT = ("大家好，欢迎来到直播间！今天给大家带来一款蓝
 def demo(video: bool = typer.Option(False, "--video", help="Render the bilingual demo MP4 instead of going live."),
          output: Path = typer.Option(Path("out/demo.mp4"), "-o", "--output", help="Where --video writes the demo."),
          minutes: float = typer.Option(0.0, help="Live demo: stop after this many minutes (0: until Ctrl-C)."),
-         port: int = typer.Option(8800, help="Live demo: port of the viewer page and console.")) -> None:
+         port: int = typer.Option(8800, help="Live demo: port of the viewer page and console."),
+         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP)) -> None:
     """The demo on embedded defaults: the live show (viewer page + console on 127.0.0.1), or
     with --video the bilingual talking-avatar MP4."""
     if video:
         say(text=DEMO_TEXT, output=output, avatar=None, lang="auto", size="720x1280", subtitles=True, ai_label=True,
-            precision="auto", emotion="warm", pose_sweep=False, relight=None)
+            precision="auto", emotion="warm", pose_sweep=False, relight=None, config=config)
         console.print(f"[bold]Demo video:[/] {output.resolve()}")
         return
     from .cli_live import run_live
 
-    run_live(minutes=minutes, port=port)
+    run_live(minutes=minutes, port=port, config=config)
 
 
 @app.command()
@@ -196,10 +206,11 @@ def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
                                                   "(default: a few sample comments)."),
          host: Optional[Path] = typer.Option(None, help="Host avatar .twin (default: the demo host)."),
          assistant: Optional[Path] = typer.Option(None, help="Assistant-host avatar .twin (default: demo assistant)."),
-         size: str = typer.Option("720x1280", help="Frame size: 720x1280 or 1080x1920.")) -> None:
+         size: str = typer.Option("720x1280", help="Frame size: 720x1280 or 1080x1920."),
+         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP)) -> None:
     """Render a complete live-commerce show offline: host, assistant, cameras, answers."""
-    from .avatar.defaults import default_assistant_path, default_avatar_path
-    from .avatar.model import AvatarModel
+    from .assembly import drive_config, load_avatar
+    from .config.flags import with_flags
     from .show.catalog_io import load_catalog
     from .show.rundown import Rundown
     from .show.runner import load_comments, run_show
@@ -210,8 +221,11 @@ def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
         raise TwincastError(f"unknown size {size!r}", f"use one of: {', '.join(SIZES)}")
     if not 0.1 <= minutes <= 24 * 60:
         raise TwincastError(f"--minutes {minutes} is out of range", "use 0.1 to 1440 minutes")
+    cfg = with_flags(config, {"catalog": ("catalog", catalog), "lang": ("stage.lang", lang), "size": ("stage.size", size),
+                              "host": ("avatars.host.path", host), "assistant": ("avatars.assistant.path", assistant)})
+    lang, size = cfg.stage.lang, cfg.stage.size
     writable_output(output)
-    cat = load_catalog(catalog)
+    cat = load_catalog(cfg.catalog)
     plan = Rundown.load(rundown, cat) if rundown else None
     if comments is not None and not comments.is_file():
         raise TwincastError(f"comments file not found: {comments}", "pass a JSON-lines file of {t, user, text}")
@@ -220,12 +234,12 @@ def show(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
     # the sample viewers write in the show's language (one of them in the other, answered in theirs)
     sample = "sample_comments.jsonl" if lang == "zh" else "sample_comments_en.jsonl"
     timed = load_comments(comments or package_assets() / "show" / sample)
-    h = AvatarModel.load(host or default_avatar_path())
-    a = AvatarModel.load(assistant or default_assistant_path())
+    h, a = load_avatar(cfg, "host"), load_avatar(cfg, "assistant")
     with _progress("show") as bar:
         task = bar.add_task("", total=minutes * 60)
-        result = run_show(cat, h, a, output, minutes, lang, plan, timed, SIZES[size],
-                          progress=lambda sec: bar.update(task, completed=sec, description=f"{sec:6.1f}s"))
+        result = run_show(cat, h, a, output, minutes, lang, plan, timed, SIZES[size], ai_label=cfg.stage.layout.ai_label,
+                          progress=lambda sec: bar.update(task, completed=sec, description=f"{sec:6.1f}s"),
+                          drive=drive_config(cfg), config=cfg)
     console.print(f"[green]wrote[/] {result.path}  {result.duration:.1f}s, {len(result.beats)} beats "
                   f"(log: {result.path.with_suffix('.beats.json')}), RTF {result.rtf:.2f}")
 
@@ -239,6 +253,7 @@ def version() -> None:
 from . import cli_live  # noqa: E402,F401 - registers `twincast live`
 from . import cli_video  # noqa: E402,F401 - registers `twincast video` and `twincast batch`
 from . import cli_shop  # noqa: E402,F401 - registers `twincast ask` and `twincast catalog check`
+from . import cli_config  # noqa: E402,F401 - registers `twincast config init` and `twincast config check`
 from .fleet.commands import fleet_app  # noqa: E402 - `twincast fleet up/status/stop/down`
 
 app.add_typer(fleet_app, name="fleet")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli import SIZES, app, console
+from .cli import CONFIG_HELP, SIZES, app, console
 from .errors import TwincastError
 from .output.paths import writable_output
 from .signals import Interrupted
@@ -18,11 +18,13 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
              port: int = 8800, bind: str = "127.0.0.1", token: Optional[str] = None, minutes: float = 0.0,
              rundown: Optional[Path] = None, record_dir: Path = Path("out/live"),
              host_avatar: Optional[Path] = None, assistant: Optional[Path] = None, comments: Optional[str] = None,
-             comment_replies: bool = False, comments_config=None) -> None:
+             comment_replies: bool = False, comments_config=None, config: Optional[Path] = None) -> None:
     """``comments``: the --comments spec; ``comments_config``: a CommentsConfig (twincast.yaml's
-    ``comments:`` section) used instead when given."""
-    from .avatar.defaults import default_assistant_path, default_avatar_path
-    from .avatar.model import AvatarModel
+    ``comments:`` section) used instead when given. ``config``: twincast.yaml (flags typed on
+    the command line win over it)."""
+    from .assembly import drive_config, load_avatar
+    from .config.flags import with_flags
+    from .config.load import expand_env
     from .live.engine import LiveShow
     from .live.web.server import serve
     from .show.catalog_io import load_catalog
@@ -35,15 +37,30 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
     if rtmp and not rtmp.startswith(("rtmp://", "rtmps://")):
         raise TwincastError(f"--rtmp {rtmp!r} is not an RTMP URL",
                             "copy the push URL and stream key from your platform: rtmp://HOST/APP/KEY")
+    cfg = with_flags(config, {"catalog": ("catalog", catalog), "size": ("stage.size", size), "lang": ("stage.lang", lang),
+                              "port": ("outputs.viewer_port", port), "bind": ("outputs.viewer_bind", bind),
+                              "record_dir": ("outputs.recording_dir", record_dir),
+                              "host_avatar": ("avatars.host.path", host_avatar),
+                              "assistant": ("avatars.assistant.path", assistant),
+                              "rtmp": ("outputs.rtmp", [rtmp] if rtmp else None)})
+    size, lang, port, bind, record_dir = (cfg.stage.size, cfg.stage.lang, cfg.outputs.viewer_port,
+                                          cfg.outputs.viewer_bind, cfg.outputs.recording_dir)
+    urls = [expand_env(u, f"outputs.rtmp[{i}]") for i, u in enumerate(cfg.outputs.rtmp)]  # keys from the environment
+    rtmp = urls[0] if urls else None
+    if comments_config is None and config is not None and cfg.comments.sources and not comments:
+        comments_config = cfg.comments
     writable_output(record_dir / "live.mp4", "--record-dir")  # before minutes of warm-up
     from .live.comments.cli import comments_setup
 
     comment_conf = comments_setup(comments, comment_replies, comments_config)  # bad spec or missing key: fails now
-    cat = load_catalog(catalog)
+    cat = load_catalog(cfg.catalog)
     plan = Rundown.load(rundown, cat) if rundown else None
-    show = LiveShow(cat, AvatarModel.load(host_avatar or default_avatar_path()),
-                    AvatarModel.load(assistant or default_assistant_path()), lang=lang, rundown=plan, size=size,
-                    rtmp_url=rtmp, record_dir=record_dir)
+    show = LiveShow(cat, load_avatar(cfg, "host"), load_avatar(cfg, "assistant"), lang=lang, rundown=plan, size=size,
+                    rtmp_url=rtmp, record_dir=record_dir, drive=drive_config(cfg), config=cfg)
+    for url in urls[1:]:  # more platforms: the same encode, copied (LiveEncoder opens extras later)
+        from .live.outputs import RtmpOutput
+
+        show.encoder.extra.append(RtmpOutput(url, show._rtmp_event))
     server = None
     interrupted: Optional[Interrupted] = None
     try:
@@ -113,7 +130,8 @@ def live(catalog: Optional[Path] = typer.Option(None, help="Catalog (YAML/CSV/JS
          comments: Optional[str] = typer.Option(None, help="Platform comments: bilibili:CODE,youtube:VIDEO_ID,"
                                                 "twitch:CHANNEL,webhook (keys from env; docs/comments.md)."),
          comment_replies: bool = typer.Option(False, help="Also post the host's answers in those chats "
-                                              "(AI-labelled, rate-limited; where the platform allows).")) -> None:
+                                              "(AI-labelled, rate-limited; where the platform allows)."),
+         config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP)) -> None:
     """Go live: stream the show to RTMP and the built-in viewer page, with an operator console."""
     run_live(catalog, rtmp, size, lang, port, bind, token, minutes, rundown, record_dir, host_avatar, assistant,
-             comments, comment_replies)
+             comments, comment_replies, config=config)

@@ -35,7 +35,9 @@ def ask(comment: Optional[str] = typer.Argument(None, help="A viewer comment, e.
         llm_url: Optional[str] = typer.Option(None, "--llm-url", help="Optional phrasing by an OpenAI-compatible "
                                               "endpoint, e.g. http://127.0.0.1:8080/v1 (key: TWINCAST_LLM_API_KEY); "
                                               "kept only when every claim is traceable to the catalog facts."),
-        llm_model: str = typer.Option("local", "--llm-model", help="Model name sent to --llm-url.")) -> None:
+        llm_model: str = typer.Option("local", "--llm-model", help="Model name sent to --llm-url."),
+        config: Optional[Path] = typer.Option(None, "--config", help="twincast.yaml: its catalog and llm: "
+                                              "section (flags typed here win).")) -> None:
     """Show how the host answers one viewer COMMENT (or why it stays silent), or replay a stream."""
     import os
 
@@ -47,6 +49,13 @@ def ask(comment: Optional[str] = typer.Argument(None, help="A viewer comment, e.
         if not llm_url.startswith(("http://", "https://")):
             raise TwincastError(f"--llm-url {llm_url!r} is not an http(s) URL", "pass e.g. http://127.0.0.1:8080/v1")
         llm = LLMConfig(base_url=llm_url, model=llm_model, api_key=os.environ.get("TWINCAST_LLM_API_KEY", "none"))
+    elif config is not None:  # the file's llm: section (off when it has no base_url) and catalog
+        from .assembly import llm_config
+        from .config.load import load_config
+
+        cfg = load_config(config)
+        llm = llm_config(cfg) if cfg.llm.answers else None
+        catalog = catalog or cfg.catalog
     if replay_file is not None:
         _replay(replay_file, catalog, lang, output, llm)
         return

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .cli import _progress, app, console
+from .cli import CONFIG_HELP, _progress, app, console
 from .errors import TwincastError
 from .output.paths import writable_output
 from .signals import Interrupted, on_signal
@@ -34,15 +34,20 @@ def video(template: str = typer.Argument(..., help="product-promo or property-to
           ai_label: bool = typer.Option(True, help="Visible AI label (legally required; keep it on)."),
           max_scenes: Optional[int] = typer.Option(None, help="Only the first N scenes (a quick preview)."),
           preset: str = typer.Option("ultrafast", help="libx264 preset: ultrafast (fastest, default) ... veryfast "
-                                     "(~3x smaller files, 2x the encoding time) ... medium.")) -> None:
+                                     "(~3x smaller files, 2x the encoding time) ... medium."),
+          config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP)) -> None:
     """Make one short video from a TEMPLATE and DATA: B-roll with pan and zoom, presenter,
     captions, lower thirds, music, SRT and the AI label."""
-    from .avatar.defaults import default_avatar_path
-    from .avatar.model import AvatarModel
+    from .assembly import load_avatar, voice_for
+    from .config.flags import with_flags
     from .video.render import render_video
     from .video.spec import VideoOptions
     from .video.templates import storyboard
 
+    cfg = with_flags(config, {"avatar": ("avatars.host.path", avatar), "ai_label": ("stage.layout.ai_label", ai_label)})
+    ai_label = cfg.stage.layout.ai_label
+    if avatar is None and cfg.avatars.host.path is not None:
+        avatar = cfg.avatars.host.path
     if not ai_label:
         console.print("[bold yellow]warning:[/] the visible AI label is off. AI-generated content must be "
                       "labelled where you publish it; metadata labels stay on.")
@@ -57,10 +62,10 @@ def video(template: str = typer.Argument(..., help="product-promo or property-to
     board = storyboard(template, data, options)
     for w in board.warnings:
         console.print(f"[yellow]note:[/] {w}")
-    model = AvatarModel.load(avatar or default_avatar_path())
+    model = load_avatar(cfg, "host", avatar)
     with _progress("video") as bar:
         task = bar.add_task("", total=None)
-        result = render_video(board, output, options, model,
+        result = render_video(board, output, options, model, voice_for(model, cfg),
                               progress=lambda sec: bar.update(task, description=f"{sec:5.1f}s of video"))
     console.print(f"[green]wrote[/] {result.path}  {result.width}x{result.height}, {result.duration:.1f}s, "
                   f"{result.scenes} scenes, made in {result.wall_seconds:.1f}s (RTF {result.rtf:.2f})"
@@ -72,14 +77,21 @@ def batch(jobs_file: Path = typer.Argument(..., help="JOBS.yaml: defaults + a li
           workers: int = typer.Option(1, help="Local worker processes (1-8); each renders one video at a time."),
           ray: Optional[str] = typer.Option(None, "--ray", help="Run on the Ray cluster at HOST:PORT instead "
                                             "(needs `pip install 'twincast[ray]'`)."),
-          force: bool = typer.Option(False, help="Render every job again, even finished ones.")) -> None:
+          force: bool = typer.Option(False, help="Render every job again, even finished ones."),
+          config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP)) -> None:
     """Render many videos; finished outputs are skipped, partial ones redone, failures reported."""
+    import dataclasses
+
+    from .config.load import load_config
     from .video.batch import JobResult, load_jobs, run_batch
 
     if not 1 <= workers <= 8:
         raise TwincastError(f"--workers {workers} is out of range", "use 1 to 8 (this machine has "
                             f"{__import__('os').cpu_count()} cores)")
     jobs = load_jobs(jobs_file)
+    if config is not None:  # checked here, read again in each worker (voices cannot be pickled)
+        load_config(config)
+        jobs = [dataclasses.replace(j, config=str(config.resolve())) for j in jobs]
     where = f"Ray cluster {ray}" if ray else f"{workers} local worker{'s' * (workers > 1)}"
     console.print(f"[bold]{len(jobs)} jobs[/] on {where}")
     progress = Progress(TextColumn("{task.fields[job]:<18}"), BarColumn(), TaskProgressColumn(),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class MediaClock:
@@ -46,3 +48,17 @@ class MediaClock:
 
     def sample_of_frame(self, index: int) -> int:
         return index * self.samples_per_frame
+
+    def whole_frames(self, audio: "np.ndarray | None", seconds: float = 0.0) -> tuple[int, np.ndarray]:
+        """(frames, audio padded with silence to exactly ``frames`` frames). ``audio`` None:
+        ``seconds`` of silence, rounded to whole frames. The one padding rule every performer
+        and live sink uses, so after any number of utterances audio samples == frames x
+        samples_per_frame and the streams cannot drift."""
+        spf = self.samples_per_frame
+        if audio is None:
+            n = max(int(round(seconds * self.fps)), 0)
+            return n, np.zeros(n * spf, np.float32)
+        n = self.frames_for_samples(len(audio))
+        out = np.zeros(n * spf, np.float32)
+        out[: len(audio)] = audio
+        return n, out

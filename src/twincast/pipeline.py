@@ -19,8 +19,7 @@ from .clock import MediaClock
 from .driving.prosody import speech_cues
 from .driving.drive import DriveConfig
 from .output.labels import ai_metadata
-from .output.mp4 import Mp4Writer
-from .output.threaded import ThreadedSink
+from .output.mp4 import mp4_sink
 from .render.compose import Layout
 from .render.performer import Performer
 from .voice.base import Speech
@@ -89,9 +88,7 @@ def perform(model: AvatarModel, sentences: Iterator[Speech], out: str | Path, la
     """Render an utterance stream to ``out``; returns (frames, languages, synth seconds)."""
     langs: set[str] = set()
     synth = 0.0
-    writer = Mp4Writer(out, layout.width, layout.height, clock, metadata or ai_metadata())
-    sink = ThreadedSink(writer)
-    try:
+    with mp4_sink(out, layout.width, layout.height, clock, metadata or ai_metadata()) as sink:
         performer = Performer(model, sink, layout, config, clock)
         if progress:
             performer.on_frame = lambda n: progress(n / clock.fps)
@@ -101,22 +98,20 @@ def perform(model: AvatarModel, sentences: Iterator[Speech], out: str | Path, la
             langs |= {p.lang for p in speech.phones if p.symbol != "sil"}
             performer.speak(speech, speech.text.strip() if subtitles else None)
         performer.speak(None, seconds=TAIL)
-        sink.join()
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
     return performer.frame, langs, synth
 
 
 def say(model: AvatarModel, text: str, out: str | Path, lang: str = "auto", layout: Layout = Layout(),
-        config: DriveConfig = DriveConfig(), progress: Progress | None = None) -> SayResult:
-    from .voice.defaults import router_for_avatar, validate_text
+        config: DriveConfig = DriveConfig(), progress: Progress | None = None, router=None) -> SayResult:
+    """``router``: the voices (``assembly.voice_for``: from the configuration); default: the
+    avatar's own voice profile or preset with the default engines."""
+    from .assembly import voice_for
+    from .voice.defaults import validate_text
 
     validate_text(text)
     out = Path(out)
     started = time.perf_counter()
-    router = router_for_avatar(model)  # the avatar's voice profile, else its preset
+    router = router or voice_for(model)  # the avatar's voice profile, else its preset
     clock = MediaClock(sample_rate=router.sample_rate, fps=config.fps)
     frames, langs, synth = perform(model, router.synthesize(text, lang), out, layout, config, clock,
                                    progress, ai_metadata(title=text[:80]))

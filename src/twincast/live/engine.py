@@ -25,20 +25,16 @@ from ..avatar.model import AvatarModel
 from ..clock import MediaClock
 from ..driving.drive import DriveConfig
 from ..output.labels import ai_metadata
-from ..render.stage import Camera, Stage
-from ..show.answers.engine import AnswerEngine
+from ..render.stage import Camera
 from ..show.answers.moderation import Moderator
-from ..show.answers.nickname import catalog_terms
-from ..show.answers.queue import AnswerQueue
 from ..show.answers.types import Comment
 from ..show.catalog import Catalog
-from ..show.director import Beat, Director
-from ..show.performance import StagePerformer
+from ..show.director import Beat
 from ..show.rundown import Rundown, Slot
-from ..show.runner import assistant_router, product_view
+from ..show.runner import product_view
 from ..text.clauses import answer_clauses
 from .api import EventHub, ProductInfo
-from .events import CommentEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent
+from .events import CommentEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent, VoiceEvent
 from .clip import ClipPlayer
 from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
 from .speechline import SpeechLine, Utterance
@@ -88,26 +84,27 @@ class LiveShow(EventHub):
     def __init__(self, catalog: Catalog, host: AvatarModel, assistant: AvatarModel, *, lang: str = "zh",
                  rundown: Rundown | None = None, size: str = "720x1280", rtmp_url: str | None = None,
                  record_dir: str | Path = "out/live", minutes_each: float = 3.0, realtime: bool = True,
-                 drive: DriveConfig = DriveConfig()) -> None:
-        from ..voice.defaults import router_for_avatar
+                 drive: DriveConfig = DriveConfig(), config=None) -> None:
+        """``config``: a ``TwincastConfig`` (voices, LLM, cameras, layout); the parts are built
+        by the composition root (twincast.assembly), like every other command's."""
+        from ..assembly import listen_to_voices, show_parts
 
         self.catalog, self.lang = catalog, lang
         self.clock = MediaClock(sample_rate=48_000)
         self.preset = PRESETS[size]
-        self.rundown = rundown or Rundown.even(catalog, minutes_each)
-        self.answers = AnswerQueue(avoid=catalog_terms(catalog))  # never read out a product name as a nickname
-        self.answer_engine = AnswerEngine(catalog)
-        self.director = Director(catalog, self.rundown, lang, self.answers)
-        self.routers = {"host": router_for_avatar(host), "assistant": assistant_router(assistant)}
-        self.stage = Stage({"host": host, "assistant": assistant}, self.preset.width, self.preset.height)
+        self.parts = show_parts(catalog, host, assistant, lang=lang, size=(self.preset.width, self.preset.height),
+                                config=config, rundown=rundown, minutes_each=minutes_each)
+        self.rundown, self.answers = self.parts.rundown, self.parts.queue
+        self.answer_engine, self.director = self.parts.answers, self.parts.director
+        self.routers, self.stage = self.parts.routers, self.parts.stage
+        listen_to_voices(self.routers, self._voice_switch)  # a remote voice fell back: tell the console
         self.flv = FlvBroadcast()
         self.rtmp = RtmpOutput(rtmp_url, self._rtmp_event) if rtmp_url else None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.recording = Path(record_dir) / f"live-{stamp}.mp4"
         extra = [self.flv] + ([self.rtmp] if self.rtmp else [])
         self.encoder = LiveEncoder(self.recording, self.preset, self.clock, ai_metadata(title="twincast live"), extra)
-        self.performer = StagePerformer({"host": host, "assistant": assistant}, self.stage, _EncoderSink(self),
-                                        drive, self.clock)  # expression preset: docs/expression.md
+        self.performer = self.parts.performer(_EncoderSink(self), drive, self.clock)  # docs/expression.md
         self.performer.skip = self.behind
         self.speech = SpeechLine(self._synthesize, self._next_beats, self.media_time, self._next_answer)
         self.realtime = realtime
@@ -133,6 +130,10 @@ class LiveShow(EventHub):
     def media_time(self) -> float:
         return self.encoder.frames / self.clock.fps
 
+    def _voice_switch(self, switch) -> None:
+        self.emit(VoiceEvent(state=switch.state, engine=switch.engine, backup=switch.backup, lang=switch.lang,
+                             reason=switch.reason, text=switch.text))
+
     def _rtmp_event(self, what: str, data: dict) -> None:
         self.emit(StreamEvent(state=what, url=data.get("url"), error=data.get("error")))
 
@@ -142,14 +143,14 @@ class LiveShow(EventHub):
 
     def _next_beats(self, now: float) -> list[Beat]:
         with self._lock:
-            return [b for b in self.director.next_beats(now) if b.kind not in ("question", "answer")]
+            return [b for b in self.parts.next_beats(now) if b.kind not in ("question", "answer")]
 
     def _next_answer(self, now: float):
         item = self.answers.pop(now)
         if item is None:
             return None
         ids = [self._comment_of.get(id(d.comment), 0) for d in item.decisions]
-        return Beat("host", item.text, item.lang, Camera.HOST, item.product_id, "answer"), ids
+        return Beat("host", item.text, item.lang, self.parts.camera(Camera.HOST), item.product_id, "answer"), ids
 
     # ---- the render loop ------------------------------------------------------------------
     def behind(self) -> bool:
@@ -357,7 +358,8 @@ class LiveShow(EventHub):
         if not verdict.ok:
             self.emit(OperatorEvent(action="say_blocked", text=text, terms=tuple(verdict.terms)))
             return
-        self.speech.urgent(Beat(speaker, verdict.text, self.lang, Camera.HOST, self.state.get("product"), "operator"))
+        self.speech.urgent(Beat(speaker, verdict.text, self.lang, self.parts.camera(Camera.HOST),
+                                self.state.get("product"), "operator"))
         self.emit(OperatorEvent(action="say", text=verdict.text))
 
     def switch_camera(self, camera: str | None) -> None:

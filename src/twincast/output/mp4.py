@@ -14,9 +14,11 @@ errors instead of touching a closed container.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from pathlib import Path
+from typing import Iterator
 
 import av
 import cv2
@@ -158,3 +160,23 @@ class Mp4Writer:
             self.close()
         else:
             self.abort()
+
+
+@contextlib.contextmanager
+def mp4_sink(path: str | Path, width: int, height: int, clock: MediaClock, metadata: dict[str, str] | None = None,
+             preset: str = "veryfast") -> Iterator["ThreadedSink"]:
+    """A threaded MP4 sink for one render: ``with mp4_sink(...) as sink:`` write audio and
+    frames; on a clean exit the encoder drains and the file is published under its name; on
+    any exception or interrupt the ``.part`` is removed. The one way ``say``, ``show`` and
+    ``video`` write MP4s (the live recording is a fragmented MP4 of its own, live/outputs.py)."""
+    from .threaded import ThreadedSink
+
+    writer = Mp4Writer(path, width, height, clock, metadata, preset=preset)
+    sink = ThreadedSink(writer)
+    try:
+        yield sink
+        sink.join()
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()

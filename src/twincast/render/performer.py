@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
 
 from ..avatar.model import AvatarModel
 from ..clock import MediaClock
@@ -35,16 +34,9 @@ class Performer:
 
     def speak(self, speech: Speech | None, subtitle: str | None = None, seconds: float | None = None) -> int:
         """Perform one utterance (or ``seconds`` of silence when ``speech`` is None)."""
-        spf = self.clock.samples_per_frame
-        if speech is not None:
-            if speech.sample_rate != self.clock.sample_rate:
-                raise ValueError(f"speech at {speech.sample_rate} Hz, clock at {self.clock.sample_rate} Hz")
-            n = self.clock.frames_for_samples(len(speech.audio))
-            audio = np.zeros(n * spf, np.float32)
-            audio[: len(speech.audio)] = speech.audio
-        else:
-            n = max(int(round((seconds or 0.0) * self.clock.fps)), 0)
-            audio = np.zeros(n * spf, np.float32)
+        if speech is not None and speech.sample_rate != self.clock.sample_rate:
+            raise ValueError(f"speech at {speech.sample_rate} Hz, clock at {self.clock.sample_rate} Hz")
+        n, audio = self.clock.whole_frames(speech.audio if speech is not None else None, seconds or 0.0)
         if n == 0:
             return 0
         track = controls_for(speech, n, self.config, self.idle_motion, self.frame)

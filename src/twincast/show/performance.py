@@ -55,14 +55,7 @@ class StagePerformer:
 
     def perform(self, speaker: str, speech: Speech | None, camera: Camera, product: ProductView | None = None,
                 subtitle: str | None = None, seconds: float = 0.0) -> int:
-        spf = self.clock.samples_per_frame
-        if speech is not None:
-            n = self.clock.frames_for_samples(len(speech.audio))
-            audio = np.zeros(n * spf, np.float32)
-            audio[: len(speech.audio)] = speech.audio
-        else:
-            n = int(round(seconds * self.clock.fps))
-            audio = np.zeros(n * spf, np.float32)
+        n, audio = self.clock.whole_frames(speech.audio if speech is not None else None, seconds)
         if n == 0:
             return 0
         controls = {name: self._controls(name, speech if name == speaker else None, n) for name in self.renderers}

@@ -18,20 +18,15 @@ from ..avatar.model import AvatarModel
 from ..clock import MediaClock
 from ..driving.drive import DriveConfig
 from ..output.labels import ai_metadata
-from ..output.mp4 import Mp4Writer
-from ..output.threaded import ThreadedSink
+from ..output.mp4 import mp4_sink
 from ..pipeline import prefetch
-from ..render.stage import Camera, ProductView, Stage
+from ..render.stage import Camera, ProductView
 from ..voice.base import Speech
-from .answers.engine import AnswerEngine
-from .answers.nickname import catalog_terms
-from .answers.queue import AnswerQueue
 from .answers.types import Comment
 from .catalog import Catalog, Product, format_money
-from .director import Beat, Director
+from .director import Beat
 from .rundown import Rundown
 
-ASSISTANT_PITCH = {"zh": 265.0, "en": 235.0}  # a brighter voice than the host's, same engines
 
 
 def product_view(catalog: Catalog, p: Product, lang: str) -> ProductView:
@@ -42,23 +37,13 @@ def product_view(catalog: Catalog, p: Product, lang: str) -> ProductView:
                        str(images[0]) if images else None)
 
 
-def assistant_router(model: AvatarModel):
+def assistant_router(model: AvatarModel, config=None):
     """The assistant's voice: its own voice profile if it has one, else the same engines as
-    the host with the pitch lifted so viewers can tell the two hosts apart."""
-    from ..voice.defaults import router_for_avatar
-    from ..voice.transform import change_voice
+    the host with the pitch lifted so viewers can tell the two hosts apart
+    (``assembly.voice_for(model, config, "assistant")``)."""
+    from ..assembly import voice_for
 
-    router = router_for_avatar(model)
-    if getattr(model, "voice_profile", None) is not None:
-        return router
-    for lang, pitch in ASSISTANT_PITCH.items():
-        base = router.transforms.get(lang)
-
-        def lifted(speech: Speech, base=base, pitch=pitch) -> Speech:
-            return change_voice(base(speech) if base else speech, pitch_median_hz=pitch, formant_ratio=1.06)
-
-        router.transforms[lang] = lifted
-    return router
+    return voice_for(model, config, "assistant")
 
 
 @dataclass
@@ -87,17 +72,17 @@ def load_comments(path: str | Path) -> list[Comment]:
 def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: str | Path, minutes: float = 5.0,
              lang: str = "zh", rundown: Rundown | None = None, comments: list[Comment] | None = None,
              size: tuple[int, int] = (720, 1280), ai_label: bool = True,
-             progress: Callable[[float], None] | None = None, drive: DriveConfig = DriveConfig()) -> ShowResult:
-    """``drive`` sets expression (``DriveConfig(emotion="excited")``, docs/expression.md)."""
-    from ..voice.defaults import router_for_avatar
+             progress: Callable[[float], None] | None = None, drive: DriveConfig = DriveConfig(),
+             config=None) -> ShowResult:
+    """``drive`` sets expression (``DriveConfig(emotion="excited")``, docs/expression.md);
+    ``config`` (a ``TwincastConfig``) chooses voices, LLM, cameras and layout."""
+    from ..assembly import show_parts
 
     out = Path(out)
     started = time.perf_counter()
-    rundown = rundown or Rundown.even(catalog, max(minutes / max(len(catalog.products), 1), 0.5))
-    queue = AnswerQueue(avoid=catalog_terms(catalog))  # never read out a product name as a nickname
-    engine = AnswerEngine(catalog)
-    director = Director(catalog, rundown, lang, queue)
-    routers = {"host": router_for_avatar(host), "assistant": assistant_router(assistant)}
+    parts = show_parts(catalog, host, assistant, lang=lang, size=size, config=config, ai_label=ai_label,
+                       rundown=rundown or Rundown.even(catalog, max(minutes / max(len(catalog.products), 1), 0.5)))
+    rundown = parts.rundown
     clock = MediaClock(sample_rate=48_000)
     pending = list(comments or [])
     log: list[dict] = []
@@ -105,28 +90,23 @@ def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: s
 
     def beats() -> Iterator[tuple[Beat, Speech | None]]:
         now = 0.5
-        yield Beat("host", "", lang, Camera.WIDE, None, "lead_in"), None
+        yield Beat("host", "", lang, parts.camera(Camera.WIDE), None, "lead_in"), None
         while now < end:
             while pending and (pending[0].t or 0.0) <= now:
                 c = pending.pop(0)
-                queue.push(engine.handle(c, on_screen=rundown.product_at(now), lang=None))
-            next_beats = director.next_beats(now)
+                parts.queue.push(parts.answers.handle(c, on_screen=rundown.product_at(now), lang=None))
+            next_beats = parts.next_beats(now)
             if not next_beats:
                 return
             for beat in next_beats:
                 log.append({"t": round(now, 2), "speaker": beat.speaker, "camera": beat.camera.value,
                             "kind": beat.kind, "product": beat.product_id, "text": beat.text})
-                for speech in routers[beat.speaker].synthesize(beat.text, beat.lang):
+                for speech in parts.routers[beat.speaker].synthesize(beat.text, beat.lang):
                     yield beat, speech
                     now += clock.frames_for_samples(len(speech.audio)) / clock.fps
 
-    stage = Stage({"host": host, "assistant": assistant}, *size, ai_label=ai_label)
-    writer = Mp4Writer(out, size[0], size[1], clock, ai_metadata(title=f"twincast show ({lang})"))
-    sink = ThreadedSink(writer)
-    from .performance import StagePerformer
-
-    try:
-        performer = StagePerformer({"host": host, "assistant": assistant}, stage, sink, drive, clock)
+    with mp4_sink(out, size[0], size[1], clock, ai_metadata(title=f"twincast show ({lang})")) as sink:
+        performer = parts.performer(sink, drive, clock)
         if progress:
             performer.on_frame = lambda n: progress(n / clock.fps)
         views: dict[str, ProductView] = {}
@@ -138,10 +118,5 @@ def run_show(catalog: Catalog, host: AvatarModel, assistant: AvatarModel, out: s
                 performer.perform(beat.speaker, None, beat.camera, view, seconds=0.5)
             else:
                 performer.perform(beat.speaker, speech, beat.camera, view, speech.text.strip())
-        sink.join()
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
     out.with_suffix(".beats.json").write_text(json.dumps(log, ensure_ascii=False, indent=1), encoding="utf-8")
     return ShowResult(out, performer.frame / clock.fps, performer.frame, time.perf_counter() - started, log)

@@ -42,6 +42,7 @@ class Job:
     output: str  # absolute path
     options: VideoOptions = VideoOptions()
     error: Optional[str] = None  # set when the job entry itself is invalid
+    config: Optional[str] = None  # twincast.yaml (absolute path): voices and avatar for every job
 
 
 @dataclass
@@ -163,16 +164,17 @@ def clear_partial(job: Job) -> None:
 _CACHE: dict[str, Any] = {}
 
 
-def _avatar_and_router(avatar: Optional[str]):
-    """Per worker process: load each avatar and its voices once, however many jobs it runs."""
-    from ..avatar.defaults import default_avatar_path
-    from ..avatar.model import AvatarModel
-    from ..voice.defaults import router_for_avatar
+def _avatar_and_router(avatar: Optional[str], config: Optional[str] = None):
+    """Per worker process: load each avatar and its voices once, however many jobs it runs.
+    ``config``: twincast.yaml, whose voices (and host avatar, unless the job names one) apply."""
+    from ..assembly import load_avatar, voice_for
+    from ..config.load import load_config
 
-    key = avatar or "default"
+    key = (avatar or "default", config)
     if key not in _CACHE:
-        model = AvatarModel.load(avatar or default_avatar_path())
-        _CACHE[key] = (model, router_for_avatar(model))
+        cfg = load_config(config)
+        model = load_avatar(cfg, "host", Path(avatar) if avatar else None)
+        _CACHE[key] = (model, voice_for(model, cfg))
     return _CACHE[key]
 
 
@@ -196,7 +198,7 @@ def run_job(job: Job, events=None) -> JobResult:
 
         board = storyboard(job.template, job.data, job.options)
         emit("plan", sum(speaking_seconds(x, board.lang) + 0.5 for s in board.scenes for x in s.lines))
-        model, router = _avatar_and_router(job.options.avatar)
+        model, router = _avatar_and_router(job.options.avatar, job.config)
         clear_partial(job)
         result = render_video(board, job.output, job.options, model, router, progress=lambda sec: emit("progress", sec))
         out = Path(job.output)

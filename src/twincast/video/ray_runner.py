@@ -48,7 +48,7 @@ def connect(address: str):
     _reachable(address)
     if ray.is_initialized():
         return ray
-    env = {k: v for k, v in os.environ.items() if k in ("TWINCAST_HOME", "TWINCAST_PRECISION")}
+    env = {k: v for k, v in os.environ.items() if k == "TWINCAST_HOME"}
     try:
         ray.init(address=address, runtime_env={"env_vars": env} if env else None, log_to_driver=False,
                  logging_level="error")

@@ -20,8 +20,7 @@ from ..avatar.model import AvatarModel
 from ..clock import MediaClock
 from ..driving.drive import DriveConfig, add_idle, speech_controls
 from ..output.labels import ai_metadata
-from ..output.mp4 import Mp4Writer
-from ..output.threaded import ThreadedSink
+from ..output.mp4 import mp4_sink
 from ..pipeline import prefetch
 from ..render.compose import AI_LABEL
 from ..render.factory import renderer_for
@@ -146,7 +145,7 @@ class SceneDrawer:
 def render_video(board: Storyboard, out: str | Path, options: VideoOptions = VideoOptions(),
                  model: AvatarModel | None = None, router=None, progress: Optional[Progress] = None) -> VideoResult:
     """Render ``board`` to ``out`` (MP4 via NAME.part, renamed on success) and its SRT."""
-    from ..voice.defaults import router_for_avatar
+    from ..assembly import voice_for
 
     started = time.perf_counter()
     out = Path(out)
@@ -156,7 +155,7 @@ def render_video(board: Storyboard, out: str | Path, options: VideoOptions = Vid
         from ..avatar.defaults import default_avatar_path
 
         model = AvatarModel.load(options.avatar or default_avatar_path())
-    router = router or router_for_avatar(model)
+    router = router or voice_for(model)  # the CLI passes the configured voices (assembly.voice_for)
     clock = MediaClock(sample_rate=router.sample_rate, fps=25)
     config = DriveConfig(fps=clock.fps)
     idle = config.idle()
@@ -173,11 +172,9 @@ def render_video(board: Storyboard, out: str | Path, options: VideoOptions = Vid
 
     meta = ai_metadata(title=board.title[:80])
     meta["description"] = f"twincast {board.template} video; AI-generated presenter and voice"
-    writer = Mp4Writer(out, width, height, clock, meta, preset=options.preset)
-    sink = ThreadedSink(writer)
     frame0, cues, spans = 0, [], []
     last: np.ndarray | None = None
-    try:
+    with mp4_sink(out, width, height, clock, meta, preset=options.preset) as sink:
         for k, ((scene, speeches), _) in enumerate(prefetch(spoken())):
             take = take_scene(scene, speeches, clock, board.lang, caption_units)
             t0 = frame0 / clock.fps
@@ -206,11 +203,6 @@ def render_video(board: Storyboard, out: str | Path, options: VideoOptions = Vid
                 if i == take.frames - 1:
                     last = frame
             frame0 += take.frames
-        sink.join()
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
     srt = write_srt(cues, out.with_suffix(".srt")) if options.srt else None
     return VideoResult(out, srt, frame0 / clock.fps, frame0, width, height, time.perf_counter() - started, cues,
                        len(board.scenes), list(board.warnings), spans)

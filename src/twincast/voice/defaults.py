@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import unicodedata
 
@@ -28,9 +27,10 @@ DEFAULT_PRECISION = {"en": "fp32", "zh": "int8"}
 
 
 def precision_for(lang: str, precision: str | None = None) -> str:
-    """The model precision for ``lang``: the argument, else $TWINCAST_PRECISION, else the
-    measured default ("auto")."""
-    chosen = precision or os.environ.get("TWINCAST_PRECISION") or "auto"
+    """The model precision for ``lang``: the argument (``--precision`` or the config file's
+    ``voices.LANG.precision``), else the measured default ("auto"). No environment variable:
+    settings travel as arguments, only secrets live in the environment."""
+    chosen = precision or "auto"
     if chosen not in PRECISION_CHOICES:
         raise TwincastError(f"unknown precision {chosen!r}",
                             f"use one of: {', '.join(PRECISION_CHOICES)}")
@@ -80,7 +80,7 @@ class LazyEngine:
 
 def router_for(preset: str = "female", precision: str | None = None, profile=None):
     """A :class:`VoiceRouter` (48 kHz) whose voices match the avatar's preset; ``precision``
-    (fp32/int8/int4/auto, default $TWINCAST_PRECISION or auto) picks the model files.
+    (fp32/int8/int4/auto, default auto) picks the model files.
 
     With a :class:`~twincast.voice.profile.VoiceProfile` every language's output is converted
     to the person's voice instead of the preset's pitch/formant shift."""

@@ -292,14 +292,15 @@ def _http_fix(code: int) -> str:
 
 
 # ---- the engine -----------------------------------------------------------------------------
-def default_reference() -> Reference:
-    """Local engines with timings (the project's default voices at 16 kHz, no transform)."""
+def default_reference(precision: str | None = None) -> Reference:
+    """Local engines with timings (the project's default voices at 16 kHz, no transform);
+    ``precision`` as for :func:`twincast.voice.defaults.precision_for`."""
     import functools
 
     from twincast.voice.defaults import LazyEngine, _english, _mandarin, precision_for
     from twincast.voice.router import VoiceRouter
 
-    en, zh = precision_for("en"), precision_for("zh")
+    en, zh = precision_for("en", precision), precision_for("zh", precision)
     # whole sentences (no early first clause): the reference is aligned to the server's sentence
     router = VoiceRouter({"en": LazyEngine(functools.partial(_english, en, False), "piper", ("en",)),
                           "zh": LazyEngine(functools.partial(_mandarin, zh), "zh_fastspeech2",
