@@ -1,13 +1,18 @@
-"""The show's stage: two cut-out avatars, cameras, product card, subtitles, AI label.
+"""The show's stage: cameras from layout files, a set, cut-out actors that breathe, the
+product, its card, subtitles and the AI label.
 
-Each camera preset places the actors (scaled photos, cut out with their person matte) on the
-studio background. Everything static for a (camera, product) pair is drawn once into a plate;
-per frame only the animated face squares are blended back (with their warped matte), then the
-subtitle and the label. Camera changes are cuts or a short cross-fade.
+A camera's layout (``layout.py``, one YAML file per camera and frame shape) says where each
+actor's face goes, where the product picture and card sit and whether a table stands in front.
+Everything static for a (camera, product) pair is drawn once into a plate: the back wall with
+its shelves, a picture-in-picture tile's own set, the product picture (when it does not move)
+and the table front. Per frame: the plate is copied, each actor (``stage_actor.py``) is laid
+over it back to front at its breath and lean, with the animated face square at the same
+transform, then the table, the product standing on it, the card and the text go on top.
 """
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
@@ -16,37 +21,25 @@ import cv2
 import numpy as np
 
 from ..avatar.model import AvatarModel
-from .cards import load_product_image, product_card, studio_background
+from .cards import fit_product_image, product_card, product_cutout
 from .compose import AI_LABEL
-from .text_overlay import Patch, blend, text_patch
+from .layout import LayoutSpec, aspect_of, load_layouts
+from .placement import Spot, _Placed  # noqa: F401  (re-exported for video/layers.py)
+from .set_design import back_wall, table
+from .stage_actor import ActorLayer
+from .text_overlay import blend, fit_text_patch, text_patch
 
 
 class Camera(str, Enum):
     WIDE = "wide"  # host and assistant two-shot
     HOST = "host"  # host close-up
-    PRODUCT = "product"  # product photo and card, host small
-    PIP = "pip"  # host large, assistant in a picture-in-picture window
+    PRODUCT = "product"  # the product takes the screen, host beside it
+    PIP = "pip"  # host large, assistant in a picture-in-picture tile
 
 
-@dataclass(frozen=True)
-class Spot:
-    """Where an actor's face goes: centre (``cx``, ``cy``) and face height, as fractions of the
-    frame; ``window`` = a framed picture-in-picture of the face square instead of a cut-out."""
-
-    cx: float
-    cy: float
-    face: float
-    window: bool = False
-
-
-LAYOUTS: dict[Camera, dict[str, Spot]] = {
-    Camera.WIDE: {"assistant": Spot(0.75, 0.45, 0.10), "host": Spot(0.33, 0.42, 0.13)},
-    Camera.HOST: {"host": Spot(0.5, 0.40, 0.19)},
-    Camera.PRODUCT: {"host": Spot(0.80, 0.70, 0.075)},
-    Camera.PIP: {"host": Spot(0.55, 0.42, 0.18), "assistant": Spot(0.17, 0.17, 0.18, window=True)},
-}
-MAX_PLATES = 5  # (camera, product) plates kept: one product's four cameras and the next; ~25 ms to rebuild
-CARD_Y = {Camera.WIDE: 0.07, Camera.HOST: 0.07, Camera.PIP: 0.07}
+MAX_PLATES = 5  # (camera, product) plates kept: one product's four cameras and the next
+PAN_PERIOD = 14.0  # seconds of one slow push-in and back on the product picture
+FPS = 25
 
 
 @dataclass(frozen=True)
@@ -59,166 +52,188 @@ class ProductView:
     image: str | None = None
 
 
-class _Placed:
-    """One actor at one spot: scaled photo+matte and where its animated square lands."""
-
-    def __init__(self, model: AvatarModel, spot: Spot, w: int, h: int) -> None:
-        x0, y0, side = model.canvas_box
-        to_img = side / model.render_size
-        lm = model.landmarks[:, :2] * to_img + (x0, y0)
-        face_h = float(lm[:, 1].max() - lm[:, 1].min())
-        centre = lm.mean(0)
-        self.window = spot.window
-        if spot.window:
-            size = int(spot.face * h)
-            self.rect = (int(spot.cx * w - size / 2), int(spot.cy * h - size / 2), size, size)
-            self.bottom = 0
-            return
-        img = model.image
-        k = spot.face * h / face_h
-        pw, ph = max(1, int(img.shape[1] * k)), max(1, int(img.shape[0] * k))
-        self.x, self.y = int(spot.cx * w - centre[0] * k), int(spot.cy * h - centre[1] * k)
-        self.bottom = self.y + ph
-        self.rgb = cv2.resize(img, (pw, ph), interpolation=cv2.INTER_AREA)
-        matte = model.mask if model.mask is not None else np.full(img.shape[:2], 255, np.uint8)
-        self.matte = cv2.resize(matte, (pw, ph), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
-        self.rect = (self.x + int(x0 * k), self.y + int(y0 * k), max(1, int(side * k)), max(1, int(side * k)))
-
-
-def _clip(x: int, y: int, w: int, h: int, fw: int, fh: int):
-    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, fw), min(y + h, fh)
-    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+@dataclass(frozen=True)
+class _Plate:
+    rgb: np.ndarray  # back wall, tile set, still product picture, table front
+    card: object | None  # Patch
+    card_xy: tuple[int, int]
+    on_table: tuple[np.ndarray, np.ndarray, int, int] | None  # product cut-out on the table: rgb, alpha, x, y
+    picture: np.ndarray | None  # the moving product picture (pan), drawn per frame
+    picture_xy: tuple[int, int]
 
 
 class Stage:
     def __init__(self, actors: dict[str, AvatarModel], width: int = 720, height: int = 1280,
-                 ai_label: bool = True, subtitles: bool = True) -> None:
+                 ai_label: bool = True, subtitles: bool = True, layouts: str | None = None) -> None:
         self.actors = actors
         self.w, self.h = width, height
-        self.scale = width / 720
-        self.background = studio_background(width, height)
-        self._plates: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._placed: dict[tuple[Camera, str], _Placed] = {}
+        self.scale = min(width, height) / 720
+        self.layouts: dict[str, LayoutSpec] = load_layouts(aspect_of(width, height), layouts)
+        self._plates: OrderedDict[tuple, _Plate] = OrderedDict()
+        self._placed: dict[tuple[Camera, str], ActorLayer] = {}
         self._label = text_patch(AI_LABEL, int(26 * self.scale), width) if ai_label else None
         self.subtitles = subtitles
+        self._tick = 0
+
+    def layout(self, camera: Camera) -> LayoutSpec:
+        return self.layouts[Camera(camera).value]
 
     def windowed(self, camera: Camera, name: str) -> bool:
-        """True when the camera shows this actor in a framed window (picture-in-picture),
-        whole canvas and all, rather than cut out along the matte."""
-        return self._place(camera, name).window
+        """Always False: every camera, the picture-in-picture tile included, shows the actor cut
+        out along the matte (the tile has a set of its own), so renderers always cut out."""
+        return False
 
     def visible(self, camera: Camera) -> list[str]:
-        return [name for name in LAYOUTS[camera] if name in self.actors]
+        return [name for name in self.layout(camera).actors if name in self.actors]
 
-    def _place(self, camera: Camera, name: str) -> _Placed:
-        key = (camera, name)
+    def table_top(self, camera: Camera) -> int | None:
+        t = self.layout(camera).table
+        return int(t.top * self.h) if t is not None else None
+
+    def product_rect(self, camera: Camera) -> tuple[int, int, int, int] | None:
+        """Frame pixels of the product picture in this camera (the big one or the one on the
+        table), for measuring how much of the frame the product fills."""
+        spec = self.layout(camera)
+        box = spec.product.box if spec.product else (spec.table.product if spec.table else None)
+        return box.pixels(self.w, self.h) if box is not None else None
+
+    def _place(self, camera: Camera, name: str) -> ActorLayer:
+        key = (Camera(camera), name)
         if key not in self._placed:
-            self._placed[key] = _Placed(self.actors[name], LAYOUTS[camera][name], self.w, self.h)
+            spot = self.layout(camera).actors[name]
+            bottom = None if spot.window is not None else self.table_top(camera)
+            self._placed[key] = ActorLayer(self.actors[name], spot, self.w, self.h, bottom)
         return self._placed[key]
 
-    def _face_box(self, camera: Camera, name: str):
-        p = self._place(camera, name)
-        x, y, w, h = p.rect
-        return _clip(x, y, w, h, self.w, self.desk_top(camera) if not p.window else self.h)
-
-    def _plate(self, camera: Camera, product: ProductView | None) -> tuple[np.ndarray, dict]:
-        """(plate with everything static, background-only crops under each face square, for
-        re-blending the animated faces; crops rather than a second frame keep memory low)."""
-        key = (camera, product.id if product else None)
+    def _plate(self, camera: Camera, product: ProductView | None) -> _Plate:
+        key = (Camera(camera), product.id if product else None)
         if key in self._plates:
             self._plates.move_to_end(key)
             return self._plates[key]
-        base = self.background.copy()
-        if product is not None:
-            self._draw_product(base, camera, product)
-        plate = base.copy()
+        spec = self.layout(camera)
+        rgb = back_wall(self.w, self.h, spec.shelves).copy()
         for name in self.visible(camera):
-            p = self._place(camera, name)
-            if p.window:
-                continue
-            ph, pw = p.rgb.shape[:2]
-            box = _clip(p.x, p.y, pw, ph, self.w, self.h)
-            if box is None:
-                continue
-            x0, y0, x1, y1 = box
-            sub = np.s_[y0 - p.y:y1 - p.y, x0 - p.x:x1 - p.x]
-            roi = plate[y0:y1, x0:x1].astype(np.float32)
-            plate[y0:y1, x0:x1] = (roi + (p.rgb[sub] - roi) * p.matte[sub]).astype(np.uint8)
-        self._desk(plate, base, camera)
-        unders = {}
-        for name in self.visible(camera):
-            box = self._face_box(camera, name)
-            if box is not None and not self._place(camera, name).window:
-                x0, y0, x1, y1 = box
-                unders[name] = base[y0:y1, x0:x1].copy()
-        self._plates[key] = (plate, unders)
+            win = spec.actors[name].window
+            if win is not None:  # the tile's own set: the same studio, seen by another camera
+                x, y, w, h = win.pixels(self.w, self.h)
+                wall = back_wall(self.w, self.h, spec.shelves)
+                cx, cy, cw = int(0.6 * self.w), int(0.12 * self.h), int(0.35 * self.w)
+                crop = wall[cy:cy + int(cw * h / w), cx:cx + cw]
+                rgb[y:y + h, x:x + w] = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
+        picture, picture_xy = None, (0, 0)
+        if spec.product is not None and product is not None:
+            x, y, w, h = spec.product.box.pixels(self.w, self.h)
+            tile = fit_product_image(product.image, product.name, (w, h), self.scale, spec.product.frame)
+            if spec.product.motion == "pan":
+                picture, picture_xy = tile, (x, y)
+            else:
+                rgb[y:y + h, x:x + w] = tile
+        top = self.table_top(camera)
+        if top is not None:
+            rgb[top:] = table(self.w, self.h, top)
+        on_table = None
+        if spec.table is not None and spec.table.product is not None and product is not None:
+            x, y, w, h = spec.table.product.pixels(self.w, self.h)
+            cut = product_cutout(product.image, (w, h))
+            if cut is not None:
+                c_rgb, c_a = cut
+                on_table = (c_rgb, c_a, x + (w - c_rgb.shape[1]) // 2, y + h - c_rgb.shape[0])
+        card, card_xy = None, (0, 0)
+        if spec.card is not None and product is not None:
+            card = product_card(product.name, product.price, product.promo, product.stock_line,
+                                int(spec.card.w * self.w), self.scale)
+            card_xy = (int(spec.card.x * self.w), int(spec.card.y * self.h))
+        plate = _Plate(rgb, card, card_xy, on_table, picture, picture_xy)
+        self._plates[key] = plate
         while len(self._plates) > MAX_PLATES:  # a long catalog must not grow memory without end
             self._plates.popitem(last=False)
-        return self._plates[key]
+        return plate
 
-    def desk_top(self, camera: Camera) -> int:
-        """The counter hides where the photos end: its top sits just above the highest photo
-        bottom of the actors standing in this shot."""
-        bottoms = [self._place(camera, n).bottom for n in self.visible(camera) if not self._place(camera, n).window]
-        return int(min([0.86 * self.h] + [b - 0.01 * self.h for b in bottoms]))
+    def _pan(self, frame: np.ndarray, plate: _Plate) -> None:
+        """The product picture with a slow push-in and drift (a camera on a turntable shot)."""
+        pic = plate.picture
+        h, w = pic.shape[:2]
+        phase = 0.5 - 0.5 * math.cos(2 * math.pi * self._tick / (PAN_PERIOD * FPS))
+        s = 1.0 + 0.08 * phase
+        drift = 0.03 * w * math.sin(2 * math.pi * self._tick / (PAN_PERIOD * FPS * 2))
+        m = np.float32([[s, 0, (1 - s) * w / 2 + drift * phase], [0, s, (1 - s) * h / 2]])
+        moved = cv2.warpAffine(pic, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        x, y = plate.picture_xy
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, self.w), min(y + h, self.h)
+        frame[y0:y1, x0:x1] = moved[y0 - y:y1 - y, x0 - x:x1 - x]
 
-    def _desk(self, plate: np.ndarray, base: np.ndarray, camera: Camera) -> None:
-        top = self.desk_top(camera)
-        for img in (plate, base):
-            region = img[top:].astype(np.float32)
-            shade = np.linspace(1.0, 0.7, len(region), dtype=np.float32)[:, None, None]
-            img[top:] = (region * 0.06 + np.array([96, 60, 48], np.float32) * 0.94 * shade).astype(np.uint8)
-            img[top:top + max(3, self.h // 250)] = (214, 176, 136)
-
-    def _draw_product(self, img: np.ndarray, camera: Camera, product: ProductView) -> None:
-        s = self.scale
-        card_w = int(self.w * (0.9 if camera == Camera.PRODUCT else 0.6))
-        card = product_card(product.name, product.price, product.promo, product.stock_line, card_w, s)
-        if camera == Camera.PRODUCT:
-            tile = load_product_image(product.image, (int(self.w * 0.9), int(self.h * 0.38)))
-            if tile is not None:
-                y0, x0 = int(self.h * 0.1), int(self.w * 0.05)
-                img[y0:y0 + tile.shape[0], x0:x0 + tile.shape[1]] = tile
-            blend(img, card, int(self.w * 0.05), int(self.h * 0.5))
-        else:
-            x = int(16 * s) if camera != Camera.PIP else self.w - card.size[0] - int(16 * s)
-            blend(img, card, x, int(self.h * CARD_Y[camera]))
+    def _actor(self, frame: np.ndarray, camera: Camera, name: str, face, body: tuple[float, float]) -> None:
+        layer = self._place(camera, name)
+        rgb, w1, w0, (s, ax, ay) = layer.moved(*body)
+        vx0, vy0, vx1, vy1 = layer.view
+        fx, fy, fs, _ = layer.face_rect
+        nx, ny, ns = int(round(s * fx + ax)), int(round(s * fy + ay)), max(1, int(round(fs * s)))
+        fb = (max(nx, vx0), max(ny, vy0), min(nx + ns, vx1), min(ny + ns, vy1))
+        top = self.table_top(camera) if self.layout(camera).actors[name].window is None else None
+        if top is not None:
+            fb = (fb[0], fb[1], fb[2], min(fb[3], top))
+        under = frame[fb[1]:fb[3], fb[0]:fb[2]].copy() if face is not None and fb[2] > fb[0] and fb[3] > fb[1] else None
+        if rgb.size:
+            lh, lw = rgb.shape[:2]
+            roi = frame[layer.y:layer.y + lh, layer.x:layer.x + lw]
+            frame[layer.y:layer.y + lh, layer.x:layer.x + lw] = cv2.blendLinear(rgb, roi, w1, w0)
+        if under is None:
+            return
+        canvas, matte = face
+        x0, y0, x1, y1 = fb
+        sq = cv2.resize(canvas, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
+        m = cv2.resize(matte, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
+        m = m.astype(np.float32) * np.float32(1 / 255)
+        # one fused OpenCV pass: float numpy blending here cost ~3 ms a frame
+        frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(sq), under, m, 1 - m)
 
     def compose(self, camera: Camera, faces: dict[str, tuple[np.ndarray, np.ndarray]],
                 product: ProductView | None = None, subtitle: str | None = None,
-                banner: str | None = None) -> np.ndarray:
-        """``faces``: actor -> (rendered canvas RGB, warped matte) for the visible actors."""
-        plate, unders = self._plate(camera, product)
-        frame = plate.copy()
+                banner: str | None = None, bodies: dict[str, tuple[float, float]] | None = None) -> np.ndarray:
+        """``faces``: actor -> (rendered canvas RGB, warped matte) for the visible actors;
+        ``bodies``: actor -> (breath rise, lean) from :mod:`twincast.driving.body` (still if absent)."""
+        camera = Camera(camera)
+        plate = self._plate(camera, product)
+        self._tick += 1
+        frame = plate.rgb.copy()
+        if plate.picture is not None:
+            self._pan(frame, plate)
         for name in self.visible(camera):
-            if name not in faces:
-                continue
-            p = self._place(camera, name)
-            rgb, matte = faces[name]
-            x, y, w, h = p.rect
-            box = self._face_box(camera, name)
-            if box is None:
-                continue
-            x0, y0, x1, y1 = box
-            face = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)[y0 - y:y1 - y, x0 - x:x1 - x]
-            if p.window:
-                frame[y0:y1, x0:x1] = face
-                cv2.rectangle(frame, (x0, y0), (x1 - 1, y1 - 1), (255, 255, 255), max(2, int(3 * self.scale)))
-                continue
-            m = cv2.resize(matte, (w, h), interpolation=cv2.INTER_LINEAR)[y0 - y:y1 - y, x0 - x:x1 - x]
-            m = m.astype(np.float32) * np.float32(1 / 255)
-            # one fused OpenCV pass: float numpy blending here cost ~3 ms a frame
-            frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(face), unders[name], m, 1 - m)
+            self._actor(frame, camera, name, faces.get(name), (bodies or {}).get(name, (0.0, 0.0)))
+        spec = self.layout(camera)
+        top = self.table_top(camera)
+        if top is not None:  # the table stands in front of the actors
+            frame[top:] = plate.rgb[top:]
+        for name in self.visible(camera):
+            win = spec.actors[name].window
+            if win is not None:
+                x, y, w, h = win.pixels(self.w, self.h)
+                cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), (255, 255, 255), max(2, int(3 * self.scale)))
+        if plate.on_table is not None:
+            c_rgb, c_a, x, y = plate.on_table
+            _blend_alpha(frame, c_rgb, c_a, x, y)
+        if plate.card is not None:
+            blend(frame, plate.card, *plate.card_xy)
         if self._label is not None:
             blend(frame, self._label, self.w - self._label.size[0] - int(16 * self.scale), int(16 * self.scale))
         if banner:  # an operator-pinned comment, top centre under the label
-            patch = text_patch(banner, int(28 * self.scale), int(self.w * 0.8),
-                               color=(255, 236, 150))
+            patch = text_patch(banner, int(28 * self.scale), int(self.w * 0.8), color=(255, 236, 150))
             blend(frame, patch, (self.w - patch.size[0]) // 2, int(self.h * 0.2))
         if subtitle and self.subtitles:
-            patch: Patch = text_patch(subtitle, int(32 * self.scale), int(self.w * 0.9))
-            blend(frame, patch, (self.w - patch.size[0]) // 2, int(self.h * 0.905) - patch.size[1] // 2)
+            patch = fit_text_patch(subtitle, int(32 * self.scale), int(self.w * 0.9), max_lines=3)
+            y = int(self.h * spec.subtitle_y) - patch.size[1] // 2
+            blend(frame, patch, (self.w - patch.size[0]) // 2, min(y, self.h - patch.size[1] - int(8 * self.scale)))
         return frame
+
+
+def _blend_alpha(frame: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: int) -> None:
+    h, w = frame.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + rgb.shape[1], w), min(y + rgb.shape[0], h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x].astype(np.float32) * np.float32(1 / 255)
+    frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(rgb[y0 - y:y1 - y, x0 - x:x1 - x]),
+                                          frame[y0:y1, x0:x1], a, 1 - a)
 
 
 def crossfade(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

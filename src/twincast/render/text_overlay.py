@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def font(size: int) -> ImageFont.FreeTypeFont:
     import pylopdf_fonts_zh_cn
 
@@ -40,11 +40,27 @@ _TOKEN = re.compile(r"\n|[A-Za-z0-9¥$€£%.,:/+\-'’]+|\s+|.", re.S)
 _NO_LINE_START = set("，。！？、；：,.!?;:”’）)》」』…%")
 
 
-def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+def _split_long(tok: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """A token wider than the line cut into pieces that fit (the last resort of :func:`fit_text`)."""
+    parts, cur = [], ""
+    for ch in tok:
+        if cur and fnt.getlength(cur + ch) > max_width:
+            parts.append(cur)
+            cur = ch
+        else:
+            cur += ch
+    return parts + ([cur] if cur else [])
+
+
+def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int, hard: bool = False) -> list[str]:
     """Greedy wrap for mixed text: CJK breaks between characters, Latin words, numbers and
-    prices (``¥199.9``, ``500ml``) are never split."""
+    prices (``¥199.9``, ``500ml``) are never split (unless ``hard`` and the word alone is
+    wider than the line)."""
     lines, line = [], ""
-    for tok in _TOKEN.findall(text):
+    tokens = _TOKEN.findall(text)
+    if hard:
+        tokens = [p for t in tokens for p in (_split_long(t, fnt, max_width) if fnt.getlength(t) > max_width else [t])]
+    for tok in tokens:
         if tok == "\n":
             lines.append(line.strip())
             line = ""
@@ -60,11 +76,40 @@ def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     return lines or [""]
 
 
+def fit_text(text: str, size: int, max_width: int, max_lines: int, min_size: int | None = None
+             ) -> tuple[int, list[str]]:
+    """(font size, lines) for ``text`` in at most ``max_lines`` lines no wider than
+    ``max_width``: the largest size from ``size`` down to ``min_size`` (default 60 %) at which
+    the whole text fits with words kept whole; failing that, the smallest size with over-long
+    words broken. Why: a title or subtitle that runs off the card or the frame loses the words
+    a viewer needs (the product name), and shrinking a little reads better than cutting."""
+    min_size = min_size or max(8, int(size * 0.6))
+    s = size
+    while True:
+        fnt = font(s)
+        lines = _wrap(text, fnt, max_width)
+        if len(lines) <= max_lines and all(fnt.getlength(ln) <= max_width for ln in lines):
+            return s, lines
+        if s <= min_size:
+            break
+        s = max(min_size, int(s * 0.92))
+    fnt = font(min_size)
+    return min_size, _wrap(text, fnt, max_width, hard=True)
+
+
+@lru_cache(maxsize=24)
+def fit_text_patch(text: str, size: int, max_width: int, max_lines: int = 3, box_alpha: float = 0.55,
+                   color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
+    """Like :func:`text_patch`, shrinking the font (see :func:`fit_text`) so the whole text fits."""
+    s, _ = fit_text(text, size, max_width - 2 * pad, max_lines)
+    return text_patch(text, s, max_width, box_alpha, color, pad, hard=True)
+
+
 @lru_cache(maxsize=24)  # subtitles change every line; a 24/7 show must not hoard old ones
 def text_patch(text: str, size: int, max_width: int, box_alpha: float = 0.55,
-               color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
+               color: tuple[int, int, int] = (255, 255, 255), pad: int = 12, hard: bool = False) -> Patch:
     fnt = font(size)
-    lines = _wrap(text, fnt, max_width - 2 * pad)
+    lines = _wrap(text, fnt, max_width - 2 * pad, hard)
     line_h = int(size * 1.35)
     width = int(max(fnt.getlength(ln) for ln in lines)) + 2 * pad
     height = line_h * len(lines) + 2 * pad - (line_h - size) // 2

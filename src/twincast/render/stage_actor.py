@@ -1,0 +1,177 @@
+"""One actor on the stage: the cut-out person as a layer that can breathe and lean.
+
+Why a layer per actor (not baked into a plate): a body that never moves reads as a photo. The
+person (photo or video avatar still, its person matte with holes filled, the body continued
+below and beside the photo's edges) is scaled once to its spot; per frame it is moved by a
+small affine (rise for breath, scale about the waist for a lean) and the animated face square
+is laid over it at the same transform, so head and body move together.
+
+Why the body is continued: a photo ends at its edges, and a person cut by a straight line at
+the photo's bottom or side reads as a pasted rectangle. The rows below the photo repeat its last
+rows (smoothed across, so a medal is not smeared into a stripe) in slowly deepening shade; a
+shoulder cut by the photo's side continues outward as a rounded slope down to a hanging arm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from ..avatar.model import AvatarModel
+from .layout import ActorSpot
+
+SIDE = 0.3  # of the face width: how far a shoulder cut by the photo's side is continued
+MARGIN = 0.04  # of the face height in the frame: room around the layer for motion
+
+
+def solid_matte(matte: np.ndarray) -> np.ndarray:
+    """The matte with every region not reachable from the image border through clear
+    background set to solid person: a dark collar, a shadow under the chin or a logo the
+    segmenter doubted is part of the person, never a window onto the set behind."""
+    m = matte.copy()
+    for level in (127, 200):
+        clear = (m <= level).astype(np.uint8)
+        n, lab = cv2.connectedComponents(clear, connectivity=4)
+        outside = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+        holes = (clear > 0) & ~np.isin(lab, outside)
+        m[holes] = 255
+    return m
+
+
+def extend_body(rgb: np.ndarray, matte: np.ndarray, down: int, side: int,
+                face_w: float) -> tuple[np.ndarray, np.ndarray]:
+    """(rgb, matte) grown by ``down`` rows below and ``side`` columns left and right (the
+    original sits at column ``side``, row 0). See the module docstring for why and how."""
+    h, w = matte.shape
+    img = rgb.astype(np.float32)
+    m = matte.astype(np.float32)
+    if down > 0:
+        # the clothing's colour field: the last rows (not the very edge, often a dark JPEG
+        # border) averaged and smoothed across at the scale of a fold, so a button or a medal
+        # cut by the photo's edge does not become a stripe
+        last = img[-14:-3].mean(0) if h > 20 else img[-1]
+        last = cv2.GaussianBlur(last[None], (0, 0), sigmaX=max(2.0, face_w / 8), sigmaY=0.3)[0]
+        t = np.linspace(0, 1, down, dtype=np.float32)[:, None, None]
+        ease = np.clip(np.arange(1, down + 1, dtype=np.float32) / max(8.0, face_w / 4), 0, 1)[:, None, None]
+        rows = (img[-1][None] * (1 - ease) + last[None] * ease) * (1 - 0.22 * t)
+        img = np.concatenate([img, rows], 0)
+        m = np.concatenate([m, np.repeat(m[-1:], down, 0)], 0)
+    if side > 0:
+        ramp = max(4.0, 0.8 * face_w)
+        parts_img, parts_m = [img], [m]
+        for edge in (0, -1):
+            col_m = m[:, edge]
+            rows_in = np.nonzero(col_m > 127)[0]
+            ext_img = np.repeat(cv2.GaussianBlur(img[:, edge][:, None], (0, 0), 2.0) * 0.92, side, 1)
+            ext_m = np.zeros((len(m), side), np.float32)
+            if len(rows_in):
+                y = np.arange(len(m), dtype=np.float32)
+                # a rounded shoulder, then the arm's outline drawing in a little toward the waist
+                # (a straight vertical outline would read as the edge of a cut-out)
+                grow = np.sqrt(np.clip((y - rows_in[0]) / ramp, 0, 1))
+                taper = 1 - 0.35 * np.clip((y - rows_in[0] - ramp) / (6 * ramp), 0, 1) ** 1.5
+                reach = side * grow * taper
+                d = np.arange(1, side + 1, dtype=np.float32)[None, :]  # distance from the photo edge
+                inside = np.clip(reach[:, None] - d + 1, 0, 1)
+                ext_m = inside * col_m[:, None]
+                if edge == 0:
+                    ext_m = ext_m[:, ::-1]
+            if edge == 0:
+                parts_img.insert(0, ext_img)
+                parts_m.insert(0, ext_m)
+            else:
+                parts_img.append(ext_img)
+                parts_m.append(ext_m)
+        img = np.concatenate(parts_img, 1)
+        m = np.concatenate(parts_m, 1)
+        m = cv2.GaussianBlur(m, (0, 0), 1.2)
+    return np.clip(img + 0.5, 0, 255).astype(np.uint8), np.clip(m + 0.5, 0, 255).astype(np.uint8)
+
+
+def face_geometry(model: AvatarModel) -> tuple[float, float, np.ndarray]:
+    """(face height, face width, face centre) of the avatar's photo in photo pixels."""
+    x0, y0, side = model.canvas_box
+    lm = model.landmarks[:, :2] * (side / model.render_size) + (x0, y0)
+    return float(np.ptp(lm[:, 1])), float(np.ptp(lm[:, 0])), lm.mean(0)
+
+
+class ActorLayer:
+    """The actor at one spot: a pre-scaled RGBA layer (``rgb``, ``alpha``) at ``(x, y)`` in the
+    frame, the face square ``face_rect`` (frame pixels) and the ``view`` it is clipped to."""
+
+    def __init__(self, model: AvatarModel, spot: ActorSpot, width: int, height: int,
+                 bottom: int | None = None) -> None:
+        view = spot.window.pixels(width, height) if spot.window is not None else (0, 0, width, height)
+        vx, vy, vw, vh = view
+        self.view = (max(vx, 0), max(vy, 0), min(vx + vw, width), min(vy + vh, height))
+        face_h, face_w, centre = face_geometry(model)
+        k = spot.face * vh / face_h
+        fx, fy = vx + spot.cx * vw, vy + spot.cy * vh
+        ox, oy = fx - centre[0] * k, fy - centre[1] * k  # where the photo's origin lands
+        img = model.image
+        matte = solid_matte(model.mask) if model.mask is not None else np.full(img.shape[:2], 255, np.uint8)
+        down = max(0, math.ceil((self.view[3] + 4 - (oy + img.shape[0] * k)) / k))
+        side = int(SIDE * face_w)
+        rgb, alpha = extend_body(img, matte, down, side, face_w)
+        ox -= side * k
+        margin = int(MARGIN * spot.face * vh) + 2
+        lo_y = self.view[3] if bottom is None else min(self.view[3], bottom + margin)
+        fx0, fy0 = max(self.view[0], int(ox)), max(self.view[1], int(oy))
+        fx1 = min(self.view[2], int(ox + rgb.shape[1] * k))
+        fy1 = min(lo_y, int(oy + rgb.shape[0] * k))
+        # the photo region that lands in [fx0, fx1) x [fy0, fy1), scaled by k in one resize
+        px0, py0 = max(0, int((fx0 - ox) / k)), max(0, int((fy0 - oy) / k))
+        px1, py1 = min(rgb.shape[1], math.ceil((fx1 - ox) / k) + 1), min(rgb.shape[0], math.ceil((fy1 - oy) / k) + 1)
+        self.k, self.scale_origin = k, (ox, oy)
+        x0c, y0c, cside = model.canvas_box
+        s = max(1, int(round(cside * k)))
+        self.face_rect = (int(round(ox + (x0c + side) * k)), int(round(oy + y0c * k)), s, s)
+        self.face_centre = (fx, fy)
+        self.pivot_y = float(fy + 2.5 * spot.face * vh)  # about the waist: a lean grows the chest
+        if fx1 <= fx0 or fy1 <= fy0 or px1 <= px0 or py1 <= py0:
+            self.x, self.y = fx0, fy0
+            self.rgb = np.zeros((0, 0, 3), np.uint8)
+            self.alpha = np.zeros((0, 0), np.uint8)
+            return
+        interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
+        size = (max(1, round((px1 - px0) * k)), max(1, round((py1 - py0) * k)))
+        lay = cv2.resize(np.dstack([rgb[py0:py1, px0:px1], alpha[py0:py1, px0:px1]]), size, interpolation=interp)
+        lx, ly = int(round(ox + px0 * k)), int(round(oy + py0 * k))
+        # clip to the view and to where something is (alpha), with room to move
+        cx0, cy0 = max(lx, self.view[0]), max(ly, self.view[1])
+        cx1, cy1 = min(lx + lay.shape[1], self.view[2]), min(ly + lay.shape[0], lo_y)
+        lay = lay[cy0 - ly:cy1 - ly, cx0 - lx:cx1 - lx]
+        ys, xs = np.nonzero(lay[..., 3] > 1)
+        if len(ys):
+            a0, a1 = max(0, ys.min() - margin), min(lay.shape[0], ys.max() + 1 + margin)
+            b0, b1 = max(0, xs.min() - margin), min(lay.shape[1], xs.max() + 1 + margin)
+            lay, cx0, cy0 = lay[a0:a1, b0:b1], cx0 + b0, cy0 + a0
+        self.x, self.y = cx0, cy0
+        self.rgb = np.ascontiguousarray(lay[..., :3])
+        self.alpha = np.ascontiguousarray(lay[..., 3])
+        self._w1 = self.alpha.astype(np.float32) * np.float32(1 / 255)
+        self._w0 = 1 - self._w1
+
+    @property
+    def rect(self) -> tuple[int, int, int, int]:
+        """The face square at rest (x, y, w, h in frame pixels)."""
+        return self.face_rect
+
+    def moved(self, rise: float, lean: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float, float]]:
+        """(rgb, weight, 1 - weight, (scale, dx, dy)) of the layer after a breath ``rise`` (in
+        face heights, up is positive) and a ``lean`` (relative growth about the waist)."""
+        if self.rgb.size == 0 or (abs(rise) < 1e-4 and abs(lean) < 1e-4):
+            return self.rgb, self._w1, self._w0, (1.0, 0.0, 0.0)
+        s = 1.0 + lean
+        px, py = self.face_centre[0], self.pivot_y
+        dy = -rise * self.face_rect[3] * 0.55
+        # frame -> frame: p' = s * (p - pivot) + pivot + (0, dy); expressed in layer coordinates
+        tx = (1 - s) * px + s * self.x - self.x
+        ty = (1 - s) * py + s * self.y - self.y + dy
+        m = np.float32([[s, 0, tx], [0, s, ty]])
+        lay = cv2.warpAffine(np.dstack([self.rgb, self.alpha]), m, (self.rgb.shape[1], self.rgb.shape[0]),
+                             flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        w1 = lay[..., 3].astype(np.float32) * np.float32(1 / 255)
+        return np.ascontiguousarray(lay[..., :3]), w1, 1 - w1, (s, (1 - s) * px, (1 - s) * py + dy)
