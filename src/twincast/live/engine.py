@@ -245,14 +245,18 @@ class LiveShow(EventHub):
         first = self.rundown.slots[0].product_id if self.rundown.slots else None
         self.performer.warm_up(self._view(first))
 
-    def start(self) -> None:
+    def start(self, warm: bool = True, first_line_wait: float = FIRST_LINE_WAIT_S) -> None:
+        """``warm=False``: the caller ran :meth:`warm_up` already (a fleet's warm spare taking
+        over a room); ``first_line_wait``: how long to wait for the first line before the
+        clock starts (a room taking over goes on air at once, idle until its line is ready)."""
         if self._thread is not None:
             return
-        self.warm_up()
+        if warm:
+            self.warm_up()
         self.speech.start()
         # the clock starts once the first line is ready: synthesising it while the first frames
         # render would make those frames late (repeated) on two cores
-        deadline = time.monotonic() + FIRST_LINE_WAIT_S
+        deadline = time.monotonic() + first_line_wait
         while not self.speech.ready() and time.monotonic() < deadline and not self.speech.exhausted():
             time.sleep(0.02)
         self._thread = threading.Thread(target=self._run, name="live-render", daemon=True)
