@@ -39,7 +39,30 @@ def wait_for(pred: Callable[[], Any], timeout: float = 8.0, what: str = "conditi
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-class FakeTwitch:
+class _Pushes:
+    """Send to / disconnect every joined WebSocket client (``self.clients``) from the fake's loop."""
+
+    def send_all(self, frame) -> None:
+        async def send() -> None:
+            for ws in list(self.clients):
+                await ws.send(frame)
+        self.lt.call(send())
+
+    def drop(self) -> None:
+        """Close every client connection (as a server restart would)."""
+        async def close() -> None:
+            for ws in list(self.clients):
+                await ws.close(1001, "going away")
+        self.lt.call(close())
+
+    def _close_ws(self, server) -> None:
+        async def close() -> None:
+            server.close()
+            await server.wait_closed()
+        self.lt.call(close())
+
+
+class FakeTwitch(_Pushes):
     """Twitch chat over WebSocket IRC, after dev.twitch.tv/docs/chat/irc ("IRC Concepts"),
     /docs/irc/capabilities, /docs/irc/tags and /docs/irc/send-receive-messages: the client sends
     CAP REQ, PASS oauth:TOKEN (optional: anonymous justinfanNNNN), NICK and JOIN; the server
@@ -104,24 +127,11 @@ class FakeTwitch:
                 f"user-id={user_id};user-type= :{login}!{login}@{login}.tmi.twitch.tv PRIVMSG #{channel} :{text}")
 
     def push(self, *lines: str) -> None:
-        async def send() -> None:
-            for ws in list(self.clients):
-                await ws.send("\r\n".join(lines))
-        self.lt.call(send())
-
-    def drop(self) -> None:
-        """Close every client connection (as a server restart would)."""
-        async def close() -> None:
-            for ws in list(self.clients):
-                await ws.close(1001, "going away")
-        self.lt.call(close())
+        self.send_all("\r\n".join(lines))
 
     def stop(self) -> None:
-        async def close() -> None:
-            self.server.close()
-            await self.server.wait_closed()
         try:
-            self.lt.call(close())
+            self._close_ws(self.server)
         finally:
             self.lt.stop()
 
@@ -283,7 +293,7 @@ class FakeYouTube(_HttpFake):
             "authorDetails": {"channelId": channel, "displayName": name}})
 
 
-class FakeBilibili(_HttpFake):
+class FakeBilibili(_Pushes, _HttpFake):
     """The Bilibili live open platform (open-live.bilibili.com/document; the platform's samples in
     github.com/bilibili-openplatform): signed ``/v2/app/start``, ``/v2/app/heartbeat`` and
     ``/v2/app/end`` (x-bili-* headers, HMAC-SHA256 ``Authorization``, checked here independently),
@@ -378,22 +388,10 @@ class FakeBilibili(_HttpFake):
             "timestamp": int(time.time()), "uface": "", "emoji_img_url": "", "dm_type": 0}}
 
     def push(self, frame: bytes) -> None:
-        async def send() -> None:
-            for ws in list(self.clients):
-                await ws.send(frame)
-        self.lt.call(send())
-
-    def drop(self) -> None:
-        async def close() -> None:
-            for ws in list(self.clients):
-                await ws.close(1001, "going away")
-        self.lt.call(close())
+        self.send_all(frame)
 
     def stop(self) -> None:
-        async def close() -> None:
-            self.ws_server.close()
-            await self.ws_server.wait_closed()
         try:
-            self.lt.call(close())
+            self._close_ws(self.ws_server)
         finally:
             super().stop()
