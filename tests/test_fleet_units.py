@@ -26,15 +26,18 @@ def write(tmp: Path, text: str) -> Path:
 
 def test_fleet_file_resolves_paths_and_refuses_bad_rooms(tmp_path):
     (tmp_path / "c.jsonl").write_text('{"t": 1, "user": "a", "text": "hi"}\n', encoding="utf-8")
-    spec = load_fleet(write(tmp_path, "rooms:\n - {name: a, port: 8801, comments: ['jsonl:c.jsonl'], rtmp: [rtmp://h/app/k]}\n"
+    spec = load_fleet(write(tmp_path, "rooms:\n - {name: a, port: 8801, comments: ['jsonl:c.jsonl', 'twitch:shop'], rtmp: [rtmp://h/app/k]}\n"
                                       " - {name: b, port: 8802, lang: en, cpus: 0.5}\n"))
     assert [r.name for r in spec.rooms] == ["a", "b"]
     assert spec.rooms[0].comment_files() == [(tmp_path / "c.jsonl").resolve()]
+    assert spec.rooms[0].platform_comments() == "twitch:shop" and spec.rooms[1].platform_comments() is None
     assert spec.rooms[1].lang == "en" and spec.rooms[1].cpus == 0.5
     bad = {
         "rooms:\n - {name: a, port: 8801}\n - {name: a, port: 8802}\n": "names must be unique",
         "rooms:\n - {name: a, port: 8801}\n - {name: b, port: 8801}\n": "ports must be unique",
-        "rooms:\n - {name: a, port: 8801, comments: ['douyin']}\n": "not kind:target",
+        "rooms:\n - {name: a, port: 8801, comments: ['jsonl']}\n": "not kind:target",
+        "rooms:\n - {name: a, port: 8801, comments: ['twitch']}\n": "comment source 'twitch': twitch needs a",
+        "rooms:\n - {name: a, port: 8801, comments: ['douyin:123']}\n": "unknown comment source kind 'douyin'",
         "rooms:\n - {name: a, port: 8801, comments: ['tiktok:x']}\n": "unknown comment source kind 'tiktok'",
         "rooms:\n - {name: a, port: 8801, rtmp: ['http://x']}\n": "rtmp://",
         "rooms:\n - {name: a, port: 8801, size: 999x1}\n": "unknown size",

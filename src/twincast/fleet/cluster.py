@@ -161,6 +161,14 @@ def supervisor(required: bool = True):
         return None
 
 
+def head_node(ray) -> Optional[str]:
+    """The head node's id (Ray gives it the resource ``node:__internal_head__``)."""
+    for n in ray.nodes():
+        if n.get("Alive") and "node:__internal_head__" in n.get("Resources", {}):
+            return n["NodeID"]
+    return None
+
+
 def create_supervisor(spec: dict, state_dir: str, token: str):
     """The detached supervisor on this (the head) node: it owns the ledger on this disk."""
     ray = _ray()
@@ -168,7 +176,7 @@ def create_supervisor(spec: dict, state_dir: str, token: str):
 
     from .supervisor import Supervisor
 
-    here = ray.get_runtime_context().get_node_id()
+    here = head_node(ray) or ray.get_runtime_context().get_node_id()
     actor = ray.remote(Supervisor).options(
         name=SUPERVISOR, namespace=NAMESPACE, lifetime="detached", num_cpus=0, max_concurrency=32, max_restarts=0,
         scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=here, soft=False))

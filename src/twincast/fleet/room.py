@@ -52,7 +52,8 @@ class Room:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.fenced = False
-        self.error: Optional[str] = None
+        self.comment_conf = None  # platform comment sources (live/comments), when the room has any
+        self.timings: dict[str, float] = {}  # seconds per start step, reported to the console
 
     # ---- start ------------------------------------------------------------------------------
     def node(self) -> str:
@@ -61,32 +62,45 @@ class Room:
         return ray.get_runtime_context().get_node_id()
 
     def prepare(self) -> float:
-        """Load the catalog, avatars and voices and build the show (not on air). Returns seconds."""
-        from ..avatar.defaults import default_assistant_path, default_avatar_path
-        from ..avatar.model import AvatarModel
+        """Load the catalog, avatars and voices, build the show (not on air) and warm it up.
+        Returns the seconds it took. Files are read here, on the node that runs the room."""
+        from ..assembly import drive_config, load_avatar
+        from ..config.flags import with_flags
+        from ..config.load import expand_env
         from ..live.engine import LiveShow
+        from ..live.outputs import RtmpOutput
         from ..show.catalog_io import load_catalog
         from ..show.rundown import Rundown
 
         t0 = time.monotonic()
         s = self.spec
-        cat = load_catalog(s.catalog)
-        host = AvatarModel.load(s.host_avatar or default_avatar_path())
-        assistant = AvatarModel.load(s.assistant_avatar or default_assistant_path())
+        cfg = with_flags(s.config, {"catalog": ("catalog", s.catalog), "lang": ("stage.lang", s.lang),
+                                    "host_avatar": ("avatars.host.path", s.host_avatar),
+                                    "assistant": ("avatars.assistant.path", s.assistant_avatar),
+                                    "rtmp": ("outputs.rtmp", list(s.rtmp) or None)})
+        urls = [expand_env(u, f"outputs.rtmp[{i}]") for i, u in enumerate(cfg.outputs.rtmp)]  # keys from the environment
+        if s.platform_comments():
+            from ..live.comments.cli import comments_setup
+
+            self.comment_conf = comments_setup(s.platform_comments())  # a missing key fails the start, named
+        elif s.config is not None and cfg.comments.sources:
+            self.comment_conf = cfg.comments
+        cat = load_catalog(cfg.catalog)
+        host, assistant = load_avatar(cfg, "host"), load_avatar(cfg, "assistant")
         if s.voices.host:
             host.meta["voice_preset"] = s.voices.host
         if s.voices.assistant:
             assistant.meta["voice_preset"] = s.voices.assistant
         plan = Rundown.load(s.rundown, cat) if s.rundown else None
         record_dir = s.record_dir or node_dir("recordings", s.name)
-        self.show = LiveShow(cat, host, assistant, lang=s.lang, rundown=plan, size=s.size,
-                             rtmp_url=s.rtmp[0] if s.rtmp else None, record_dir=record_dir)
-        for url in s.rtmp[1:]:  # more platforms: the same encode, copied (LiveEncoder opens extras later)
-            from ..live.outputs import RtmpOutput
-
+        self.show = LiveShow(cat, host, assistant, lang=cfg.stage.lang, rundown=plan, size=s.size or cfg.stage.size,
+                             rtmp_url=urls[0] if urls else None, record_dir=record_dir, drive=drive_config(cfg),
+                             config=cfg)
+        for url in urls[1:]:  # more platforms: the same encode, copied (LiveEncoder opens extras later)
             self.show.encoder.extra.append(RtmpOutput(url, self._rtmp_event))
         self.show.warm_up()
-        return time.monotonic() - t0
+        self.timings["prepare"] = round(time.monotonic() - t0, 2)
+        return self.timings["prepare"]
 
     def _rtmp_event(self, what: str, data: dict) -> None:
         from ..live.events import StreamEvent
@@ -98,7 +112,9 @@ class Room:
         session), the ledger's operations to replay, and the journal's next sequence number."""
         from ..live.web.server import serve
 
-        if self.show is None:
+        t0 = time.monotonic()
+        warm = self.show is not None  # a spare: loaded and warmed up in advance
+        if not warm:
             self.prepare()
         show = self.show
         cp = resume.get("checkpoint")
@@ -114,9 +130,12 @@ class Room:
                                           resume.get("base_cid", 0))
         ops = [Op(*op) for op in resume.get("ops", [])]
         self.analytics.replay(self.session, ops, show.products())
+        t1 = time.monotonic()
         self.server, _ = serve(show, port=self.spec.port, token=self.token, analytics=self.analytics,
                                session_id=self.session, title=f"twincast fleet: {self.spec.name}")
-        show.start()
+        t2 = time.monotonic()
+        # taking over (a checkpoint exists): on air at once, idle until the first line is ready
+        show.start(warm=False, **({"first_line_wait": 0.0} if cp else {}))  # prepare() warmed it up
         if cp:  # the operator's choices survive the move
             if cp.banner:
                 show.pin_comment(cp.banner)
@@ -124,11 +143,17 @@ class Room:
                 show.switch_camera(cp.camera)
             if cp.muted:
                 show.mute(True)
+        if self.comment_conf is not None:
+            from ..live.comments.manager import CommentManager
+
+            show.comments = CommentManager(show, self.comment_conf, say=log.warning).start()
         self.started_wall = time.time()
         self._spawn(self._report_loop, "fleet-report")
         for path in self.spec.comment_files():
             self._spawn(lambda p=path: self._feed_comments(p), "fleet-comments")
-        return {"node": self.node(), "url": self.server.url, "recording": str(show.recording)}
+        self.timings.update(replay=round(t1 - t0, 2), serve=round(t2 - t1, 2), start=round(time.monotonic() - t2, 2),
+                            ops=len(ops), spare=warm)
+        return {"node": self.node(), "url": self.server.url, "recording": str(show.recording), **self.timings}
 
     def _spawn(self, fn, name: str) -> None:
         t = threading.Thread(target=fn, name=name, daemon=True)
@@ -145,7 +170,8 @@ class Room:
                           banner=st.get("banner"), camera=st.get("forced_camera"), muted=bool(st.get("muted")),
                           node=self.node(), extra={"url": self.server.url if self.server else None,
                                                    "recording": st.get("recording"), "speaker": st.get("speaker"),
-                                                   "subtitle": st.get("subtitle"), "rtmp_up": st.get("rtmp_up")},
+                                                   "subtitle": st.get("subtitle"), "rtmp_up": st.get("rtmp_up"),
+                                                   "timings": self.timings},
                           **rundown_fields(show.rundown))
 
     def _report_loop(self) -> None:
@@ -223,6 +249,8 @@ class Room:
         """Leave the air: stop the show, close the page (which ends the session's visits), ship
         the rest of the journal."""
         self._stop.set()
+        if self.show is not None and self.show.comments is not None:
+            self.show.comments.stop()
         if self.show is not None:
             self.show.stop()
         if self.server is not None:

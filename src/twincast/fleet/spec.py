@@ -22,7 +22,11 @@ A file looks like::
         size: 720x1280
         cpus: 1
 
-Room fields are inline: issue #21's ``twincast.yaml`` had not landed when this was written.
+A room may also name a ``twincast.yaml`` (``config:``, issue 21) for voices, LLM, cameras and
+layout; the room's own fields, when given, win over it, as typed flags do for ``twincast live``.
+``comments`` takes ``twincast live --comments`` items (bilibili:CODE, youtube:VIDEO_ID,
+twitch:CHANNEL, webhook[:PORT], page) plus ``jsonl:FILE`` (timed comments replayed on the
+session's clock, resumed after a restart).
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import TwincastError
 
 MAX_FLEET_BYTES = 1_000_000
-COMMENT_KINDS = {"jsonl": "a JSON-lines file of timed comments {t, user, text}, replayed on the show's clock"}
+COMMENT_KINDS = {"jsonl": "a JSON-lines file of timed comments {t, user, text}, replayed on the show's clock",
+                 "bilibili": "room code", "youtube": "video id", "twitch": "channel",
+                 "webhook": "port (signed POSTs)", "page": "the viewer page only"}
+PLATFORM_KINDS = ("bilibili", "youtube", "twitch", "webhook", "page")  # live/comments (docs/comments.md)
 VOICE_PRESETS = ("female", "male")
 
 
@@ -51,16 +58,17 @@ class RoomSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
+    config: Optional[Path] = None  # a twincast.yaml (issue 21); the room's own fields below win over it
     catalog: Optional[Path] = None
     host_avatar: Optional[Path] = None
     assistant_avatar: Optional[Path] = None
-    lang: Literal["zh", "en"] = "zh"
+    lang: Optional[Literal["zh", "en"]] = None  # None: the config's (default zh)
     voices: Voices = Voices()
     rundown: Optional[Path] = None
     rtmp: list[str] = Field(default_factory=list, max_length=4)
     comments: list[str] = Field(default_factory=list, max_length=8)
     port: int = Field(..., ge=1024, le=65535)
-    size: str = "720x1280"
+    size: Optional[str] = None  # None: the config's (default 720x1280)
     cpus: float = Field(1.0, ge=0.25, le=64)
     record_dir: Optional[Path] = None  # default: <state_dir>/recordings/<room>
 
@@ -85,24 +93,37 @@ class RoomSpec(BaseModel):
     def _comments(cls, sources: list[str]) -> list[str]:
         for src in sources:
             kind, sep, target = src.partition(":")
-            if not sep or not target:
-                raise ValueError(f"comment source {src!r} is not kind:target (e.g. jsonl:comments.jsonl)")
             if kind not in COMMENT_KINDS:
                 raise ValueError(f"unknown comment source kind {kind!r}; known: "
                                  + "; ".join(f"{k} ({v})" for k, v in COMMENT_KINDS.items()))
+            if kind == "jsonl" and not target:
+                raise ValueError(f"comment source {src!r} is not kind:target (e.g. jsonl:comments.jsonl)")
+        platform = [s for s in sources if s.partition(":")[0] in PLATFORM_KINDS]
+        if platform:
+            from ..live.comments.config import parse_spec
+
+            try:
+                parse_spec(",".join(platform))
+            except TwincastError as exc:
+                raise ValueError(exc.problem.replace("--comments", "comment source")) from None
         return sources
 
     @field_validator("size")
     @classmethod
-    def _size(cls, size: str) -> str:
+    def _size(cls, size: Optional[str]) -> Optional[str]:
         from ..live.outputs import PRESETS
 
-        if size not in PRESETS:
+        if size is not None and size not in PRESETS:
             raise ValueError(f"unknown size; use one of {', '.join(PRESETS)}")
         return size
 
     def comment_files(self) -> list[Path]:
         return [Path(s.partition(":")[2]) for s in self.comments if s.startswith("jsonl:")]
+
+    def platform_comments(self) -> Optional[str]:
+        """The platform sources as ``twincast live --comments`` takes them, or None."""
+        spec = ",".join(s for s in self.comments if s.partition(":")[0] in PLATFORM_KINDS)
+        return spec or None
 
 
 class Health(BaseModel):
@@ -155,7 +176,7 @@ def _absolute(spec: dict, base: Path) -> dict:
             rooms.append(r)
             continue
         r = dict(r)
-        for key in ("catalog", "host_avatar", "assistant_avatar", "rundown", "record_dir"):
+        for key in ("config", "catalog", "host_avatar", "assistant_avatar", "rundown", "record_dir"):
             if isinstance(r.get(key), str) and r[key]:
                 r[key] = str((base / Path(r[key]).expanduser()).resolve())
         if isinstance(r.get("comments"), list):
@@ -192,7 +213,7 @@ def check_files(spec: FleetSpec) -> None:
     found on the worker would surface only as a room that never comes on air."""
     missing = []
     for r in spec.rooms:
-        for key in ("catalog", "host_avatar", "assistant_avatar", "rundown"):
+        for key in ("config", "catalog", "host_avatar", "assistant_avatar", "rundown"):
             p = getattr(r, key)
             if p is not None and not p.is_file():
                 missing.append(f"room {r.name}: {key} {p}")

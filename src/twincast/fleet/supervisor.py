@@ -46,6 +46,7 @@ class RoomState:
     stopped: bool = False
     error: Optional[str] = None
     events: list = field(default_factory=list)  # (wall, text): restarts and their reasons
+    spare: Optional[tuple] = None  # (handle, instance, node, prepare ref) with standby: true
 
 
 class Supervisor:
@@ -66,6 +67,11 @@ class Supervisor:
         self._health: Optional[threading.Thread] = None
         self.console = None
         self._saved_at = 0.0
+        import ray
+
+        from .cluster import head_node
+
+        self.head = head_node(ray) or ray.get_runtime_context().get_node_id()
 
     # ---- persistence on the head's disk -----------------------------------------------------
     def _state_file(self) -> Path:
@@ -100,36 +106,32 @@ class Supervisor:
         return {"console": self.console.url, "token": self.token, "rooms": sorted(self.rooms)}
 
     def _placement(self, exclude: set[str], cpus: float):
-        """A node with room for ``cpus`` outside ``exclude`` (by this supervisor's own count of
-        what it placed where), else Ray's SPREAD strategy."""
+        """(strategy, node) for a node with room for ``cpus`` outside ``exclude`` (by this
+        supervisor's own count of what it placed where), or None when there is none. Rooms are
+        spread (the node running fewest rooms first): a lost node then takes the fewest rooms."""
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         used: dict[str, float] = {}
+        count: dict[str, int] = {}
         for r in self.rooms.values():
             if r.handle is not None and r.node:
                 used[r.node] = used.get(r.node, 0.0) + r.spec.cpus
-        best, free_best = None, 0.0
+                count[r.node] = count.get(r.node, 0) + 1
+        fits = []
         for n in ray.nodes():
             nid = n.get("NodeID")
             if not n.get("Alive") or nid in exclude:
                 continue
             free = float(n.get("Resources", {}).get("CPU", 0.0)) - used.get(nid, 0.0)
-            if free >= cpus and free > free_best:
-                best, free_best = nid, free
-        if best is None:
-            return "SPREAD", None
+            if free >= cpus:
+                fits.append((count.get(nid, 0), -free, nid))
+        if not fits:
+            return None
+        best = min(fits)[2]  # spread: the node running fewest rooms, then the one with most CPU free
         return NodeAffinitySchedulingStrategy(node_id=best, soft=False), best
 
-    def _launch(self, r: RoomState, exclude_node: Optional[str], reason: str) -> None:
-        old = r.instance or None
-        if r.handle is not None:
-            self._kill(r.handle)
-        r.instance = f"{r.spec.name}-{r.restarts}-{uuid.uuid4().hex[:6]}"
-        last = self.ledger.hand_over(r.spec.name, r.session, old, r.instance)
-        resume = {"checkpoint": r.checkpoint, "last_seq": last, "base_cid": self.ledger.max_cid(r.session),
-                  "ops": [(op.seq, op.kind, op.body) for op in self.ledger.ops(r.session)]}
-        strategy, node = self._placement({exclude_node} if exclude_node else set(), r.spec.cpus)
+    def _new_actor(self, r: RoomState, instance: str, cpus: float, strategy):
         import ray
 
         if self.room_actor is None:
@@ -137,16 +139,68 @@ class Supervisor:
 
             self.room_actor = ray.remote(Room)
         me = ray.get_runtime_context().current_actor
-        r.handle = self.room_actor.options(num_cpus=r.spec.cpus, max_concurrency=8, max_restarts=0,
-                                           scheduling_strategy=strategy).remote(
-            r.spec.model_dump(mode="json"), r.session, r.instance, self.token, me)
+        return self.room_actor.options(num_cpus=cpus, max_concurrency=8, max_restarts=0,
+                                       scheduling_strategy=strategy).remote(
+            r.spec.model_dump(mode="json"), r.session, instance, self.token, me)
+
+    def _launch(self, r: RoomState, exclude_node: Optional[str], reason: str) -> None:
+        """A new instance of ``r`` on air from its checkpoint: its warm spare if it has a ready
+        one away from ``exclude_node``, else a new actor (on another node when one has room)."""
+        old = r.instance or None
+        if r.handle is not None:
+            self._kill(r.handle)
+        spare = self._take_spare(r, exclude_node)
+        if spare is not None:
+            r.handle, r.instance, r.node = spare
+            how = "warm spare"
+        else:
+            r.instance = f"{r.spec.name}-{r.restarts}-{uuid.uuid4().hex[:6]}"
+            placed = self._placement({exclude_node} if exclude_node else set(), r.spec.cpus)
+            strategy, node = placed if placed else ("SPREAD", "")
+            r.handle, r.node = self._new_actor(r, r.instance, r.spec.cpus, strategy), node
+            how = "new actor"
+        last = self.ledger.hand_over(r.spec.name, r.session, old, r.instance)
+        resume = {"checkpoint": r.checkpoint, "last_seq": last, "base_cid": self.ledger.max_cid(r.session),
+                  "ops": [(op.seq, op.kind, op.body) for op in self.ledger.ops(r.session)]}
         r.begin_ref = r.handle.begin.remote(resume)
-        r.node = node or ""
         r.launched, r.last_report, r.frames, r.frames_moved = time.monotonic(), 0.0, -1, time.monotonic()
         r.error = None
-        r.events.append((time.time(), f"{reason}: instance {r.instance}" + (f" (was {old})" if old else "")))
+        r.events.append((time.time(), f"{reason}: {how} {r.instance}" + (f" (was {old})" if old else "")))
         del r.events[:-20]
-        log.info("room %s: %s -> %s", r.spec.name, reason, r.instance)
+        log.info("room %s: %s -> %s %s", r.spec.name, reason, how, r.instance)
+
+    # ---- warm spares (fleet.yaml `standby: true`) ---------------------------------------------
+    def _take_spare(self, r: RoomState, exclude_node: Optional[str]):
+        """The room's spare as (handle, instance, node) if it finished loading and is not on
+        ``exclude_node``; a spare that failed to load is dropped."""
+        import ray
+
+        if r.spare is None:
+            return None
+        handle, instance, node, ref = r.spare
+        done, _ = ray.wait([ref], timeout=0)
+        if not done or node == exclude_node:
+            return None
+        r.spare = None
+        try:
+            ray.get(ref)
+        except Exception:  # noqa: BLE001 - its node died or loading failed: start cold instead
+            self._kill(handle)
+            return None
+        return handle, instance, node
+
+    def _ensure_spare(self, r: RoomState) -> None:
+        """Once a room is on air, a spare loads its show on another node (no CPU reserved: it
+        idles until it takes over)."""
+        if not self.spec.standby or r.spare is not None or r.stopped or not r.last_report or not r.node:
+            return
+        placed = self._placement({r.node}, 0.0)
+        if placed is None:
+            return  # one node: nowhere to keep a spare that survives this node
+        strategy, node = placed
+        instance = f"{r.spec.name}-spare-{uuid.uuid4().hex[:6]}"
+        handle = self._new_actor(r, instance, 0, strategy)
+        r.spare = (handle, instance, node, handle.prepare.remote())
 
     @staticmethod
     def _kill(handle) -> None:
@@ -210,6 +264,8 @@ class Supervisor:
         if reason:
             r.restarts += 1
             self._launch(r, exclude, reason)
+        else:
+            self._ensure_spare(r)
 
     @staticmethod
     def _begin_failed(r: RoomState) -> Optional[str]:
@@ -241,9 +297,19 @@ class Supervisor:
                             "node": r.node, "media_t": cp.get("media_t", 0.0), "frames": cp.get("frames", 0),
                             "dropped_frames": cp.get("dropped_frames", 0), "product": cp.get("product"),
                             "url": (cp.get("extra") or {}).get("url"), "port": r.spec.port,
+                            "timings": (cp.get("extra") or {}).get("timings") or {},
                             "restarts": r.restarts, "error": r.error, "events": list(r.events[-5:]),
+                            "on_head": bool(r.node) and r.node == self.head, "spare": self._spare_state(r),
                             **self.ledger.numbers(r.session)})
         return out
+
+    @staticmethod
+    def _spare_state(r: RoomState) -> Optional[str]:
+        import ray
+
+        if r.spare is None:
+            return None
+        return "ready" if ray.wait([r.spare[3]], timeout=0)[0] else "loading"
 
     def ledger_rows(self, session: str, table: str) -> list[tuple]:
         """Raw rows of one ledger table for one session (tests and reports)."""
@@ -268,6 +334,9 @@ class Supervisor:
             r = self.rooms[room]
             r.stopped = True
             handle = r.handle
+            if r.spare is not None:
+                self._kill(r.spare[0])
+                r.spare = None
         res = {}
         if handle is not None:
             try:
