@@ -275,3 +275,21 @@ def test_store_question_with_nothing_on_screen_names_the_products_that_differ():
     assert service.action == "answer" and dev.store.customer_service.hours.zh in service.reply
     sample = AnswerEngine(load_catalog())  # six ways of shipping: too many to read out, so ask which
     assert _ask(sample, "包邮吗").action == "clarify"
+
+
+def test_a_quantity_in_the_comment_finds_the_fact_stating_it(engine):
+    """"2000W 吗": the power fact, whatever the spec is called; a capacity the catalog does not
+    state is checked, never answered with hours of battery life (issue 17's false battery figure)."""
+    assert "1500" in _ask(engine, "2000W 吗", "air-fryer").reply
+    assert "220 V" in _ask(engine, "is it 220V?", "air-fryer", user="v").reply
+    mah = _ask(engine, "5000mAh right?", "earbuds-pro", user="w")
+    assert mah.action == "check" and "hour" not in mah.reply
+
+
+def test_product_names_are_not_topics(engine):
+    """"the thermos can go to Hong Kong?" asks about shipping; a product's name never fires a
+    topic, and an English topic word matches at a word's start only ("age" is not in "page")."""
+    hk = _ask(engine, "the thermos can go to Hong Kong?", None)
+    assert hk.intent == "shipping_exception" and "Hong Kong" in hk.reply
+    kids = _ask(engine, "can kids use the thermos?", "thermos", user="v")
+    assert kids.action == "check"

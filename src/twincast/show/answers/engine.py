@@ -90,7 +90,8 @@ class AnswerEngine:
         """Decide what the host does about ``comment`` while ``on_screen`` is presented."""
         lang = lang or comment.language
         mod = self.moderator.check(comment)
-        intent = self.classifier.classify(comment.text)  # also for dropped comments: logs say what was asked
+        # also for dropped comments (logs say what was asked); names blanked so "nuts" is no allergy question
+        intent = self.classifier.classify(self.retriever.without_names(comment.text))
         if not mod.allowed:
             known = intent.intent if mod.reason in ("repeat", "flood") else mod.reason
             return self._log(Decision(comment, "silent", mod.reason, lang, intent=known))

@@ -80,7 +80,7 @@ _RULES: list[tuple[str, float, str]] = [
                     r"just joined|hello from|first time here|\bslay\b|you look|killer|insane|sick deal|fire\b|"
                     r"nice (stream|show)|great (stream|show|host)|\bwow\b|thank|签到|打卡|好听|太便宜|这么便宜|好便宜|冲了|拍了|"
                     r"已拍|已下单|下单了|买了|入手|卧槽|我靠|哇|lol|lmao|\bomg\b|holy|cheap af|so cheap|bought|"
-                    r"just ordered|ordered|copped|\bgg\b"),
+                    r"just ordered|ordered|copped|\bgg\b|好喝|好吃|好用|回购|买过|amazing|awesome|\ba steal\b|love (it|them)"),
 ]
 _OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
                         r"football|soccer|\bgame\b|\bsong\b|\bsing\b|score|weather|what time is it|anyone (from|watching)|"
@@ -123,7 +123,7 @@ class IntentClassifier:
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
         scores = rule_scores(text)
-        if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase", text, re.I):
+        if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|\bget\b|reach", text, re.I):
             scores["shipping_exception"] = scores.get("shipping_exception", 0) + 3
             scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
         if slots.height_cm and slots.weight_kg or (slots.height_cm and "size" in scores):

@@ -74,7 +74,7 @@ _HINTS: list[tuple[str, str]] = [
     (r"预热|preheat", "预热|preheat"),
     (r"发黄|yellow", "发黄|yellow"),
     (r"两个手机|两台|two devices|连两|双设备|multipoint", "两台|two devices"),
-    (r"毫安|mah|电池容量|battery (capacity|size)", "毫安|mah|电池|battery"),
+    (r"毫安|mah|电池容量|battery (capacity|size)", "毫安|mah"),  # hours of battery life are another fact
     (r"充满|充电.{0,4}(多久|时间)|charg(e|ing) time|how long.{0,12}charge", "充满|充电|charg"),
     (r"过敏|allerg|坚果|花生|nuts?\b|peanut|乳糖|gluten|麸质", "过敏|allergen|坚果|花生|nut|peanut|乳|milk|gluten|麸"),
     (r"开封|开了|拆封|once opened|after opening", "开封|opened|opening"),
@@ -90,6 +90,8 @@ _HINTS: list[tuple[str, str]] = [
     (r"真丝|丝绸|\bsilk\b|cotton|纯棉|全棉|棉的|真皮|皮的|leather|羊毛|wool|cashmere|羊绒|涤纶|polyester|亚麻|linen|"
      r"viscose|粘纤|面料|料子|材质|fabric|material|鞋面|\bupper\b|什么做的|made of", r"面料|材质|成分|鞋面|fabric|material|upper|%"),
     (r"\bhz\b|赫兹|\d\s*hz", r"hz|赫兹"),
+    (r"哪里产|哪产的|产地|哪个?厂|厂家|生产商|made in|where.{0,12}(made|from|produced|grown)|\borigin|manufactur",
+     r"产地|产自|原产|厂|origin|made in|grown in|from the|manufactur"),
 ]
 
 
@@ -110,7 +112,13 @@ def _unit_hints() -> list[tuple[str, str]]:
     return hints
 
 
-_HINTS_RX = [(re.compile(q, re.I | re.A), re.compile(f, re.I | re.A)) for q, f in (*_HINTS, *_unit_hints())]
+def _word_start(pattern: str) -> str:
+    """English alternatives in a fact pattern match at a word's start ("age" not in "page")."""
+    return "|".join(rf"(?<![a-z]){alt}" if re.match(r"[a-z]", alt) else alt for alt in pattern.split("|"))
+
+
+_HINTS_RX = [(re.compile(q, re.I | re.A), re.compile(_word_start(f), re.I | re.A))
+             for q, f in (*_HINTS, *_unit_hints())]
 
 
 def tokens(text: str) -> list[str]:
@@ -286,6 +294,20 @@ class Retriever:
                 found.append((a, pid))
         return list(dict.fromkeys(pid for _, pid in sorted(found)))
 
+    def without_names(self, text: str) -> str:
+        """The comment with every product name blanked: "nuts ship to HK?" asks about shipping,
+        not nut allergies, and "这个茶真好喝" praises the tea rather than asking about tea."""
+        out = text
+        for alias, _ in self._aliases:
+            if _LINK_ALIAS.search(alias):
+                continue  # "一号链接" is a product's alias and also how viewers ask where to buy it
+            for m in reversed(list(re.finditer(re.escape(alias), out.lower()))):
+                a, b = m.span()
+                if re.search(r"[a-z]", alias) and (_alnum(out.lower(), a - 1) or _alnum(out.lower(), b)):
+                    continue
+                out = out[:a] + " " + out[b:]
+        return out
+
     def match_product(self, text: str, on_screen: Optional[str], intent: str) -> ProductMatch:
         named = self.mentioned(text)
         if named:
@@ -307,6 +329,20 @@ class Retriever:
             retriever.index([tokens(i.text) or ["_"] for i in items], show_progress=False)
             self._bm25[p.id] = retriever
         return self._items[p.id]
+
+    def asked_topics(self, text: str, p: Product) -> list[re.Pattern[str]]:
+        """The fact patterns of the hints the comment fires, product names left out ("这个茶叶…"
+        names the tea, it does not ask about tea)."""
+        topic_text = self._without_names(text, p)
+        return [f_rx for q_rx, f_rx in _HINTS_RX if q_rx.search(topic_text)]
+
+    @staticmethod
+    def _without_names(text: str, p: Product) -> str:
+        low = text.lower()
+        names = {p.name.zh, p.name.en, p.category.zh, p.category.en, *p.aliases.zh, *p.aliases.en}
+        for name in sorted((n.lower() for n in names if n), key=len, reverse=True):
+            low = low.replace(name, " ")
+        return low
 
     def best_fact(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> FactHit:
         """The product's statement that answers ``text``; ``topics`` (usage, safety) are preferred.
@@ -335,9 +371,8 @@ class Retriever:
         bm = np.asarray(self._bm25[p.id].get_scores(q_tokens), dtype=float) if q_tokens else np.zeros(len(items))
         bm_norm = bm / bm.max() if bm.max() > 0 else bm
         hint = np.zeros(len(items))
-        for q_rx, f_rx in _HINTS_RX:
-            if q_rx.search(text):
-                hint += [1.0 if f_rx.search(i.text) else 0.0 for i in items]
+        for f_rx in self.asked_topics(text, p):
+            hint += [1.0 if f_rx.search(i.text) else 0.0 for i in items]
         cos = np.zeros(len(items))
         qv = self.embedder.query(text) if self.embedder.available else None
         if qv is not None:
@@ -366,6 +401,7 @@ def answerable(feats: np.ndarray) -> float:
 
 # a measured value in the question (not a size, model or price): -20°C, 50 m, 30000 mAh
 _ASKED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?\s*(?:°|度|℃|m\b|米|mah|毫安|小时|hours?|h\b|kg|公斤|斤|cm|厘米|%)|-\d+", re.I)
+_LINK_ALIAS = re.compile(r"链接|\blink\b|号")
 _GENERIC_Q = re.compile(r"^(\d+|[a-z]|吗|啊|呀|好|用|行|怎样|咋样|how|long|big|good|ok|okay|does|is)$")
 
 
