@@ -268,7 +268,13 @@ class CommentManager:
         return "queued"
 
     def _intake(self) -> None:
-        """Into the show at the show-wide ``intake`` pace; expired comments are counted, not posted."""
+        """Into the show at the show-wide ``intake`` pace; expired comments are counted, not posted.
+        Runs below the render loop's priority: a decision costs ~10-20 ms of CPU (moderation,
+        intent, retrieval), and under a flood of them a backlog here is better than repeated
+        frames on air (a comment may wait up to ``max_wait_s``; a frame cannot)."""
+        from ..speechline import yield_cpu_to_rendering
+
+        yield_cpu_to_rendering()
         while not self._stop.is_set():
             c = self._queue.get()
             if c is None:
