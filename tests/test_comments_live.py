@@ -53,7 +53,8 @@ def test_a_twitch_comment_is_answered_on_air(tmp_path, monkeypatch):
                                  say=lambda line: None).start()
         show.comments = manager
         wait_for(lambda: fake.clients, timeout=10, what="the Twitch join")
-        fake.push(FakeTwitch.privmsg("e2e-1", "ann", "how much are the earbuds?", display="Ann"))
+        # a name the script never says, so hearing it proves the answer (not a script line) was spoken
+        fake.push(FakeTwitch.privmsg("e2e-1", "margaret", "how much are the earbuds?", display="Margaret"))
         cid = wait_for(lambda: manager.posted and manager.posted[0][1], timeout=10, what="the comment in the show")
         arrived = manager.posted[0][0].arrived
         answer = None
@@ -68,17 +69,17 @@ def test_a_twitch_comment_is_answered_on_air(tmp_path, monkeypatch):
         assert answer is not None, "no spoken answer within 40 s"
         # the media clock runs in real time (repeating frames when starved), so 9 s of show take
         # about 9 s; the bound is generous for a machine loaded by other work
-        wait_for(lambda: show.media_time() > answer.t + 9, timeout=90, what="the answer to be spoken")
+        wait_for(lambda: show.media_time() > answer.t + 12, timeout=120, what="the answer to be spoken")
         sources = show.comment_sources()
     finally:
         if manager is not None:
             manager.stop()
         show.stop()
         fake.stop()
-    assert "Ann" in answer.data["text"] and "259" in answer.data["text"]
+    assert "Margaret" in answer.data["text"] and "259" in answer.data["text"]
     assert answer.wall - arrived < 15.0  # arrival -> first frame; benchmarks/comments.py measures p50/p95
     assert [s["source"] for s in sources if s["connected"]] == ["twitch:shopchan", "page"]
-    audio = recorded_audio(show.recording, answer.t, 9.0)
+    audio = recorded_audio(show.recording, max(0.0, answer.t - 0.5), 12.0)
     heard = transcribe(audio, 48_000, "en", time_cap_s=60).text.lower()
-    words = {"soundwave", "sound", "noise", "earbuds", "today", "regular", "price", "link"}
-    assert len([w for w in words if w in heard]) >= 3, heard
+    assert "margaret" in heard, heard
+    assert len([w for w in ("earbuds", "today", "regular", "price", "link") if w in heard]) >= 2, heard

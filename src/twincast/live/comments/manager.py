@@ -279,14 +279,18 @@ class CommentManager:
             c = self._queue.get()
             if c is None:
                 return
+            expired = False
             while not all(self._limiter.test(r, "intake") for r in self._intake_rate):
-                if self._stop.wait(0.02):
-                    return
+                expired = time.time() - c.arrived > self.config.max_wait_s
+                if expired or self._stop.wait(0.02):
+                    break
+            if self._stop.is_set():
+                return
+            if expired or time.time() - c.arrived > self.config.max_wait_s:
+                self._stats[c.source].expired += 1  # an expired comment takes no intake slot
+                continue
             for r in self._intake_rate:
                 self._limiter.hit(r, "intake")
-            if time.time() - c.arrived > self.config.max_wait_s:
-                self._stats[c.source].expired += 1
-                continue
             with self._lock:
                 self._pending[(c.nickname, c.text)] += 1
             try:

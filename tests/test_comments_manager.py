@@ -1,0 +1,92 @@
+"""The comment manager's own rules, with scripted in-process sources (the protocols are tested
+against fake platforms in the other test_comments_* files): reconnect backoff with jitter,
+bounded de-duplication, per-source rates, expiry, and a show that never sees a source's crash."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+
+from support.fake_platforms import RecordingShow, wait_for
+from twincast.live.comments.config import Backoff, CommentsConfig, TwitchSource
+from twincast.live.comments.manager import CommentManager
+from twincast.live.comments.source import CommentSource, SeenIds, backoff_delays
+from twincast.live.comments.types import Comment, SourceProblem
+
+
+class Scripted(CommentSource):
+    """Delivers ``batch`` comments once connected, then fails the way it is told."""
+
+    platform = "twitch"
+
+    def __init__(self, name: str, batch: int = 0, fail: Exception | None = None, rate: str = "10/second") -> None:
+        super().__init__(TwitchSource(channel=name, rate=rate))
+        self.batch, self.fail, self.runs, self.results = batch, fail, 0, []
+
+    async def run(self) -> None:
+        self.runs += 1
+        if self.fail is not None:
+            raise self.fail
+        self.connected()
+        if self.runs == 1:
+            for i in range(self.batch):
+                self.results.append(self.deliver(Comment("twitch", self.id, f"{self.id}-{i}", f"u{i}", f"u{i}",
+                                                         f"question {i}", time.time())))
+        await asyncio.sleep(3600)
+
+
+def test_backoff_grows_caps_and_jitters():
+    b = Backoff(initial_s=1.0, factor=2.0, max_s=10.0, jitter=0.5)
+    delays = list(itertools.islice(backoff_delays(b, random.Random(7)), 8))
+    bases = [1, 2, 4, 8, 10, 10, 10, 10]
+    assert all(0.5 * base <= d <= base for d, base in zip(delays, bases)), delays
+    assert len({round(d / base, 6) for d, base in zip(delays, bases)}) > 4  # really jittered
+
+
+def test_seen_ids_are_bounded_and_refreshed():
+    seen = SeenIds(3)
+    assert [seen.seen(k) for k in "abca"] == [False, False, False, True]
+    seen.seen("d")  # evicts b (a was refreshed)
+    assert len(seen) == 3 and seen.seen("a") and not seen.seen("b")
+
+
+def test_per_source_rate_and_expiry():
+    show, lines = RecordingShow(), []
+    loud, quiet = Scripted("loud", batch=20, rate="5/second"), Scripted("quiet", batch=3)
+    m = CommentManager(show, CommentsConfig(intake="50/second"), [loud, quiet], say=lines.append).start()
+    try:
+        wait_for(lambda: len(show.posted) == 8, what="5 + 3 comments")
+        time.sleep(0.2)
+    finally:
+        m.stop()
+    assert loud.results.count("queued") == 5 and loud.results.count("rate_limited") == 15
+    assert quiet.results == ["queued"] * 3 and len(show.posted) == 8  # the loud one did not starve it
+    assert len([x for x in lines if "over its rate" in x]) == 1
+    show2 = RecordingShow()
+    slow = Scripted("slow", batch=6)
+    m = CommentManager(show2, CommentsConfig(intake="1/second", max_wait_s=0.5), [slow], say=lines.append).start()
+    try:
+        wait_for(lambda: m.status()[0].expired >= 5, timeout=5, what="expiry")
+    finally:
+        m.stop()
+    assert len(show2.posted) == 1  # the rest waited longer than max_wait_s: dropped and counted, not posted late
+
+
+def test_failing_sources_never_reach_the_show():
+    show, lines = RecordingShow(), []
+    down = Scripted("down", fail=ConnectionResetError("peer reset"))
+    buggy = Scripted("buggy", fail=KeyError("data"))
+    closed = Scripted("closed", fail=SourceProblem("closed", "room closed by the anchor", retry=False))
+    fast = Backoff(initial_s=0.02, max_s=0.05)
+    m = CommentManager(show, CommentsConfig(backoff=fast), [down, buggy, closed], say=lines.append).start()
+    try:
+        wait_for(lambda: down.runs >= 4 and buggy.runs >= 4, what="several reconnects")
+    finally:
+        m.stop()
+    st = {s.source: s for s in m.status()}
+    assert st["twitch:down"].last_error_kind == "protocol" and "ConnectionResetError" in st["twitch:down"].last_error
+    assert st["twitch:buggy"].reconnects >= 3 and st["twitch:closed"].state == "failed" and closed.runs == 1
+    assert show.posted == []
+    assert any("room closed by the anchor" in x and "stopped" in x for x in lines)
