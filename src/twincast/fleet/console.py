@@ -134,10 +134,10 @@ def create_console(sup, token: str) -> FastAPI:
         return {"rooms": sup.status(), "time": time.time()}
 
     @app.post("/api/rooms/{room}/{action}", dependencies=[Depends(guard.api)])
-    def act(room: str, action: str, body: ActionIn) -> JSONResponse:
+    def act(room: str, action: str, body: Optional[ActionIn] = None) -> JSONResponse:
         if room not in sup.rooms:
             raise HTTPException(404, f"no room {room!r}; rooms: {', '.join(sorted(sup.rooms))}")
-        args = _args(action, body)
+        args = _args(action, body or ActionIn())
         try:
             res = sup.operate(room, action, args)
         except ValueError as exc:

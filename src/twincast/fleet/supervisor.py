@@ -67,11 +67,7 @@ class Supervisor:
         self._health: Optional[threading.Thread] = None
         self.console = None
         self._saved_at = 0.0
-        import ray
-
-        from .cluster import head_node
-
-        self.head = head_node(ray) or ray.get_runtime_context().get_node_id()
+        self.head = ""  # the head node's id, known once up() runs inside Ray
 
     # ---- persistence on the head's disk -----------------------------------------------------
     def _state_file(self) -> Path:
@@ -94,6 +90,11 @@ class Supervisor:
     def up(self) -> dict:
         from .console import serve_console
 
+        import ray
+
+        from .cluster import head_node
+
+        self.head = head_node(ray) or ray.get_runtime_context().get_node_id()
         with self.lock:
             for r in self.rooms.values():
                 if r.handle is None and not r.stopped:
@@ -252,14 +253,20 @@ class Supervisor:
             self._kill(r.handle)
             return
         reason, exclude = None, None
+        status = (r.checkpoint or {}).get("status")
         if failed:
+            if now - r.launched < min(2.0 ** r.restarts, 60.0):
+                return  # a start that fails fails again at once: back off (1, 2, 4 ... 60 s)
             reason = f"start failed ({failed})"
+        elif r.last_report and status == "stopped":
+            r.stopped, r.error = True, "the show ended (its rundown is over)"
+            return
         elif r.last_report == 0.0:
             if now - r.launched > h.start_timeout_s:
                 reason, exclude = f"not on air {h.start_timeout_s:.0f} s after start", r.node
         elif now - r.last_report > h.dead_after_s:
             reason, exclude = f"no report for {now - r.last_report:.1f} s (process or node lost)", r.node
-        elif (r.checkpoint or {}).get("status") in ("on_air", "error", "stopped") and now - r.frames_moved > h.stall_s:
+        elif status in ("on_air", "error") and now - r.frames_moved > h.stall_s:
             reason, exclude = f"no new frame for {now - r.frames_moved:.1f} s", None
         if reason:
             r.restarts += 1
