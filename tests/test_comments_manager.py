@@ -90,3 +90,41 @@ def test_failing_sources_never_reach_the_show():
     assert st["twitch:buggy"].reconnects >= 3 and st["twitch:closed"].state == "failed" and closed.runs == 1
     assert show.posted == []
     assert any("room closed by the anchor" in x and "stopped" in x for x in lines)
+
+
+def test_the_show_keeps_going_with_every_platform_down(monkeypatch):
+    """Real adapters against closed loopback ports: they fail, retry with backoff, report, and the
+    show (FakeShow encoding real frames) never notices."""
+    from twincast.live.comments.config import BilibiliSource, WebhookSource, YouTubeSource
+    from twincast.live.fake_show import FakeShow
+
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    with socket.socket() as busy:  # the webhook's port is taken: it cannot listen
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        sources = [TwitchSource(channel="c", url=f"ws://127.0.0.1:{dead}"),
+                   YouTubeSource(video_id="v", api_key="k-123456", api_base=f"http://127.0.0.1:{dead}"),
+                   BilibiliSource(code="C", app_id=1, access_key_id="i", access_key_secret="s-123456",
+                                  api_base=f"http://127.0.0.1:{dead}"),
+                   WebhookSource(port=taken, secret="w-123456789")]
+        show, lines = FakeShow(autostart=True), []
+        m = CommentManager(show, CommentsConfig(sources=sources, backoff=Backoff(initial_s=0.05, max_s=0.2)),
+                           say=lines.append).start()
+        try:
+            wait_for(lambda: all(s.reconnects >= 1 for s in m.status() if s.source != "page"), what="retries")
+            f0 = show.frames
+            time.sleep(1.0)
+            frames = show.frames - f0
+        finally:
+            m.stop()
+            show.stop()
+    st = {s.source: s for s in m.status()}
+    assert frames >= 15  # the stream went on at about 25 frames a second (fewer only on a starved machine)
+    assert {st[k].last_error_kind for k in st if k != "page"} <= {"network", "config"}
+    assert "cannot listen" in st["webhook"].last_error
+    assert all(st[k].state in ("reconnecting", "stopped") for k in st if k != "page")
