@@ -106,6 +106,8 @@ def test_health_rules(sup, monkeypatch):
     monkeypatch.setattr(sup, "_kill", lambda handle: None)
     h = sup.spec.health
     tea, cups = sup.rooms["tea"], sup.rooms["cups"]
+    for r in (tea, cups):
+        r.last_report = r.frames_moved = time.monotonic()
     sup._check(tea, h)
     assert launched == []  # reporting and frames moving: healthy
     tea.last_report -= 2.5  # silent for 2.5 s: replaced, away from its node
