@@ -293,3 +293,13 @@ def test_product_names_are_not_topics(engine):
     assert hk.intent == "shipping_exception" and "Hong Kong" in hk.reply
     kids = _ask(engine, "can kids use the thermos?", "thermos", user="v")
     assert kids.action == "check"
+
+
+def test_a_question_about_a_colour_is_not_answered_with_its_stock(engine):
+    """"黑色的会掉色吗" asks whether the black fades: stock is no answer to that (issue 17)."""
+    for i, text in enumerate(("黑色的会掉色吗", "does the black one fade?")):
+        d = _ask(engine, text, "down-jacket", user=f"f{i}")
+        assert "variants.stock" not in d.fields and d.action == "check", d.reply
+    for i, text in enumerate(("有黑色的吗", "black?")):
+        d = _ask(engine, text, "down-jacket", user=f"a{i}")
+        assert "variants.stock" in d.fields and "79" in d.reply

@@ -293,12 +293,21 @@ def _size_from_measure(c: Ctx, p: Product) -> Optional[Reply]:
     return None
 
 
+_ASKS_AVAILABILITY = re.compile(
+    r"^\s*有.{0,12}(吗|么|没)|有没有|有吗|有的吗|有货|还有|没货|卖完|有[黑白粉红蓝绿黄紫灰棕米杏咖]|哪些|几个|几种|什么颜色|什么色|颜色|色号|要|拍|来一|"
+    r"^\s*[黑白粉红蓝绿黄紫灰棕米杏雾奶浅深]{1,4}[色的]?(款|版)?[吗呢呀？?]*\s*$|"
+    r"\b(come|comes) in\b|availab|in stock|\bstock\b|\bleft\b|(do|does) (you|it|they) (have|come)|\bany\b|"
+    r"colou?rs?\b|\bshades?\b|\bwant\b|\bget\b|^[a-z ]{0,20}\??$", re.I)
+
+
 def colour(c: Ctx, p: Product) -> Reply:
     if not p.colours:
         return check_reply(c.lang, topic="颜色" if c.zh else "about colours")
     names = [x.get(c.lang) for x in p.colours]
     listing, n = join(names, c.lang), len(names)
     fam = c.slots.colour
+    if (fam or match_colour(p, None, c.text)) and not _ASKS_AVAILABILITY.search(c.text):
+        return spec(c, p)  # "白色会透吗", "does the light blue fade?": a question about that colour, not its stock
     if fam or match_colour(p, None, c.text):
         hit = match_colour(p, fam, c.text)
         if hit is not None:
