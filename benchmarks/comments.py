@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import queue
-import statistics
 import sys
 import threading
 import time
