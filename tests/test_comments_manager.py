@@ -128,3 +128,37 @@ def test_the_show_keeps_going_with_every_platform_down(monkeypatch):
     assert {st[k].last_error_kind for k in st if k != "page"} <= {"network", "config"}
     assert "cannot listen" in st["webhook"].last_error
     assert all(st[k].state in ("reconnecting", "stopped") for k in st if k != "page")
+
+
+class Replying(Scripted):
+    can_reply = True
+
+    def __init__(self, *a, **k) -> None:
+        super().__init__(*a, **k)
+        self.config = self.config.model_copy(update={"reply": True})
+        self.sent: list[tuple[str, str]] = []
+
+    async def reply(self, text: str, to) -> None:
+        self.sent.append((text, to.message_id))
+
+
+def test_replies_are_labelled_cut_and_rate_limited():
+    from twincast.live.comments.config import Replies
+
+    show = RecordingShow(answer=True)
+    q = show.subscribe_events()
+    src = Replying("chat", batch=3)
+    conf = CommentsConfig(replies=Replies(enabled=True, prefix="[AI 数字人] ", rate="1/minute", max_chars=24))
+    m = CommentManager(show, conf, [src], say=lambda line: None).start()
+    try:
+        wait_for(lambda: src.sent and len(show.posted) == 3, what="one reply")
+        time.sleep(0.3)
+    finally:
+        m.stop()
+    assert src.sent == [("[AI 数字人] @u0 收到：question 0"[:23] + "…", "twitch:chat-0")]
+    events = []
+    while not q.empty():
+        ev = q.get_nowait()
+        if ev is not None and ev.kind == "reply":
+            events.append(ev.data)
+    assert [e["ok"] for e in events] == [True, False, False] and "reply rate" in events[1]["error"]
