@@ -9,7 +9,8 @@ must be back within ``deadline_s``; if it fails or is late, the backup (a local 
 cannot be unreachable) says that same line, a warning is logged, and listeners (the live
 engine's operator console) are told. While the primary is marked down, lines go straight to
 the backup, and every ``retry_after_s`` one line tries the primary again; when it answers, the
-listeners hear ``recovered``.
+listeners hear ``recovered``. Listeners and the log hear of a failure once per attempt on the
+primary (the first, then one each ``retry_after_s``), not once per line said while it is down.
 
 The primary's call runs on a small worker pool so the deadline holds whatever the transport
 does; a late reply is dropped (its worker finishes within the transport's own timeout).
@@ -88,9 +89,10 @@ class FallbackVoice:
             with self._lock:
                 self._down, self._down_until = True, time.monotonic() + self.retry_after_s
         else:
-            reason = "marked down after an earlier failure"
+            reason = None  # still down: said and counted, not announced again for every line
         self.fallbacks += 1
-        self._tell("fallback", lang, reason, text)
+        if reason is not None:
+            self._tell("fallback", lang, reason, text)
         return self._backup(text, lang)
 
     def _backup(self, text: str, lang: str) -> Iterator[Speech]:

@@ -120,6 +120,11 @@
     } else if (kind === 'say') {
       li.append(el('span', 'user', (d.speaker === 'assistant' ? '助播' : '主播') + (d.kind ? ' [' + d.kind + ']' : '')),
                 el('span', 'text', d.text));
+    } else if (kind === 'voice') {  // a remote voice failed or was late: the local voice said the line
+      li.append(el('span', 'user', d.state === 'fallback' ? 'voice fallback' : 'voice back'),
+                el('span', 'text', d.state === 'fallback'
+                   ? d.backup + ' said the line instead of ' + d.engine + ' (' + (d.reason || '') + ')'
+                   : d.engine + ' answers again'));
     } else {
       li.append(el('span', 'user', kind), el('span', 'text', JSON.stringify(d)));
     }
@@ -141,7 +146,8 @@
     function onEvent(msg) {
       if (msg.type === 'event') {
         const ev = msg.event;
-        if (ev.kind === 'comment' || ev.kind === 'say' || ev.kind === 'operator' || ev.kind === 'stream') addItem(ev.kind, ev.data);
+        if (['comment', 'say', 'operator', 'stream', 'voice'].includes(ev.kind)) addItem(ev.kind, ev.data);
+        if (ev.kind === 'voice' && ev.data.state === 'fallback') flash('voice ' + ev.data.engine + ' failed: ' + ev.data.backup + ' speaks', true);
       } else if (msg.type === 'viewers') $('viewers').textContent = msg.count + ' viewers';
       else if (msg.type === 'error') flash(msg.message, true);
     }
