@@ -20,9 +20,9 @@ from .rig import build_rig
 # turns; 3: the plate also filled in a ring around the outline, so a turned head leaves no
 # trace of it; 4: the plate continues the background's texture into the hole, mirrored from
 # its edges; 5: under thin hair the plate keeps the scenery seen through it; 6: a smiling or
-# open mouth is closed at build, neutral.py);
+# open mouth is closed at build, neutral.py; 7: the smile is relaxed, relax.py);
 # cached default avatars older than this are rebuilt (defaults.py).
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 
@@ -91,6 +91,28 @@ def add_background_plate(model: AvatarModel) -> None:
     model.extras[layers.PLATE_EXTRA] = layers.encode_png(plate)
 
 
+def _relax(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm: np.ndarray,
+           source: str):
+    """The smile relaxed on the closed mouth (relax.py), the mesh fitted again; None when the
+    mouth already rests."""
+    from .relax import photo_smile, relax_photo
+
+    got = relax_photo(rgb, box, render_size, lm)
+    if got is None:
+        return None
+    rgb, note = got
+    x0, y0, side = box
+    k = render_size / side
+    face = find_one_face(rgb, source=source)
+    lm = face.landmarks.copy()
+    lm[:, 0] = (lm[:, 0] - x0) * k
+    lm[:, 1] = (lm[:, 1] - y0) * k
+    lm[:, 2] *= k
+    mw = float(np.linalg.norm(lm[T.MOUTH_RIGHT, :2] - lm[T.MOUTH_LEFT, :2]))
+    note["photo_smile"] = photo_smile(note, mw)
+    return rgb, face, lm, build_rig(lm, render_size), note
+
+
 def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None,
                      relight: str | None = None, neutral: bool = True) -> AvatarModel:
     """``relight``: the lighting preset renders use by default (render/relight.py); None
@@ -107,7 +129,7 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
     lm[:, 1] = (lm[:, 1] - y0) * k
     lm[:, 2] *= k
     rig = build_rig(lm, render_size)
-    rest_note = None
+    rest_note, teeth = None, None
     if neutral:  # start from rest: a smiling or open mouth is closed once, exactly (neutral.py)
         from .neutral import rest_photo
 
@@ -120,6 +142,10 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
             lm[:, 1] = (lm[:, 1] - y0) * k
             lm[:, 2] *= k
             rig = build_rig(lm, render_size)
+        relaxed = _relax(rgb, (x0, y0, side), render_size, lm, photo.name)
+        if relaxed is not None:
+            rgb, face, lm, rig, relax_note = relaxed
+            rest_note = {**(rest_note or {}), "relaxed_smile": relax_note}
     model = AvatarModel(rgb, (x0, y0, side), render_size, lm.astype(np.float32), T.triangles(), rig, {}, {})
     lips = T.lip_arcs(lm[:, :2])
     eyes = T.eye_arcs(lm[:, :2])

@@ -76,8 +76,16 @@ def _lip_loops() -> tuple[list[int], list[int]]:
 def lip_arcs(pts: np.ndarray) -> dict[str, list[int]]:
     """Ordered arcs, each from the image-left corner to the image-right corner."""
     outer, inner = _lip_loops()
-    up_o, lo_o = _upper_lower(outer, MOUTH_LEFT, MOUTH_RIGHT, pts)
-    up_i, lo_i = _upper_lower(inner, INNER_LEFT, INNER_RIGHT, pts)
+    # which arc is upper is a fact of the mesh (landmarks 0 and 13 are the upper lip's middle),
+    # not of the picture: on closed lips the two inner arcs coincide, and choosing by mean y
+    # swapped them on a rest face whose inner lips met 0.2 px "upside down" (the jaw then
+    # opened the mouth from the wrong lip)
+    up_o, lo_o = _between(outer, MOUTH_LEFT, MOUTH_RIGHT)
+    if UPPER_OUTER_MID not in up_o:
+        up_o, lo_o = lo_o, up_o
+    up_i, lo_i = _between(inner, INNER_LEFT, INNER_RIGHT)
+    if UPPER_INNER_MID not in up_i:
+        up_i, lo_i = lo_i, up_i
     return {"upper_outer": up_o, "lower_outer": lo_o, "upper_inner": up_i, "lower_inner": lo_i}
 
 

@@ -90,7 +90,9 @@ class MouthPainter:
             img = np.where(in_teeth[..., None], self.teeth[None, None, :] * tooth[..., None], img)
         else:
             th, tw = self.tex.shape[:2]
-            u = (xs - upper[0, 0]) / max(upper[-1, 0] - upper[0, 0], 1.0) * (tw - 1)
+            # at the photo's scale across as well, centred: teeth sit on the skull, so a
+            # relaxed or widened mouth uncovers more or less of them, never narrower teeth
+            u = xs - cx + 0.5 * (tw - 1)
             mx = np.repeat(u[None, :].astype(np.float32), len(ys), axis=0)
             my = (ys - yu[None, :]).astype(np.float32)
             own = cv2.remap(self.tex, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
