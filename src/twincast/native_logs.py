@@ -30,3 +30,39 @@ def quiet_stderr():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+@contextlib.contextmanager
+def native_stderr_hidden():
+    """For a long run with a progress display: C/C++ writes to fd 2 (mediapipe's ``W0000 ...
+    inference_feedback_manager`` lines, which come on the first frames it processes, not at
+    start-up) go to /dev/null for the whole run, while Python's ``sys.stderr`` (rich progress,
+    warnings, errors) keeps reaching the terminal through a duplicate of the original fd 2.
+    :func:`quiet_stderr` cannot do this: it silences Python's writes too, so it can only wrap
+    short model loads, not the run the progress bar follows."""
+    if os.environ.get("TWINCAST_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    python_side = open(saved, "w", buffering=1, encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                       errors="backslashreplace", closefd=False)
+    previous = sys.stderr
+    sys.stderr = python_side
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        try:
+            python_side.flush()
+        finally:
+            os.dup2(saved, 2)
+            sys.stderr = previous
+            python_side.close()
+            os.close(saved)
+            os.close(devnull)

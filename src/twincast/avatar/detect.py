@@ -89,8 +89,27 @@ def detect_faces(rgb: np.ndarray, max_faces: int = 4) -> list[FaceFit]:
     return fits
 
 
+def count_people(rgb: np.ndarray) -> int:
+    """Faces in the photo at least 40 % as wide as the largest one (a poster far behind does
+    not count), by mediapipe's full-range face detector.
+
+    Why a second detector: the face mesh's own detector is short-range (faces near the camera),
+    so in a group photo it may find just one small face, and the person was then told the face
+    is too small instead of being told the photo shows several people."""
+    from mediapipe.python.solutions import face_detection
+
+    with quiet_stderr(), face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6) as det:
+        result = det.process(rgb)
+    widths = [d.location_data.relative_bounding_box.width for d in result.detections or []]
+    return int(sum(w >= 0.4 * max(widths) for w in widths)) if widths else 0
+
+
 def find_one_face(rgb: np.ndarray, source: str = "the photo") -> FaceFit:
     """The single usable face, or a :class:`TwincastError` that says what to change."""
+    people = count_people(rgb)
+    if people > 1:
+        raise TwincastError(f"several people are in {source} ({people} faces found); an avatar needs exactly one",
+                            "crop the photo so only the person who consented is in it")
     faces = detect_faces(rgb)
     if not faces:
         raise TwincastError(f"no face found in {source}",

@@ -14,8 +14,11 @@ def build_video_command(video: Path, output: Path, voice: str, size: int, voice_
     from ...voice.profile.commands import load_for_avatar
     from .build import VideoBuildOptions, build_from_video
 
+    from ...native_logs import native_stderr_hidden
+
     profile = load_for_avatar(voice_profile)
-    with progress_bar("video avatar") as bar:
+    # mediapipe's C++ warnings would print into the progress display: only Python's output shows
+    with native_stderr_hidden(), progress_bar("video avatar") as bar:
         task = bar.add_task("probing", total=None)
         stages = {"tracking": 0, "cutting frames": 1}
 
