@@ -245,3 +245,26 @@ outputs: {{viewer_port: 0, recording_dir: {tmp_path / 'rec'}}}
     assert server.requests and server.requests[0]["voice"] == "nova"
     assert any(line.startswith("FAIL llm") for line in out.splitlines())
     assert "Traceback" not in run.stderr
+
+
+def test_the_llm_in_the_file_rewrites_scripts_and_phrases_answers(monkeypatch):
+    """The LLM endpoint of the file reaches both users of it: the script rewriter (lines on air
+    come back rephrased) and the answer phraser (a viewer question goes to it)."""
+    from support.fake_tts import fake_llm
+    from twincast.assembly import load_avatar, show_parts
+    from twincast.show.answers.types import Comment
+    from twincast.show.catalog_io import load_catalog
+
+    monkeypatch.setenv("LLM_KEY", "llm-secret")
+    with fake_llm() as llm:
+        c = parse_config(f'llm: {{base_url: "{llm.url}", model: qwen-test, api_key_env: LLM_KEY}}')
+        catalog = load_catalog()
+        parts = show_parts(catalog, load_avatar(c, "host"), load_avatar(c, "assistant"), lang="zh",
+                           size=(720, 1280), config=c)
+        beats = [b for t in range(8) for b in parts.next_beats(t * 10.0)]
+        decision = parts.answers.handle(Comment("小王", "这个多少钱", 1.0), on_screen=catalog.products[0].id)
+    writer = parts.director.writer.rewriter
+    assert llm.requests and {r["model"] for r in llm.requests} == {"qwen-test"}
+    assert {r["auth"] for r in llm.requests} == {"Bearer llm-secret"}
+    assert writer.accepted >= 1 and any(b.text.startswith("家人们，") for b in beats)
+    assert parts.answers.phraser.accepted + parts.answers.phraser.rejected >= 1 and decision.reply

@@ -124,3 +124,42 @@ def fake_tts() -> Iterator[FakeTts]:
     finally:
         fake.kill()
         thread.join(5)
+
+
+@contextlib.contextmanager
+def fake_llm() -> Iterator[FakeTts]:
+    """A fake OpenAI-compatible chat server (``POST /v1/chat/completions``) on 127.0.0.1: it
+    rephrases a script line as "家人们，" + the line, and answers with the facts it was given,
+    so what it returns passes the catalog checks; every request is logged."""
+    state: list[FakeTts] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self) -> None:
+            req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            state[0].requests.append({"path": self.path, **req, "auth": self.headers.get("Authorization")})
+            user = req["messages"][-1]["content"]
+            if "Sentence: " in user:
+                reply = "家人们，" + user.split("Sentence: ", 1)[1].strip()
+            else:
+                reply = user.split("Facts: ", 1)[-1].split("\nViewer comment:", 1)[0].strip()
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
+            self.send_response(200 if self.path == "/v1/chat/completions" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    fake = FakeTts(f"http://127.0.0.1:{httpd.server_address[1]}/v1", httpd)
+    state.append(fake)
+    thread = threading.Thread(target=httpd.serve_forever, name="fake-llm", daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        fake.kill()
+        thread.join(5)
