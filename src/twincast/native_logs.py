@@ -12,24 +12,32 @@ import sys
 
 
 @contextlib.contextmanager
-def quiet_stderr():
-    if os.environ.get("TWINCAST_DEBUG"):
-        yield
-        return
+def _fd2_to_devnull():
+    """fd 2 pointed at /dev/null; yields a duplicate of the original fd 2 (None if fd 2 cannot
+    be duplicated, e.g. under a test runner without one: then nothing is redirected)."""
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):
-        yield
+        yield None
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        yield
+        yield saved
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    if os.environ.get("TWINCAST_DEBUG"):
+        yield
+        return
+    with _fd2_to_devnull():
+        yield
 
 
 @contextlib.contextmanager
@@ -43,26 +51,15 @@ def native_stderr_hidden():
     if os.environ.get("TWINCAST_DEBUG"):
         yield
         return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    python_side = open(saved, "w", buffering=1, encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
-                       errors="backslashreplace", closefd=False)
-    previous = sys.stderr
-    sys.stderr = python_side
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
+    with _fd2_to_devnull() as saved:
+        if saved is None:
+            yield
+            return
+        python_side = open(saved, "w", buffering=1, encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                           errors="backslashreplace", closefd=False)
+        previous, sys.stderr = sys.stderr, python_side
         try:
-            python_side.flush()
+            yield
         finally:
-            os.dup2(saved, 2)
             sys.stderr = previous
-            python_side.close()
-            os.close(saved)
-            os.close(devnull)
+            python_side.close()  # flushes into the saved fd before it is restored

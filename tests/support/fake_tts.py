@@ -110,20 +110,27 @@ def _handler(state: "list[FakeTts]"):
 
 
 @contextlib.contextmanager
-def fake_tts() -> Iterator[FakeTts]:
-    """A fake voice server on 127.0.0.1 (a free port), both APIs at once."""
-    state: list[FakeTts] = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+def _serving(handler, state: "list[FakeTts]", path: str = "") -> Iterator[FakeTts]:
+    """``handler`` on 127.0.0.1 (a free port) in a thread, killed on exit."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    fake = FakeTts(f"http://127.0.0.1:{httpd.server_address[1]}", httpd)
+    fake = FakeTts(f"http://127.0.0.1:{httpd.server_address[1]}{path}", httpd)
     state.append(fake)
-    thread = threading.Thread(target=httpd.serve_forever, name="fake-tts", daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, name="fake-server", daemon=True)
     thread.start()
     try:
         yield fake
     finally:
         fake.kill()
         thread.join(5)
+
+
+@contextlib.contextmanager
+def fake_tts() -> Iterator[FakeTts]:
+    """A fake voice server on 127.0.0.1 (a free port), both APIs at once."""
+    state: list[FakeTts] = []
+    with _serving(_handler(state), state) as fake:
+        yield fake
 
 
 @contextlib.contextmanager
@@ -152,14 +159,5 @@ def fake_llm() -> Iterator[FakeTts]:
             self.end_headers()
             self.wfile.write(body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    fake = FakeTts(f"http://127.0.0.1:{httpd.server_address[1]}/v1", httpd)
-    state.append(fake)
-    thread = threading.Thread(target=httpd.serve_forever, name="fake-llm", daemon=True)
-    thread.start()
-    try:
+    with _serving(Handler, state, "/v1") as fake:
         yield fake
-    finally:
-        fake.kill()
-        thread.join(5)
