@@ -195,12 +195,10 @@ def render_face_clip(model, text: str, lang: str, out: str | Path, lead_s: float
                      tail_s: float = 0.6) -> list[tuple[str, float, float]]:
     """Render the face canvas speaking ``text`` to ``out`` (MP4 with audio); returns the
     phones (symbol, start s, end s) on the video clock, silences included."""
-    import numpy as np
-
     from twincast.clock import MediaClock
     from twincast.driving.drive import DriveConfig, controls_for
     from twincast.output.labels import ai_metadata
-    from twincast.output.mp4 import Mp4Writer
+    from twincast.output.mp4 import mp4_sink
     from twincast.render.factory import renderer_for
     from twincast.voice.defaults import router_for_avatar
 
@@ -210,31 +208,21 @@ def render_face_clip(model, text: str, lang: str, out: str | Path, lead_s: float
     motion = config.idle()
     renderer = renderer_for(model)
     size = model.render_size
-    writer = Mp4Writer(out, size, size, clock, ai_metadata())
-    spf = clock.samples_per_frame
     phones: list[tuple[str, float, float]] = []
     frame = 0
-    try:
+    with mp4_sink(out, size, size, clock, ai_metadata()) as sink:
         pieces = [None, *router.synthesize(text, lang), None]
         for k, speech in enumerate(pieces):
-            if speech is None:
-                n = int(round((lead_s if k == 0 else tail_s) * clock.fps))
-                audio = np.zeros(n * spf, np.float32)
-            else:
-                n = clock.frames_for_samples(len(speech.audio))
-                audio = np.zeros(n * spf, np.float32)
-                audio[: len(speech.audio)] = speech.audio
+            seconds = lead_s if k == 0 else tail_s
+            n, audio = clock.whole_frames(speech.audio if speech is not None else None, seconds)
+            if speech is not None:
                 t0 = frame / clock.fps
                 phones += [(p.symbol, t0 + p.start, t0 + p.end) for p in speech.phones]
             track = controls_for(speech, n, config, motion, frame).reorder(renderer.controls)
-            writer.write_audio(audio)
+            sink.write_audio(audio)
             for i in range(n):
-                writer.write_frame(renderer.render(track[i]))
+                sink.write_frame(renderer.render(track[i]))
             frame += n
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
     return phones
 
 
