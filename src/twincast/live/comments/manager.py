@@ -269,12 +269,8 @@ class CommentManager:
 
     def _intake(self) -> None:
         """Into the show at the show-wide ``intake`` pace; expired comments are counted, not posted.
-        Runs below the render loop's priority: a decision costs ~10-20 ms of CPU (moderation,
-        intent, retrieval), and under a flood of them a backlog here is better than repeated
-        frames on air (a comment may wait up to ``max_wait_s``; a frame cannot)."""
-        from ..speechline import yield_cpu_to_rendering
-
-        yield_cpu_to_rendering()
+        Normal priority, like the answer worker: a viewer waits for this decision, and a warm
+        decision costs ~2.6 ms of CPU (50 comments/s: 0.13 of a core; measured for issue 22)."""
         while not self._stop.is_set():
             c = self._queue.get()
             if c is None:
