@@ -74,6 +74,9 @@ def test_console_shows_every_room_routes_actions_and_serves_metrics(sup):
     assert client.post("/api/rooms/tea/skip").status_code == 401
     assert len(sup.calls) == 1  # refused requests never reached a room
 
+    rep = client.get("/report/cups", headers=auth)
+    assert rep.status_code == 200 and sup.rooms["cups"].session in rep.text and "¥25.00" in rep.text
+    assert client.get("/report/nope", headers=auth).status_code == 404
     page = client.get(f"/?token={TOKEN}")
     assert page.status_code == 200 and "fleet.js" in page.text and "Content-Security-Policy" in page.headers
     for name, r in sup.rooms.items():  # a fresh heartbeat: the machine may be slow

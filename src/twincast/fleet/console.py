@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from ..live.web.report import number
@@ -145,6 +145,18 @@ def create_console(sup, token: str) -> FastAPI:
         except Exception as exc:  # noqa: BLE001 - the room is restarting or its node is gone
             raise HTTPException(503, f"room {room} did not answer ({type(exc).__name__}); it may be restarting: retry") from None
         return JSONResponse({"room": room, "action": action, **(res or {})})
+
+    @app.get("/report/{room}", dependencies=[Depends(guard.page)], include_in_schema=False)
+    def report(room: str) -> HTMLResponse:
+        """The room's whole session from the ledger, over all its instances (the same page as a
+        room's own /report)."""
+        from ..live.web.report import render_report
+
+        r = sup.rooms.get(room)
+        if r is None or sup.ledger.db.session(r.session) is None:
+            raise HTTPException(404, f"no session recorded for room {room!r}")
+        db = sup.ledger.db
+        return HTMLResponse(render_report(db.summary(r.session), {}, db.sessions()))
 
     @app.get("/metrics", dependencies=[Depends(guard.page)], include_in_schema=False)
     def metrics() -> PlainTextResponse:

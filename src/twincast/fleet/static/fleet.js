@@ -28,6 +28,7 @@
       cell(tr, mmss(r.media_t)); cell(tr, r.product || "–"); cell(tr, r.viewers); cell(tr, r.comments);
       cell(tr, r.answers); cell(tr, r.orders); cell(tr, "¥" + r.gmv.toFixed(2)); cell(tr, r.dropped_frames + "/" + r.frames);
       cell(tr, (r.node || "").slice(0, 8)); cell(tr, r.restarts);
+      var rep = cell(tr, ""); var ra = document.createElement("a"); ra.href = "/report/" + encodeURIComponent(r.room); ra.textContent = "report"; rep.appendChild(ra);
       var td = cell(tr, "");
       td.appendChild(button("skip", function () { act(r.room, "skip"); }));
       td.appendChild(button("say…", function () { var t = prompt("Line for the host in " + r.room); if (t) act(r.room, "say", {text: t}); }));

@@ -1,0 +1,59 @@
+"""``twincast fleet up`` without --ray: its own Ray head on 127.0.0.1 that outlives the command,
+reachable by ``fleet status`` from another process, and stopped by ``fleet down`` - all of its
+processes (found by their marker), none else. One real room at 360x640."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+import yaml
+
+from test_batch import ROOT, run_cli
+from test_batch_ray import _free_port
+
+pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+
+
+def test_local_fleet_up_status_down(tmp_path):
+    from twincast.fleet.cluster import address_file, instance_pids, saved
+
+    if saved().get("local"):
+        pytest.skip("a local fleet from this TWINCAST_HOME is running; not touching it")
+    console = _free_port()
+    spec = {"console": {"port": console}, "state_dir": "state",
+            "rooms": [{"name": "solo", "port": _free_port(), "size": "360x640", "lang": "en", "record_dir": "rec"}]}
+    (tmp_path / "fleet.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    marker = None
+    try:
+        up = run_cli("fleet", "up", "fleet.yaml", "--wait", "150", cwd=tmp_path, timeout=300)
+        assert up.returncode == 0, up.stdout + up.stderr
+        marker = saved()["temp"]
+        assert instance_pids(marker)  # the head outlived the command
+        token = re.search(r"token=(\w[\w-]*)", up.stdout + up.stderr).group(1)
+        auth = {"Authorization": f"Bearer {token}"}
+        r = httpx.post(f"http://127.0.0.1:{console}/api/rooms/solo/comment", json={"text": "how much are the earbuds?"},
+                       headers=auth, timeout=30)
+        assert r.status_code == 200 and r.json()["action"] == "answer", r.text
+        st = run_cli("fleet", "status", "--json", cwd=tmp_path, timeout=120)
+        rows = json.loads(st.stdout)
+        assert rows[0]["room"] == "solo" and rows[0]["state"] == "on_air", rows
+        again = run_cli("fleet", "up", "fleet.yaml", cwd=tmp_path, timeout=120)
+        assert again.returncode == 2 and "already runs" in again.stderr
+    finally:
+        down = run_cli("fleet", "down", cwd=tmp_path, timeout=300)
+    assert down.returncode == 0, down.stderr
+    assert "local Ray instance stopped" in down.stderr
+    assert marker and instance_pids(marker) == [] and not address_file().exists()
+    db = sqlite3.connect(tmp_path / "state" / "analytics.db")
+    (sid, ended), = db.execute("SELECT id, ended FROM sessions").fetchall()
+    assert ended is not None and db.execute("SELECT COUNT(*) FROM comments WHERE session=?", (sid,)).fetchone()[0] == 1
+    rec, = Path(tmp_path / "rec").glob("*.mp4")
+    with av.open(str(rec)) as c:
+        assert sum(1 for _ in c.decode(video=0)) > 25
