@@ -134,3 +134,55 @@ def test_a_group_photo_is_told_several_people():
     with pytest.raises(TwincastError, match="several people"):
         find_one_face(two)
     assert find_one_face(one).width > 120  # one person still passes
+
+
+@pytest.mark.slow
+def test_in_chromium_console_shows_a_voice_fallback_and_viewer_labels_do_not_overlap(tmp_path):
+    """The console page lists a voice fallback the moment the show reports one; on the viewer
+    page the AI note sits outside the video and the unmute button draws its icon."""
+    from support.browser import CHROMIUM_ARGS, require_browser
+    from twincast.live.analytics import Analytics
+    from twincast.live.events import VoiceEvent
+    from twincast.live.fake_show import FakeShow
+    from twincast.live.web import serve
+
+    sync_api, chromium = require_browser()
+    show = FakeShow()
+    show.start()
+    analytics = Analytics(tmp_path / "analytics.db")
+    server, thread = serve(show, port=0, analytics=analytics, session_id="newcomer")
+    problems: list[str] = []
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, timeout=30_000)
+            try:
+                page = browser.new_page(viewport={"width": 1000, "height": 900})
+                page.set_default_timeout(15_000)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.goto(server.console_url)
+                rows: list[str] = []
+                for _ in range(20):  # every 0.5 s, until the console's socket has subscribed (<= 10 s)
+                    show.emit(VoiceEvent(state="fallback", engine="http-cosyvoice", backup="zh_fastspeech2",
+                                         lang="zh", reason="connection refused", text="欢迎来到直播间"))
+                    rows = page.evaluate("Array.from(document.querySelectorAll('#chat .msg.voice'), e => e.textContent)")
+                    if rows:
+                        break
+                    page.wait_for_timeout(500)
+                assert rows and "zh_fastspeech2 said the line instead of http-cosyvoice" in rows[0], rows
+                assert "connection refused" in rows[0]
+
+                page.goto(server.url + "/")
+                boxes = page.evaluate("""() => {
+                  const r = s => { const b = document.querySelector(s).getBoundingClientRect();
+                                   return [b.left, b.top, b.right, b.bottom]; };
+                  return {video: r('.video-wrap'), note: r('.ai-note'), icon: r('#unmute svg')}; }""")
+                v, n, icon = boxes["video"], boxes["note"], boxes["icon"]
+                assert n[1] >= v[3] or n[3] <= v[1] or n[0] >= v[2] or n[2] <= v[0], boxes  # no overlap
+                assert icon[2] - icon[0] >= 12 and icon[3] - icon[1] >= 12, boxes
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+        show.stop()
+        analytics.close()
+    assert not problems, problems
