@@ -1,0 +1,165 @@
+"""Fleet capacity: rooms per node before repeated frames exceed 0.1 %, and what Ray costs.
+
+Run: .venv/bin/python benchmarks/fleet.py [--rooms 1,2,3] [--seconds 120] [--size 720x1280]
+                                          [--modes plain,ray]
+For each room count N and each mode, N real rooms (LiveShow, host + assistant, both avatars
+rendered, real-time encode and recording; no viewers) run side by side for ``--seconds`` after
+their warm-up:
+- plain: each room in its own Python process (multiprocessing, spawn);
+- ray:   each room a Ray actor with 1 CPU reserved, on a Ray head this script starts on
+         127.0.0.1 (its own temp folder and marker; stopped by its processes' ids at the end).
+Per run it prints the repeated-frame share (frames the engine repeated to keep real time, over
+the frames encoded after warm-up), the rooms' CPU (cores) and resident memory, and in ray mode the
+CPU and memory of Ray's own processes (GCS, raylet, agents) - Ray's cost against plain processes.
+A count passes when every room stays at or under 0.1 % repeated frames. Run it on a quiet
+machine and print ``uptime`` beside the numbers: other work on the cores shows up as repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WARM_S = 10.0  # the first seconds after start (first lines, caches) are not counted
+LIMIT = 0.001
+MARKER = "TWINCAST_BENCH_RAY"
+
+
+def run_room(size: str, seconds: float, record_dir: str) -> dict:
+    """One room on air for WARM_S + seconds; its numbers over the last ``seconds``."""
+    import resource
+
+    from twincast.avatar.defaults import default_assistant_path, default_avatar_path
+    from twincast.avatar.model import AvatarModel
+    from twincast.live.engine import LiveShow
+    from twincast.show.catalog_io import load_catalog
+
+    show = LiveShow(load_catalog(), AvatarModel.load(default_avatar_path()),
+                    AvatarModel.load(default_assistant_path()), size=size, record_dir=record_dir)
+    show.start()
+    time.sleep(WARM_S)
+    a = show.on_air()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    time.sleep(seconds)
+    b = show.on_air()
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    show.stop()
+    frames, dropped = b["frames"] - a["frames"], b["dropped_frames"] - a["dropped_frames"]
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    return {"frames": frames, "repeated": dropped, "share": dropped / max(frames, 1), "cores": cpu / seconds,
+            "rss_mb": cpu1.ru_maxrss / 1024, "pid": os.getpid()}
+
+
+def _plain(n: int, size: str, seconds: float, rec: str) -> list[dict]:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(n) as pool:
+        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}") for i in range(n)])
+
+
+def _pids(marker: str) -> list[int]:
+    tag = f"{MARKER}={marker}".encode()
+    out = []
+    for e in Path("/proc").iterdir():
+        if e.name.isdigit() and int(e.name) != os.getpid():
+            try:
+                if tag in (e / "environ").read_bytes().split(b"\0"):
+                    out.append(int(e.name))
+            except OSError:
+                pass
+    return out
+
+
+def _cpu_rss(pids: list[int]) -> tuple[float, float]:
+    """(CPU seconds so far, resident MB now) summed over ``pids``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu = rss = 0.0
+    for pid in pids:
+        try:
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(f[11]) + int(f[12])) / tick
+            rss += int(f[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, IndexError, ValueError):
+            pass
+    return cpu, rss
+
+
+def _ray(n: int, size: str, seconds: float, rec: str, cpus: int) -> tuple[list[dict], dict]:
+    import ray
+
+    temp = tempfile.mkdtemp(prefix="tcbench", dir="/tmp")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", MARKER: temp}
+    with __import__("socket").socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run([str(Path(sys.executable).parent / "ray"), "start", "--head", "--node-ip-address=127.0.0.1",
+                    f"--port={port}", f"--num-cpus={cpus}", "--include-dashboard=false", f"--temp-dir={temp}",
+                    "--disable-usage-stats"], env=env, check=True, capture_output=True, timeout=300)
+    try:
+        started = time.monotonic()
+        ray.init(address=f"127.0.0.1:{port}", log_to_driver=False, logging_level="error")
+        task = ray.remote(num_cpus=1, max_retries=0)(run_room)
+        res = ray.get([task.remote(size, seconds, f"{rec}/r{i}") for i in range(n)], timeout=seconds * 3 + 900)
+        rooms = {r["pid"] for r in res}
+        system = [p for p in _pids(temp) if p not in rooms]  # GCS, raylet, agents, idle workers
+        sys_cpu, sys_rss = _cpu_rss(system)
+        ray.shutdown()
+        return res, {"ray_cores": sys_cpu / (time.monotonic() - started), "ray_rss_mb": sys_rss,
+                     "ray_processes": len(system)}
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in _pids(temp):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 8
+            while _pids(temp) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rooms", default="1,2,3")
+    ap.add_argument("--seconds", type=float, default=120.0)
+    ap.add_argument("--size", default="720x1280")
+    ap.add_argument("--modes", default="plain,ray")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+    print("load before:", os.getloadavg(), "cores:", os.cpu_count(), flush=True)
+    rec = tempfile.mkdtemp(prefix="tcfleetbench")
+    results = []
+    try:
+        for n in [int(x) for x in args.rooms.split(",")]:
+            for mode in args.modes.split(","):
+                t0 = time.monotonic()
+                if mode == "plain":
+                    rooms, overhead = _plain(n, args.size, args.seconds, rec), {}
+                else:
+                    rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1))
+                worst = max(r["share"] for r in rooms)
+                row = {"rooms": n, "mode": mode, "size": args.size, "seconds": args.seconds,
+                       "worst_repeated_share": worst, "pass": worst <= LIMIT,
+                       "room_cores": sum(r["cores"] for r in rooms), "room_rss_mb": sum(r["rss_mb"] for r in rooms),
+                       "per_room": rooms, **overhead, "load_after": os.getloadavg(),
+                       "wall_s": round(time.monotonic() - t0, 1)}
+                results.append(row)
+                print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()
+                                  if k != "per_room"}), flush=True)
+    finally:
+        shutil.rmtree(rec, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
