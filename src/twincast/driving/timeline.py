@@ -64,6 +64,14 @@ def fill_pauses(keys: list[VisemeKey], short: float = 0.12) -> list[VisemeKey]:
     return out
 
 
+#: A silence this long inside speech (the voices put 0.1-0.2 s at a comma) is a held pause:
+#: its rest shape dominates like a closure so the lips meet instead of hovering half open.
+#: Real talkers close the lips at most phrase pauses; the Mandarin voice's comma pauses were
+#: 0.125-0.2 s and left the mouth ajar.
+HELD_PAUSE_S = 0.12  # fill_pauses already drops shorter rests between words
+HELD_PAUSE_DOMINANCE = 3.0
+
+
 def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) -> np.ndarray:
     """(n, len(MOUTH)) fine-rate curve from dominance-weighted targets."""
     n = max(int(np.ceil(duration * rate)), 1)
@@ -76,7 +84,10 @@ def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) 
         tau = 0.035 + 0.35 * half  # longer phones reach further
         lead = np.where(t < k.centre, 1.25, 1.0)  # anticipation: shapes form early
         dist = np.maximum(np.abs(t - k.centre) - 0.6 * half, 0.0)
-        w = vis.dominance * np.exp(-((dist / (tau * lead)) ** 2))
+        dom = vis.dominance
+        if k.viseme == "rest" and k.end - k.start >= HELD_PAUSE_S:
+            dom = HELD_PAUSE_DOMINANCE  # a phrase pause: the lips come together
+        w = dom * np.exp(-((dist / (tau * lead)) ** 2))
         active = w > 1e-4
         num[active] += w[active, None] * np.asarray(vis.target)
         den[active] += w[active]

@@ -16,6 +16,20 @@ def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return np.interp(xs, points[order, 0], points[order, 1])
 
 
+def _soften_strip(tex: np.ndarray) -> np.ndarray:
+    """The photo's teeth strip with its ends faded into the cavity (issue 19, item 3): they are
+    the dark corners of the photo's mouth (the buccal corridor), which on a small, upscaled
+    face hung as dark shapes at the mouth corners; the outer eighth fades out and the painted
+    cavity (darker toward the corners) shows there. Its lower edge is left as it is: fading
+    each column's last rows (tried: the lowest eighth to a third) cut into the incisal edges
+    and gave pointed, gap-toothed teeth, worse than the thin line it removed."""
+    out = tex.copy()
+    w = out.shape[1]
+    rel = np.abs(np.arange(w, dtype=np.float32) - 0.5 * (w - 1)) / max(0.5 * (w - 1), 1.0)
+    out[..., 3] *= np.clip((1.0 - rel) / 0.12, 0, 1)[None, :]
+    return np.ascontiguousarray(out)
+
+
 class MouthPainter:
     def __init__(self, lip_rgb: list[float], skin_rgb: list[float], mouth_width: float,
                  teeth_texture: np.ndarray | None = None) -> None:
@@ -31,8 +45,7 @@ class MouthPainter:
         # teeth and hang from the upper lip at the photo's scale
         self.tex = None
         if teeth_texture is not None:
-            t = teeth_texture.astype(np.float32) / 255.0
-            self.tex = np.ascontiguousarray(t)
+            self.tex = _soften_strip(teeth_texture.astype(np.float32) / 255.0)
 
     def paint(self, canvas: np.ndarray, upper: np.ndarray, lower: np.ndarray,
               teeth: float = 0.0, tongue: float = 0.0) -> None:
@@ -103,7 +116,17 @@ class MouthPainter:
         # lower teeth: a thin band above the lower lip, mostly on spread shapes
         l_len = np.minimum(gap * 0.16 * teeth, 0.05 * self.mouth_width) * (1 - np.abs(rel[0]) ** 2)
         in_lower = (ys >= yl[None, :] - l_len[None, :]) & (ys <= yl[None, :])
-        img = np.where(in_lower[..., None], self.teeth[None, None, :] * 0.8 * tooth[..., None], img)
+        if self.tex is None:
+            img = np.where(in_lower[..., None], self.teeth[None, None, :] * 0.8 * tooth[..., None], img)
+        else:
+            # never seen in the photo: made from its own upper teeth, upside down (roots at
+            # the lower lip), a little shaded, so tone, sharpness and grain are the photo's
+            # (a uniform painted band looked like a denture)
+            ly = (yl[None, :] - ys).astype(np.float32)
+            low = cv2.remap(self.tex, mx, ly, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=(0, 0, 0, 0))
+            la = low[..., 3:4] * in_lower[..., None]
+            img = img * (1 - la) + 0.82 * low[..., :3] * la
 
         # soft shadow cast by the upper lip
         img *= (0.65 + 0.35 * np.clip(depth / 0.18, 0, 1))[..., None]
