@@ -68,10 +68,11 @@ def test_per_source_rate_and_expiry():
     slow = Scripted("slow", batch=6)
     m = CommentManager(show2, CommentsConfig(intake="1/second", max_wait_s=0.5), [slow], say=lines.append).start()
     try:
-        wait_for(lambda: m.status()[0].expired >= 5, timeout=5, what="expiry")
+        wait_for(lambda: m.status()[0].expired + len(show2.posted) == 6, timeout=5, what="expiry")
     finally:
         m.stop()
-    assert len(show2.posted) == 1  # the rest waited longer than max_wait_s: dropped and counted, not posted late
+    # at most the first gets in; the rest waited longer than max_wait_s: dropped and counted, not posted late
+    assert len(show2.posted) <= 1 and m.status()[0].expired >= 5
 
 
 def test_failing_sources_never_reach_the_show():
