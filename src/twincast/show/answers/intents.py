@@ -19,7 +19,7 @@ from .types import IntentResult
 # Compiled with re.ASCII so that \b works next to Han characters ("有没有black的").
 _RULES: list[tuple[str, float, str]] = [
     ("ai_disclosure", 5, r"真人吗|是真人|真的人|机器人|数字人|虚拟人|假人|人工智能|是ai|ai吗|是不是ai|ai主播|真人主播|"
-                         r"are (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
+                         r"(are|r) (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
                          r"\bu a bot\b|\bai host\b|\bbot\?|\bai\b.{0,20}(host|主播|generated|生成)|(host|主播).{0,20}\bai\b|"
                          r"\bai[- ]generated\b|real or (an? )?(ai|bot|robot)\b|🤖|\bis (it|she|he|this) (an? )?ai\b|\bai or (real|human)|virtual (host|human)"),
     ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|到手价|单价|一斤多少|"
@@ -52,7 +52,7 @@ _RULES: list[tuple[str, float, str]] = [
                    r"\breturns?\b|refund|exchange|send (it )?back"),
     ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
     ("warranty", 3, r"保修|质保|坏了|维修|保换|售后|几年保|warrant|guarantee|repair|breaks?\b|broken"),
-    ("how_to_buy", 3, r"怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
+    ("how_to_buy", 3, r"我要买|想买|要买|怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
                       r"发票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
                       r"how (do|can|to) (i )?(buy|order|get|pay)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|"
                       r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i"),
@@ -80,7 +80,8 @@ _RULES: list[tuple[str, float, str]] = [
                     r"just joined|hello from|first time here|\bslay\b|you look|killer|insane|sick deal|fire\b|"
                     r"nice (stream|show)|great (stream|show|host)|\bwow\b|thank|签到|打卡|好听|太便宜|这么便宜|好便宜|冲了|拍了|"
                     r"已拍|已下单|下单了|买了|入手|卧槽|我靠|哇|lol|lmao|\bomg\b|holy|cheap af|so cheap|bought|"
-                    r"just ordered|ordered|copped|\bgg\b|好喝|好吃|好用|回购|买过|amazing|awesome|\ba steal\b|love (it|them)"),
+                    r"just ordered|ordered|copped|\bgg\b|好喝|好吃|好用|回购|买过|amazing|awesome|\ba steal\b|love (it|them)|"
+                    r"\bbye+\b|拜拜|再见|晚安|下次见|see (you|ya)|good ?night|\blit\b|冲\s*[!！]*\s*$|^\s*1{1,6}\s*$"),
 ]
 _OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
                         r"football|soccer|\bgame\b|\bsong\b|\bsing\b|score|weather|what time is it|anyone (from|watching)|"
@@ -93,7 +94,7 @@ PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery
             "off_topic")
 _COMPILED = [(intent, w, re.compile(p, re.I | re.A)) for intent, w, p in _RULES]
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
-_QUESTION = re.compile(r"几|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|吧|\?|？|^(what|whats|what's|how|which|when|where|is|are|"
+_QUESTION = re.compile(r"还是|几|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|吧|\?|？|^(what|whats|what's|how|which|when|where|is|are|"
                        r"does|do|can|will|should)\b", re.I | re.A)
 
 

@@ -16,6 +16,7 @@ from .reasoners import region_rule
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
 
+_BYE = re.compile(r"\bbye+\b|拜拜|再见|晚安|下次见|see (you|ya)|good ?night", re.I)
 _THANKS = re.compile(r"辛苦|加油|支持|漂亮|好看|美|爱了|666|888|yyds|绝绝子|great|love|awesome|nice|thank|slay|killer|fire|"
                      r"insane|sick", re.I)
 
@@ -223,6 +224,8 @@ def ai_disclosure(catalog: Catalog, lang: str) -> Reply:
 def greeting(catalog: Catalog, text: str, lang: str) -> Reply:
     zh = lang == "zh"
     shop = catalog.shop.get(lang) if catalog.shop else ("直播间" if zh else "the stream")
+    if _BYE.search(text):
+        return Reply("answer", "感谢陪伴，下次直播见！" if zh else "Thanks for watching, see you next time!", ())
     if _THANKS.search(text):
         return Reply("answer", "谢谢支持！有想了解的商品随时问我。" if zh else "Thank you! Ask me about any product anytime.", ())
     return Reply("answer", f"欢迎来到{shop}！想了解哪款商品，直接打在评论区。" if zh
