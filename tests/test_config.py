@@ -268,3 +268,24 @@ def test_the_llm_in_the_file_rewrites_scripts_and_phrases_answers(monkeypatch):
     assert {r["auth"] for r in llm.requests} == {"Bearer llm-secret"}
     assert writer.accepted >= 1 and any(b.text.startswith("家人们，") for b in beats)
     assert parts.answers.phraser.accepted + parts.answers.phraser.rejected >= 1 and decision.reply
+
+
+def test_batch_workers_take_voices_and_avatar_from_the_file(tmp_path):
+    """``batch --config``: each worker process reads the file again (voices cannot be pickled)."""
+    from twincast.video.batch import _avatar_and_router
+
+    from twincast.avatar.defaults import default_assistant_path
+
+    shutil.copy(default_assistant_path(), tmp_path / "b.twin")
+    path = tmp_path / "c.yaml"
+    path.write_text("avatars: {host: {path: b.twin}}\nvoices: {zh: {engine: espeak}, en: {engine: espeak}}\n",
+                    encoding="utf-8")
+    model, router = _avatar_and_router(None, str(path))
+    assert {e.name for e in router.engines.values()} == {"espeak"}
+    default_model, default_router = _avatar_and_router(None, None)
+    assert {e.name for e in default_router.engines.values()} == {"piper", "zh_fastspeech2"}
+    from twincast.avatar.model import AvatarModel
+
+    assistant = AvatarModel.load(tmp_path / "b.twin")
+    assert np.array_equal(model.landmarks, assistant.landmarks)  # the file's host avatar
+    assert not np.array_equal(default_model.landmarks, assistant.landmarks)
