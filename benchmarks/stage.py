@@ -53,6 +53,10 @@ def measure(seconds: float, size: tuple[int, int], every: int, out: Path, label:
     from twincast.show.catalog_io import load_catalog
     from twincast.show.runner import product_view
 
+    try:
+        from twincast.driving.body import body_track
+    except ImportError:
+        body_track = None
     cv2.setNumThreads(1)
     actors = {"host": AvatarModel.load(default_avatar_path()), "assistant": AvatarModel.load(default_assistant_path())}
     renderers = {n: renderer_for(m) for n, m in actors.items()}
@@ -61,10 +65,11 @@ def measure(seconds: float, size: tuple[int, int], every: int, out: Path, label:
     view = product_view(cat, p, "en")
     frames = int(round(seconds * 25))
     config = DriveConfig()
-    tracks = {}
+    tracks, bodies = {}, {}
     for i, (name, r) in enumerate(renderers.items()):
         c = config.for_actor(i)
         tracks[name] = controls_for(None, frames, c, c.idle(), 0).reorder(r.controls)
+        bodies[name] = body_track(None, frames, 0, seed=i) if body_track else None
     w, h = size
     stage = Stage(actors, w, h)
     seg = _segmenter()
@@ -79,7 +84,12 @@ def measure(seconds: float, size: tuple[int, int], every: int, out: Path, label:
             for name in stage.visible(cam):
                 r = renderers[name]
                 faces[name] = (r.render(tracks[name][i], with_mask=True, cutout=not stage.windowed(cam, name)), r.mask)
-            frame = stage.compose(cam, faces, view, "家人们，这款耳机今天只要¥259！ Only 259 today!")
+            subtitle = "家人们，这款耳机今天只要¥259！ Only 259 today!"
+            if body_track:
+                body = {n: (float(bodies[n][i, 0]), float(bodies[n][i, 1])) for n in faces}
+                frame = stage.compose(cam, faces, view, subtitle, None, body)
+            else:  # the stage before issue 20: no body motion
+                frame = stage.compose(cam, faces, view, subtitle)
             spent += time.process_time() - t
             if i % every == 0:
                 m = seg.process(frame).segmentation_mask

@@ -74,6 +74,7 @@ class Stage:
         self._label = text_patch(AI_LABEL, int(26 * self.scale), width) if ai_label else None
         self.subtitles = subtitles
         self._tick = 0
+        self._body_cache: dict[Camera, tuple] = {}
 
     def layout(self, camera: Camera) -> LayoutSpec:
         return self.layouts[Camera(camera).value]
@@ -96,6 +97,32 @@ class Stage:
         spec = self.layout(camera)
         box = spec.product.box if spec.product else (spec.table.product if spec.table else None)
         return box.pixels(self.w, self.h) if box is not None else None
+
+    def actor_boxes(self, camera: Camera) -> dict[str, tuple[tuple[int, int, int, int], tuple[str, ...]]]:
+        """actor -> (bounding box of the person as placed at rest, x0 y0 x1 y1 in frame pixels;
+        the sides that do not lie on a straight boundary of their own: the frame's or the
+        tile's edge, the table top). For the hard-edge check (evaluation/stage_edges.py)."""
+        out = {}
+        for name in self.visible(camera):
+            layer = self._place(camera, name)
+            ys, xs = np.nonzero(layer.alpha > 127)
+            if not len(ys):
+                continue
+            x0, y0 = layer.x + int(xs.min()), layer.y + int(ys.min())
+            x1, y1 = layer.x + int(xs.max()) + 1, layer.y + int(ys.max()) + 1
+            vx0, vy0, vx1, vy1 = layer.view
+            floor = vy1
+            top = self.table_top(camera)
+            if top is not None and self.layout(camera).actors[name].window is None:
+                floor = min(floor, top)
+            sides = tuple(s for s, ok in (("left", x0 > vx0 + 3), ("right", x1 < vx1 - 3),
+                                          ("top", y0 > vy0 + 3), ("bottom", y1 < floor - 3)) if ok)
+            out[name] = ((x0, y0, x1, y1), sides)
+        return out
+
+    def set_plate(self, camera: Camera, product: ProductView | None = None) -> np.ndarray:
+        """The camera's set without the actors (back wall, tile set, product picture, table)."""
+        return self._plate(Camera(camera), product).rgb
 
     def _place(self, camera: Camera, name: str) -> ActorLayer:
         key = (Camera(camera), name)
@@ -162,30 +189,68 @@ class Stage:
         x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, self.w), min(y + h, self.h)
         frame[y0:y1, x0:x1] = moved[y0 - y:y1 - y, x0 - x:x1 - x]
 
-    def _actor(self, frame: np.ndarray, camera: Camera, name: str, face, body: tuple[float, float]) -> None:
+    def _face_box(self, camera: Camera, name: str, s: float, ax: float, ay: float):
+        """(x0, y0, x1, y1, nx, ny, side) of the face square moved by ``p' = s * p + (ax, ay)``,
+        clipped to the actor's view and, in front of a table, to its top."""
         layer = self._place(camera, name)
-        rgb, w1, w0, (s, ax, ay) = layer.moved(*body)
         vx0, vy0, vx1, vy1 = layer.view
         fx, fy, fs, _ = layer.face_rect
         nx, ny, ns = int(round(s * fx + ax)), int(round(s * fy + ay)), max(1, int(round(fs * s)))
-        fb = (max(nx, vx0), max(ny, vy0), min(nx + ns, vx1), min(ny + ns, vy1))
-        top = self.table_top(camera) if self.layout(camera).actors[name].window is None else None
-        if top is not None:
-            fb = (fb[0], fb[1], fb[2], min(fb[3], top))
-        under = frame[fb[1]:fb[3], fb[0]:fb[2]].copy() if face is not None and fb[2] > fb[0] and fb[3] > fb[1] else None
-        if rgb.size:
-            lh, lw = rgb.shape[:2]
-            roi = frame[layer.y:layer.y + lh, layer.x:layer.x + lw]
-            frame[layer.y:layer.y + lh, layer.x:layer.x + lw] = cv2.blendLinear(rgb, roi, w1, w0)
-        if under is None:
-            return
-        canvas, matte = face
-        x0, y0, x1, y1 = fb
-        sq = cv2.resize(canvas, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
-        m = cv2.resize(matte, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
-        m = m.astype(np.float32) * np.float32(1 / 255)
-        # one fused OpenCV pass: float numpy blending here cost ~3 ms a frame
-        frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(sq), under, m, 1 - m)
+        y1 = min(ny + ns, vy1)
+        if self.layout(camera).actors[name].window is None and self.table_top(camera) is not None:
+            y1 = min(y1, self.table_top(camera))
+        return max(nx, vx0), max(ny, vy0), min(nx + ns, vx1), y1, nx, ny, ns
+
+    def _bodies(self, camera: Camera, plate: _Plate, bodies: dict) -> tuple[np.ndarray, dict, dict]:
+        """(the plate with every visible actor's body at its breath and lean and the table in
+        front, what lay under each face square before that actor was drawn, each actor's moved
+        layer). Cached while nobody moves: breathing is slow, so most frames only copy this."""
+        moved = {name: self._place(camera, name).moved(*bodies.get(name, (0.0, 0.0))) for name in self.visible(camera)}
+        key = (id(plate), tuple((n, m[3]) for n, m in moved.items()))
+        hit = self._body_cache.get(camera)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        frame = plate.rgb.copy()
+        unders = {}
+        for name, (rgb, w1, w0, tf) in moved.items():
+            x0, y0, x1, y1, *_ = self._face_box(camera, name, *tf)
+            unders[name] = frame[y0:y1, x0:x1].copy() if x1 > x0 and y1 > y0 else None
+            layer = self._place(camera, name)
+            if rgb.size:
+                lh, lw = rgb.shape[:2]
+                roi = frame[layer.y:layer.y + lh, layer.x:layer.x + lw]
+                frame[layer.y:layer.y + lh, layer.x:layer.x + lw] = cv2.blendLinear(rgb, roi, w1, w0)
+        top = self.table_top(camera)
+        if top is not None:  # the table stands in front of the actors
+            frame[top:] = plate.rgb[top:]
+        out = (frame, unders, moved)
+        self._body_cache[camera] = (key, out)  # one per camera: a cross-fade composes two
+        return out
+
+    def _faces(self, frame: np.ndarray, camera: Camera, faces: dict, unders: dict, moved: dict) -> None:
+        """Each animated face square over what lay under it, back to front; the bodies of the
+        actors standing in front are laid again inside that square (a shoulder in front of
+        the other host's face square stays in front)."""
+        names = list(moved)
+        for i, name in enumerate(names):
+            if name not in faces or unders.get(name) is None:
+                continue
+            x0, y0, x1, y1, nx, ny, ns = self._face_box(camera, name, *moved[name][3])
+            canvas, matte = faces[name]
+            sq = cv2.resize(canvas, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
+            m = cv2.resize(matte, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
+            m = m.astype(np.float32) * np.float32(1 / 255)
+            # one fused OpenCV pass: float numpy blending here cost ~3 ms a frame
+            frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(sq), unders[name], m, 1 - m)
+            for front in names[i + 1:]:
+                rgb, w1, w0, _ = moved[front]
+                layer = self._place(camera, front)
+                bx0, by0 = max(x0, layer.x), max(y0, layer.y)
+                bx1, by1 = min(x1, layer.x + rgb.shape[1]), min(y1, layer.y + rgb.shape[0])
+                if bx1 > bx0 and by1 > by0:
+                    sub = np.s_[by0 - layer.y:by1 - layer.y, bx0 - layer.x:bx1 - layer.x]
+                    frame[by0:by1, bx0:bx1] = cv2.blendLinear(np.ascontiguousarray(rgb[sub]), frame[by0:by1, bx0:bx1],
+                                                              np.ascontiguousarray(w1[sub]), np.ascontiguousarray(w0[sub]))
 
     def compose(self, camera: Camera, faces: dict[str, tuple[np.ndarray, np.ndarray]],
                 product: ProductView | None = None, subtitle: str | None = None,
@@ -195,15 +260,12 @@ class Stage:
         camera = Camera(camera)
         plate = self._plate(camera, product)
         self._tick += 1
-        frame = plate.rgb.copy()
-        if plate.picture is not None:
+        base, unders, moved = self._bodies(camera, plate, bodies or {})
+        frame = base.copy()
+        self._faces(frame, camera, faces, unders, moved)
+        if plate.picture is not None:  # in front: the product is held up to the camera
             self._pan(frame, plate)
-        for name in self.visible(camera):
-            self._actor(frame, camera, name, faces.get(name), (bodies or {}).get(name, (0.0, 0.0)))
         spec = self.layout(camera)
-        top = self.table_top(camera)
-        if top is not None:  # the table stands in front of the actors
-            frame[top:] = plate.rgb[top:]
         for name in self.visible(camera):
             win = spec.actors[name].window
             if win is not None:

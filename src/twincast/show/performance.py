@@ -9,6 +9,7 @@ import numpy as np
 
 from ..avatar.model import AvatarModel
 from ..clock import MediaClock
+from ..driving.body import body_track
 from ..driving.drive import DriveConfig, controls_for
 from ..output.threaded import Sink
 from ..render.factory import renderer_for
@@ -28,6 +29,8 @@ class StagePerformer:
         self.clock = clock
         self.configs = {name: config.for_actor(i) for i, name in enumerate(actors)}
         self.idle = {name: c.idle() for name, c in self.configs.items()}
+        # photo avatars breathe and lean (driving/body.py); video avatars keep their footage's motion
+        self.breathes = {name: model.meta.get("kind") != "video" for name, model in actors.items()}
         self.frame = 0
         self.camera: Camera | None = None
         self.banner: str | None = None  # an operator-pinned comment shown on every camera
@@ -59,6 +62,8 @@ class StagePerformer:
         if n == 0:
             return 0
         controls = {name: self._controls(name, speech if name == speaker else None, n) for name in self.renderers}
+        bodies = {name: body_track(speech if name == speaker else None, n, self.frame, seed=i)
+                  for i, name in enumerate(self.renderers) if self.breathes[name]}
         previous = self.camera if self.camera not in (None, camera) else None
         self.camera = camera
         self.sink.write_audio(audio)
@@ -75,9 +80,10 @@ class StagePerformer:
             for name in needed:
                 r = self.renderers[name]
                 faces[name] = (r.render(controls[name][i], with_mask=True, cutout=cutout[name]), r.mask)
-            frame = self.stage.compose(camera, faces, product, subtitle, self.banner)
+            body = {name: (float(b[i, 0]), float(b[i, 1])) for name, b in bodies.items()}
+            frame = self.stage.compose(camera, faces, product, subtitle, self.banner, body)
             if previous is not None and i < FADE_FRAMES:
-                old = self.stage.compose(previous, faces, product, subtitle, self.banner)
+                old = self.stage.compose(previous, faces, product, subtitle, self.banner, body)
                 frame = crossfade(old, frame, (i + 1) / (FADE_FRAMES + 1))
             self.sink.write_frame(frame)
             self._last = frame
