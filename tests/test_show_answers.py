@@ -127,6 +127,23 @@ def test_queue_priorities_and_expiry(engine):
     assert q.pop(now=100.0) is None  # stale answers are dropped
 
 
+def test_queue_lets_a_newcomer_through_a_flood_of_purchase_questions(engine):
+    """A viewer already answered three times waits behind one never answered, and a question
+    that has waited long enough goes before fresh purchase questions (issue 18)."""
+    q = AnswerQueue(max_age_s=90, age_step_s=20)
+    for i, text in enumerate(("多少钱", "还有货吗", "几号链接")):
+        q.push(_ask(engine, text, user="flooder", t=20.0 * i))
+        assert q.pop(now=20.0 * i + 0.5).users == ["flooder"]
+    q.push(_ask(engine, "怎么买", user="flooder", t=70.0))  # how to buy: priority 0, but served 3 times
+    q.push(_ask(engine, "续航多久", user="newcomer", t=70.0))  # spec: priority 2, never answered
+    assert q.pop(now=71.0).users == ["newcomer"]
+    q = AnswerQueue(max_age_s=90, age_step_s=20)
+    q.push(_ask(engine, "续航多久", user="patient", t=0.0))
+    for i in range(5):
+        q.push(_ask(engine, ("多少钱", "几号链接", "还有货吗", "怎么买", "包邮吗")[i], user=f"buyer{i}", t=50.0))
+    assert q.pop(now=50.0).users == ["patient"]  # waited 50 s: 2 - 2.5 < 0
+
+
 def test_split_at_sentence_boundary():
     script = "这款耳机续航8小时。蓝牙5.3，连接稳定！最后说价格，¥199.9。"
     cut = split_at_sentence_boundary(script, 3, "@小王 到手价¥259。")

@@ -74,11 +74,25 @@ class QueuedAnswer:
 class AnswerQueue:
     """Thread-safe: the comment reader pushes, the director pops at sentence boundaries."""
 
-    def __init__(self, merge_window_s: float = 30.0, max_age_s: float = 90.0, avoid: tuple[str, ...] = ()) -> None:
+    def __init__(self, merge_window_s: float = 30.0, max_age_s: float = 90.0, avoid: tuple[str, ...] = (),
+                 age_step_s: float = 20.0, served_window_s: float = 600.0) -> None:
         self.merge_window_s, self.max_age_s = merge_window_s, max_age_s
+        self.age_step_s, self.served_window_s = age_step_s, served_window_s
         self.avoid = tuple(avoid)  # catalog names (see QueuedAnswer.avoid)
         self._items: list[QueuedAnswer] = []
+        self._served: dict[str, list[float]] = {}  # viewer -> when they were answered (within the window)
         self._lock = threading.Lock()
+
+    def _rank(self, item: QueuedAnswer, now: float) -> tuple[float, float]:
+        """Lower goes first: the intent's priority, one level later per answer its viewers already
+        got in the last ten minutes, one level earlier per ``age_step_s`` waited.
+
+        Why: under a flood of price questions a newcomer's spec question (priority 2) would wait
+        behind every purchase question; a viewer already answered three times should not go
+        before one who was never answered, and nothing should wait out its expiry."""
+        served = min(sum(1 for t in self._served.get(u, ()) if now - t <= self.served_window_s)
+                     for u in item.users) if item.users else 0
+        return (item.priority + served - (now - item.first_t) / self.age_step_s, item.first_t)
 
     def push(self, d: Decision) -> Optional[QueuedAnswer]:
         """Queue a decision that speaks; merge it into a pending identical answer."""
@@ -101,13 +115,18 @@ class AnswerQueue:
             return item
 
     def pop(self, now: float) -> Optional[QueuedAnswer]:
-        """Most urgent fresh answer (priority, then oldest); expired ones are dropped."""
+        """Most urgent fresh answer (see :meth:`_rank`); expired ones are dropped."""
         with self._lock:
             self._items = [i for i in self._items if now - i.last_t <= self.max_age_s]
             if not self._items:
                 return None
-            best = min(self._items, key=lambda i: (i.priority, i.first_t))
+            best = min(self._items, key=lambda i: self._rank(i, now))
             self._items.remove(best)
+            for u in best.users:
+                times = [t for t in self._served.get(u, ()) if now - t <= self.served_window_s]
+                self._served[u] = [*times, now]
+            if len(self._served) > 10_000:  # bounded: forget viewers not answered within the window
+                self._served = {u: ts for u, ts in self._served.items() if now - ts[-1] <= self.served_window_s}
             return best
 
     def __len__(self) -> int:
