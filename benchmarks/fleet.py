@@ -22,7 +22,6 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -66,16 +65,9 @@ def _plain(n: int, size: str, seconds: float, rec: str) -> list[dict]:
 
 
 def _pids(marker: str) -> list[int]:
-    tag = f"{MARKER}={marker}".encode()
-    out = []
-    for e in Path("/proc").iterdir():
-        if e.name.isdigit() and int(e.name) != os.getpid():
-            try:
-                if tag in (e / "environ").read_bytes().split(b"\0"):
-                    out.append(int(e.name))
-            except OSError:
-                pass
-    return out
+    from twincast.fleet.cluster import marked_pids
+
+    return marked_pids(marker, MARKER)
 
 
 def _cpu_rss(pids: list[int]) -> tuple[float, float]:
@@ -115,15 +107,9 @@ def _ray(n: int, size: str, seconds: float, rec: str, cpus: int) -> tuple[list[d
         return res, {"ray_cores": sys_cpu / (time.monotonic() - started), "ray_rss_mb": sys_rss,
                      "ray_processes": len(system)}
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for pid in _pids(temp):
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    pass
-            deadline = time.monotonic() + 8
-            while _pids(temp) and time.monotonic() < deadline:
-                time.sleep(0.2)
+        from twincast.fleet.cluster import stop_marked
+
+        stop_marked(temp, MARKER)
         shutil.rmtree(temp, ignore_errors=True)
 
 

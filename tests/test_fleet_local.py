@@ -14,7 +14,7 @@ import httpx
 import pytest
 import yaml
 
-from test_batch import ROOT, run_cli
+from test_batch import run_cli
 from test_batch_ray import _free_port
 
 pytest.importorskip("ray")

@@ -90,9 +90,10 @@ def start_local(num_cpus: Optional[int] = None) -> str:
     return address
 
 
-def instance_pids(marker: str) -> list[int]:
-    """Processes started for one local Ray instance (they all inherit its marker)."""
-    tag = f"{MARKER}={marker}".encode()
+def marked_pids(marker: str, var: str = MARKER) -> list[int]:
+    """Processes whose environment holds ``var=marker``: everything one ``ray start`` spawned
+    inherits it (command lines do not work: Ray's agents rename themselves)."""
+    tag = f"{var}={marker}".encode()
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
@@ -104,25 +105,34 @@ def instance_pids(marker: str) -> list[int]:
     return out
 
 
+instance_pids = marked_pids
+
+
+def stop_marked(marker: str, var: str = MARKER, grace_s: float = 8.0) -> int:
+    """SIGTERM, then SIGKILL, the processes carrying ``var=marker`` (and no others); returns
+    how many there were."""
+    pids = marked_pids(marker, var)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in marked_pids(marker, var):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace_s
+        while marked_pids(marker, var) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return len(pids)
+
+
 def stop_local() -> int:
     """Stop the local instance ``start_local`` made (by its marker); returns processes stopped."""
     info = saved()
     if not info.get("local"):
         return 0
-    temp = info["temp"]
-    pids = instance_pids(temp)
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in instance_pids(temp):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 8
-        while instance_pids(temp) and time.monotonic() < deadline:
-            time.sleep(0.2)
-    shutil.rmtree(temp, ignore_errors=True)
+    n = stop_marked(info["temp"])
+    shutil.rmtree(info["temp"], ignore_errors=True)
     address_file().unlink(missing_ok=True)
-    return len(pids)
+    return n
 
 
 def connect(address: Optional[str]) -> Any:

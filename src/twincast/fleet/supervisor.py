@@ -15,12 +15,11 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from .ledger import Ledger
-from .resume import Checkpoint
 from .spec import FleetSpec, RoomSpec
 
 log = logging.getLogger("twincast.fleet")
@@ -369,10 +368,3 @@ class Supervisor:
 
 def _new_session(room: str) -> str:
     return f"{room}-" + time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-
-
-def checkpoint_of(d: dict) -> Checkpoint:
-    return Checkpoint(**d)
-
-
-__all__ = ["Supervisor", "RoomState", "asdict"]
