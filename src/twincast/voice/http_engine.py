@@ -46,7 +46,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -373,6 +373,9 @@ class HttpVoiceEngine:
             langs = [detect_language(s) if lang == "auto" else lang for s in sentences]
             pending: Future = pool.submit(self.fetch, sentences[0], langs[0])
             for i, (sentence, sent_lang) in enumerate(zip(sentences, langs)):
+                wait([pending], timeout=0.05)  # a refused connection fails now, not after the local synthesis
+                if pending.done() and pending.exception() is not None:
+                    raise pending.exception()
                 reference = self._reference(sentence, sent_lang)  # overlaps the server's work
                 audio, rate = pending.result()
                 if i + 1 < len(sentences):  # ask for the next sentence while aligning this one
