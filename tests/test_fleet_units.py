@@ -111,3 +111,15 @@ def test_journal_reaches_the_ledger_once_and_a_new_instance_continues(tmp_path):
     kinds = [k for k, in db.query("SELECT kind FROM fleet_ops WHERE session=? ORDER BY seq", (sid,))]
     assert kinds == ["session", "join", "event", "event", "order", "leave", "session", "event", "event"]
     assert v >= 1
+
+
+def test_fleet_commands_name_the_problem_without_a_traceback(tmp_path):
+    from test_batch import run_cli
+
+    (tmp_path / "fleet.yaml").write_text("rooms:\n - {name: a, port: 8801}\n", encoding="utf-8")
+    for args, words in ((("fleet", "status", "--ray", "127.0.0.1:1"), "no Ray cluster answers at 127.0.0.1:1"),
+                        (("fleet", "up", "fleet.yaml", "--ray", "nonsense"), "is not HOST:PORT"),
+                        (("fleet", "up", "missing.yaml"), "cannot read fleet file missing.yaml")):
+        res = run_cli(*args, cwd=tmp_path, timeout=120)
+        assert res.returncode == 2 and words in res.stderr and "fix:" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr
