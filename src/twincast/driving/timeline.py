@@ -54,9 +54,9 @@ def viseme_keys(phones: list[PhoneSpan]) -> list[VisemeKey]:
 def fill_pauses(keys: list[VisemeKey], short: float = 0.12) -> list[VisemeKey]:
     """Drop very short rests (a word boundary should not shut the mouth) and merge runs."""
     out: list[VisemeKey] = []
-    for k in keys:
-        if k.viseme == "rest" and k.end - k.start < short and out:
-            continue
+    for n, k in enumerate(keys):
+        if k.viseme == "rest" and k.end - k.start < short and out and n < len(keys) - 1:
+            continue  # (the utterance's closing silence stays: the lips meet at its end)
         if out and out[-1].viseme == k.viseme:
             out[-1] = VisemeKey(k.viseme, out[-1].start, k.end)
         else:
@@ -85,8 +85,8 @@ def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) 
         lead = np.where(t < k.centre, 1.25, 1.0)  # anticipation: shapes form early
         dist = np.maximum(np.abs(t - k.centre) - 0.6 * half, 0.0)
         dom = vis.dominance
-        if k.viseme == "rest" and k.end - k.start >= HELD_PAUSE_S:
-            dom = HELD_PAUSE_DOMINANCE  # a phrase pause: the lips come together
+        if k.viseme == "rest" and (k.end - k.start >= HELD_PAUSE_S or k is keys[-1]):
+            dom = HELD_PAUSE_DOMINANCE  # a phrase pause or the utterance's end: lips meet
         w = dom * np.exp(-((dist / (tau * lead)) ** 2))
         active = w > 1e-4
         num[active] += w[active, None] * np.asarray(vis.target)
