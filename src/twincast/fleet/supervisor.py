@@ -192,6 +192,9 @@ class Supervisor:
     def _ensure_spare(self, r: RoomState) -> None:
         """Once a room is on air, a spare loads its show on another node (no CPU reserved: it
         idles until it takes over)."""
+        if r.spare is not None and self._spare_state(r) == "failed":  # its node went, or loading failed
+            self._kill(r.spare[0])
+            r.spare = None
         if not self.spec.standby or r.spare is not None or r.stopped or not r.last_report or not r.node:
             return
         placed = self._placement({r.node}, 0.0)
@@ -221,6 +224,8 @@ class Supervisor:
                     for seq, kind, body in ops]
             acked = self.ledger.apply(room, r.session, instance, rows)
             now = time.monotonic()
+            if not r.last_report:
+                r.events.append((time.time(), f"{instance} reporting {now - r.launched:.1f} s after its start call"))
             r.last_report = now
             if checkpoint.get("frames", -1) != r.frames:
                 r.frames, r.frames_moved = checkpoint["frames"], now
@@ -315,7 +320,13 @@ class Supervisor:
 
         if r.spare is None:
             return None
-        return "ready" if ray.wait([r.spare[3]], timeout=0)[0] else "loading"
+        if not ray.wait([r.spare[3]], timeout=0)[0]:
+            return "loading"
+        try:
+            ray.get(r.spare[3], timeout=1)
+        except Exception:  # noqa: BLE001 - RayActorError (node lost), the room's own load error
+            return "failed"
+        return "ready"
 
     def ledger_rows(self, session: str, table: str) -> list[tuple]:
         """Raw rows of one ledger table for one session (tests and reports)."""
