@@ -63,7 +63,7 @@ def measure(seconds: float, size: tuple[int, int], every: int, out: Path, label:
     cat = load_catalog()
     p = max(cat.products, key=lambda q: len(q.name.en))  # the longest English title of the sample shop
     view = product_view(cat, p, "en")
-    frames = int(round(seconds * 25))
+    frames = round(seconds * 25)
     config = DriveConfig()
     tracks, bodies = {}, {}
     for i, (name, r) in enumerate(renderers.items()):

@@ -11,7 +11,7 @@ import pytest
 from twincast.errors import TwincastError
 from twincast.evaluation.stage_edges import hard_edges
 from twincast.render.layout import load_layout, load_layouts
-from twincast.render.stage import Camera, ProductView, Stage
+from twincast.render.stage import Camera, Stage
 from twincast.render.stage_actor import solid_matte
 
 # the targets for the 9:16 frame (people; people + product in the product shot)
@@ -84,7 +84,7 @@ def test_people_and_product_fill_the_frame(cast, faces, view, segment, size):
         frame = stage.compose(cam, faces, view, "家人们好 Hello everyone")
         people = float(segment(frame).mean())
         if cam == Camera.PRODUCT:
-            x, y, w, h = stage.product_rect(cam)
+            _, _, w, h = stage.product_rect(cam)
             product = w * h / (size[0] * size[1])
             assert people + product >= PRODUCT_SHOT_MIN, (cam, people, product)
             assert people > 0.03  # the host is still in the shot

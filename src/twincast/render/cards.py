@@ -125,7 +125,7 @@ def product_cutout(path, box: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] 
     alpha = np.clip((dist - 10) / 20, 0, 1)
     # keep the object's inside solid: fill what the border's colour does not reach
     solid = (alpha > 0.5).astype(np.uint8)
-    n, lab = cv2.connectedComponents(1 - solid, connectivity=4)
+    _, lab = cv2.connectedComponents(1 - solid, connectivity=4)
     outside = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     alpha[(solid == 0) & ~np.isin(lab, outside)] = 1
     alpha = cv2.GaussianBlur(alpha, (0, 0), 0.8)

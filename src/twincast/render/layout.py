@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -39,8 +39,8 @@ class Box(_Frozen):
     h: float = Field(gt=0.0, le=1.5)
 
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
-        return (int(round(self.x * width)), int(round(self.y * height)),
-                max(1, int(round(self.w * width))), max(1, int(round(self.h * height))))
+        return (round(self.x * width), round(self.y * height),
+                max(1, round(self.w * width)), max(1, round(self.h * height)))
 
 
 class ActorSpot(_Frozen):
@@ -53,7 +53,7 @@ class ActorSpot(_Frozen):
     cx: float = Field(ge=-0.5, le=1.5)
     cy: float = Field(ge=-0.5, le=1.5)
     face: float = Field(gt=0.01, le=0.8)
-    window: Optional[Box] = None
+    window: Box | None = None
 
 
 class ProductSpot(_Frozen):
@@ -78,7 +78,7 @@ class TableSpot(_Frozen):
     with the product standing on it at ``product`` (a box; omitted: nothing on the table)."""
 
     top: float = Field(ge=0.3, le=1.0)
-    product: Optional[Box] = None
+    product: Box | None = None
 
 
 class LayoutSpec(_Frozen):
@@ -86,14 +86,14 @@ class LayoutSpec(_Frozen):
     camera: Literal["wide", "host", "product", "pip"]
     aspect: Literal["9:16", "16:9"]
     actors: dict[str, ActorSpot]  # drawn in this order: the first stands furthest back
-    product: Optional[ProductSpot] = None
-    card: Optional[CardSpot] = None
-    table: Optional[TableSpot] = None
+    product: ProductSpot | None = None
+    card: CardSpot | None = None
+    table: TableSpot | None = None
     shelves: bool = True  # the back wall carries shelves with goods (the set)
     subtitle_y: float = Field(default=0.9, ge=0.5, le=0.98)  # centre of the subtitle block
 
     @model_validator(mode="after")
-    def _known_actors(self) -> "LayoutSpec":
+    def _known_actors(self) -> LayoutSpec:
         unknown = set(self.actors) - {"host", "assistant"}
         if unknown:
             raise ValueError(f"actors must be 'host' and/or 'assistant', not {sorted(unknown)}")

@@ -195,7 +195,7 @@ class Stage:
         layer = self._place(camera, name)
         vx0, vy0, vx1, vy1 = layer.view
         fx, fy, fs, _ = layer.face_rect
-        nx, ny, ns = int(round(s * fx + ax)), int(round(s * fy + ay)), max(1, int(round(fs * s)))
+        nx, ny, ns = round(s * fx + ax), round(s * fy + ay), max(1, round(fs * s))
         y1 = min(ny + ns, vy1)
         if self.layout(camera).actors[name].window is None and self.table_top(camera) is not None:
             y1 = min(y1, self.table_top(camera))

@@ -33,7 +33,7 @@ def solid_matte(matte: np.ndarray) -> np.ndarray:
     m = matte.copy()
     for level in (127, 200):
         clear = (m <= level).astype(np.uint8)
-        n, lab = cv2.connectedComponents(clear, connectivity=4)
+        _, lab = cv2.connectedComponents(clear, connectivity=4)
         outside = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
         holes = (clear > 0) & ~np.isin(lab, outside)
         m[holes] = 255
@@ -44,7 +44,7 @@ def extend_body(rgb: np.ndarray, matte: np.ndarray, down: int, side: int,
                 face_w: float) -> tuple[np.ndarray, np.ndarray]:
     """(rgb, matte) grown by ``down`` rows below and ``side`` columns left and right (the
     original sits at column ``side``, row 0). See the module docstring for why and how."""
-    h, w = matte.shape
+    h = matte.shape[0]
     img = rgb.astype(np.float32)
     m = matte.astype(np.float32)
     if down > 0:
@@ -127,8 +127,8 @@ class ActorLayer:
         px1, py1 = min(rgb.shape[1], math.ceil((fx1 - ox) / k) + 1), min(rgb.shape[0], math.ceil((fy1 - oy) / k) + 1)
         self.k, self.scale_origin = k, (ox, oy)
         x0c, y0c, cside = model.canvas_box
-        s = max(1, int(round(cside * k)))
-        self.face_rect = (int(round(ox + (x0c + side) * k)), int(round(oy + y0c * k)), s, s)
+        s = max(1, round(cside * k))
+        self.face_rect = (round(ox + (x0c + side) * k), round(oy + y0c * k), s, s)
         self.face_centre = (fx, fy)
         self.pivot_y = float(fy + 2.5 * spot.face * vh)  # about the waist: a lean grows the chest
         if fx1 <= fx0 or fy1 <= fy0 or px1 <= px0 or py1 <= py0:
@@ -140,7 +140,7 @@ class ActorLayer:
         interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
         size = (max(1, round((px1 - px0) * k)), max(1, round((py1 - py0) * k)))
         lay = cv2.resize(np.dstack([rgb[py0:py1, px0:px1], alpha[py0:py1, px0:px1]]), size, interpolation=interp)
-        lx, ly = int(round(ox + px0 * k)), int(round(oy + py0 * k))
+        lx, ly = round(ox + px0 * k), round(oy + py0 * k)
         # clip to the view and to where something is (alpha), with room to move
         cx0, cy0 = max(lx, self.view[0]), max(ly, self.view[1])
         cx1, cy1 = min(lx + lay.shape[1], self.view[2]), min(ly + lay.shape[0], lo_y)

@@ -34,7 +34,7 @@ class Patch:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-_TOKEN = re.compile(r"\n|[A-Za-z0-9¥$€£%.,:/+\-'’]+|\s+|.", re.S)
+_TOKEN = re.compile(r"\n|[A-Za-z0-9¥$€£%.,:/+\-'’]+|\s+|.", re.DOTALL)
 
 
 _NO_LINE_START = set("，。！？、；：,.!?;:”’）)》」』…%")
