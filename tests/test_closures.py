@@ -53,3 +53,13 @@ def test_a_25_ms_bilabial_closes_the_lips_on_at_least_two_frames():
     around = [i for i in closed if 0.3 <= i / FPS <= 0.5]
     assert len(around) >= 2, (closed, m[:, JAW].round(2))
     assert m[int(0.3 * FPS), JAW] > 0.3  # the vowel before it stays open in its middle
+
+
+def test_the_silence_that_ends_an_utterance_closes_the_lips():
+    # the voice ends 欢迎回来 with 0.1 s of silence: shorter than a phrase pause, but the
+    # sentence is over (dropped as a between-words gap before, the mouth stayed ajar)
+    phones, end = _zh([("sil", 0.2), ("l", 0.037), ("ai2", 0.15), ("sil", 0.1)])
+    n = int(np.ceil(end * FPS))
+    jaw = TL.mouth_track(phones, n, FPS)[:, JAW]
+    assert jaw[-1] < 0.04, jaw.round(2)  # measured 0.01
+    assert jaw[int(0.3 * FPS)] > 0.3, jaw.round(2)
