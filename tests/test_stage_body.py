@@ -71,7 +71,7 @@ def test_the_stage_moves_the_body_with_the_breath():
     still = stage.compose(Camera.HOST, faces, None, None)
     risen = stage.compose(Camera.HOST, faces, None, None, bodies={"host": (0.01, 0.0)})
     leaning = stage.compose(Camera.HOST, faces, None, None, bodies={"host": (0.0, 0.012)})
-    x, y, s, _ = stage._place(Camera.HOST, "host").rect
+    _, y, s, _ = stage._place(Camera.HOST, "host").rect
     table = stage.table_top(Camera.HOST)
 
     def shift(rows):
