@@ -1,11 +1,12 @@
 """``twincast fleet up`` without --ray: its own Ray head on 127.0.0.1 that outlives the command,
 reachable by ``fleet status`` from another process, and stopped by ``fleet down`` - all of its
-processes (found by their marker), none else. One real room at 360x640."""
+processes (found by their marker), none else. One real room at 360x640, with a timed-comments file as its comment source."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import sqlite3
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def test_local_fleet_up_status_down(tmp_path):
         pytest.skip("a local fleet from this TWINCAST_HOME is running; not touching it")
     console = _free_port()
     spec = {"console": {"port": console}, "state_dir": "state",
-            "rooms": [{"name": "solo", "port": _free_port(), "size": "360x640", "lang": "en", "record_dir": "rec"}]}
+            "rooms": [{"name": "solo", "port": _free_port(), "size": "360x640", "lang": "en", "record_dir": "rec",
+                       "comments": ["jsonl:timed.jsonl"]}]}
+    (tmp_path / "timed.jsonl").write_text('{"t": 2, "user": "jay", "text": "is it waterproof?"}\n', encoding="utf-8")
     (tmp_path / "fleet.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     marker = None
     try:
@@ -41,6 +44,10 @@ def test_local_fleet_up_status_down(tmp_path):
         r = httpx.post(f"http://127.0.0.1:{console}/api/rooms/solo/comment", json={"text": "how much are the earbuds?"},
                        headers=auth, timeout=30)
         assert r.status_code == 200 and r.json()["action"] == "answer", r.text
+        deadline = time.monotonic() + 30  # the timed comment arrives at 2 s on the show's clock
+        while time.monotonic() < deadline and httpx.get(f"http://127.0.0.1:{console}/api/rooms", headers=auth,
+                                                        timeout=10).json()["rooms"][0]["comments"] < 2:
+            time.sleep(0.5)
         st = run_cli("fleet", "status", "--json", cwd=tmp_path, timeout=120)
         rows = json.loads(st.stdout)
         assert rows[0]["room"] == "solo" and rows[0]["state"] == "on_air", rows
@@ -53,7 +60,9 @@ def test_local_fleet_up_status_down(tmp_path):
     assert marker and instance_pids(marker) == [] and not address_file().exists()
     db = sqlite3.connect(tmp_path / "state" / "analytics.db")
     (sid, ended), = db.execute("SELECT id, ended FROM sessions").fetchall()
-    assert ended is not None and db.execute("SELECT COUNT(*) FROM comments WHERE session=?", (sid,)).fetchone()[0] == 1
+    assert ended is not None
+    users = sorted(u for u, in db.execute("SELECT user FROM comments WHERE session=?", (sid,)))
+    assert len(users) == 2 and "jay" in users, users
     rec, = Path(tmp_path / "rec").glob("*.mp4")
     with av.open(str(rec)) as c:
         assert sum(1 for _ in c.decode(video=0)) > 25
