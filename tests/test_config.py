@@ -58,6 +58,7 @@ def _every_field_yaml(tmp_path: Path) -> str:
     shutil.copy(default_assistant_path(), tmp_path / "ben.twin")
     sf.write(tmp_path / "ref.wav", np.zeros(24000, np.float32), 24000)
     catalog = next((package_assets() / "catalog").glob("*.yaml"))
+    layouts = package_assets() / "stage" / "layouts"
     return f"""
 catalog: {catalog}
 avatars:
@@ -94,7 +95,7 @@ stage:
   lang: en
   size: 1080x1920
   cameras: [host, pip]
-  layout: {{subtitles: false, ai_label: true}}
+  layout: {{subtitles: false, ai_label: true, dir: {layouts}}}
   relight: soft
   emotion: excited
 outputs:
@@ -124,7 +125,7 @@ def test_a_config_using_every_field(tmp_path):
         ("qwen", "LLM_KEY", 4, False, True)
     assert (c.stage.lang, c.stage.wh, c.stage.cameras, c.stage.layout.subtitles) == \
         ("en", (1080, 1920), ("host", "pip"), False)
-    assert (c.stage.relight, c.stage.emotion) == ("soft", "excited")
+    assert (c.stage.relight, c.stage.emotion) == ("soft", "excited") and c.stage.layout.dir.is_dir()
     assert c.outputs.recording_dir == tmp_path / "rec" and c.outputs.viewer_port == 9900
     assert c.outputs.viewer_bind == "0.0.0.0" and len(c.outputs.rtmp) == 2
     assert c.comments.sources[0].kind == "twitch"
@@ -170,6 +171,7 @@ def test_parts_are_built_from_the_file(tmp_path, monkeypatch):
     ("outputs: {rtmp: ['http://push.example.com/live/key']}", "outputs.rtmp", ""),
     ("avatars: {host: {path: missing.twin}}", "avatars.host.path: file not found", "twincast avatar build"),
     ("avatars: {host: {path: photo.jpg}}", "avatars.host.path", "twincast avatar build"),
+    ("stage: {layout: {dir: no-such-folder}}", "stage.layout.dir: folder not found", "bundled layouts"),
     ("- a list", "must be a mapping", "config init"),
 ])
 def test_bad_configs_name_the_key_and_the_fix(tmp_path, text, key, fix):

@@ -82,6 +82,10 @@ def _resolve(model: BaseModel, base: Path, where: str, source: str = "twincast.y
             path = path if path.is_absolute() else base / path
             update[name] = path
             must_exist = name in ("path", "reference_audio") or (name == "catalog")
+            if name == "dir" and not path.is_dir():
+                raise TwincastError(f"{source}: {key}: folder not found: {path}",
+                                    "give a folder holding 9x16/ and 16x9/ layout files, or remove the key "
+                                    "for the bundled layouts")
             if must_exist and not path.is_file():
                 fix = {"path": "build it with `twincast avatar build PHOTO -o NAME.twin`, or fix the path "
                                "(relative paths start at the config file's folder)",

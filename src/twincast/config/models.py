@@ -114,6 +114,8 @@ class StageLayout(Part):
 
     subtitles: bool = True
     ai_label: bool = Field(True, description="the visible AI label (legally required; keep it on)")
+    dir: Optional[Path] = Field(None, description="a folder of per-camera layout YAMLs (9x16/, 16x9/) replacing "
+                                "the bundled ones (render/layout.py)")
 
 
 class StageSpec(Part):

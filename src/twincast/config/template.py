@@ -70,6 +70,7 @@ stage:
   layout:
     subtitles: true
     ai_label: true             # the visible AI label: legally required where you publish, keep it on
+    dir: null                  # a folder of layout YAMLs per camera (9x16/, 16x9/) replacing the bundled ones
   relight: null                # none | soft | warm | studio; null = the avatar's own
   emotion: warm                # neutral | warm | excited (docs/expression.md)
 
