@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -49,15 +48,6 @@ class LLMConfig:
     api_key: str = "none"
     timeout_s: float = 8.0
     temperature: float = 0.7
-
-    @classmethod
-    def from_env(cls) -> Optional["LLMConfig"]:
-        """TWINCAST_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1) turns rewriting on."""
-        base = os.environ.get("TWINCAST_LLM_BASE_URL")
-        if not base:
-            return None
-        return cls(base_url=base, model=os.environ.get("TWINCAST_LLM_MODEL", "local"),
-                   api_key=os.environ.get("TWINCAST_LLM_API_KEY", "none"))
 
 
 def _facts_json(product: Optional[Product], lang: str) -> str:
