@@ -35,13 +35,16 @@ class Verdict:
 
 def _timed(key: str, what: Callable[[], str]) -> Verdict:
     started = time.perf_counter()
+
+    def took() -> str:
+        return f"({time.perf_counter() - started:.2f} s)"
     try:
         detail = what()
     except TwincastError as exc:
-        return Verdict(key, False, exc.problem, exc.fix)
+        return Verdict(key, False, f"{exc.problem} {took()}", exc.fix)
     except Exception as exc:  # noqa: BLE001 - a probe reports, it never crashes the check
-        return Verdict(key, False, f"{exc.__class__.__name__}: {exc}", "see docs/configuration.md")
-    return Verdict(key, True, f"{detail} ({time.perf_counter() - started:.2f} s)")
+        return Verdict(key, False, f"{exc.__class__.__name__}: {exc} {took()}", "see docs/configuration.md")
+    return Verdict(key, True, f"{detail} {took()}")
 
 
 def _probe_voice(spec: VoiceSpec, lang: str, key: str) -> Verdict:
