@@ -21,12 +21,13 @@ import cv2
 import numpy as np
 
 from ..avatar.model import AvatarModel
+from ..errors import TwincastError
 from .cards import fit_product_image, product_card, product_cutout
 from .compose import AI_LABEL
 from .layout import LayoutSpec, aspect_of, load_layouts
 from .placement import Spot, _Placed  # noqa: F401  (re-exported for video/layers.py)
 from .set_design import back_wall, table
-from .stage_actor import ActorLayer
+from .stage_actor import ActorLayer, RoomView, cut_at_top
 from .text_overlay import blend, fit_text_patch, text_patch
 
 
@@ -64,8 +65,20 @@ class _Plate:
 
 class Stage:
     def __init__(self, actors: dict[str, AvatarModel], width: int = 720, height: int = 1280,
-                 ai_label: bool = True, subtitles: bool = True, layouts: str | None = None) -> None:
+                 ai_label: bool = True, subtitles: bool = True, layouts: str | None = None,
+                 rooms: dict[str, str] | None = None) -> None:
+        """``rooms``: actor -> "studio" (cut out along the person matte and set into the studio)
+        or "own" (the actor's own footage is the set: the host in their own room, full frame).
+        By default a video avatar whose footage cuts the head at the top is shown in its own
+        room, everyone else in the studio."""
         self.actors = actors
+        rooms = rooms or {}
+        for name, how in rooms.items():
+            if how not in ("studio", "own"):
+                raise TwincastError(f"room {how!r} for {name} is not known", "use 'studio' or 'own'")
+        self.own_room = {name for name, m in actors.items()
+                         if rooms.get(name, "own" if m.meta.get("kind") == "video" and cut_at_top(m) else "studio") == "own"}
+        self._rooms: dict[Camera, RoomView] = {}
         self.w, self.h = width, height
         self.scale = min(width, height) / 720
         self.layouts: dict[str, LayoutSpec] = load_layouts(aspect_of(width, height), layouts)
@@ -80,9 +93,18 @@ class Stage:
         return self.layouts[Camera(camera).value]
 
     def windowed(self, camera: Camera, name: str) -> bool:
-        """Always False: every camera, the picture-in-picture tile included, shows the actor cut
-        out along the matte (the tile has a set of its own), so renderers always cut out."""
-        return False
+        """True when this camera shows the actor's whole canvas (their own room as the set),
+        so the renderer must draw all of it; otherwise (the picture-in-picture tile included,
+        which has a set of its own) the actor is cut out along the matte."""
+        return self.room_of(camera) == name
+
+    def room_of(self, camera: Camera) -> str | None:
+        """The actor whose own room is this camera's set, if any (the host first)."""
+        spec = self.layout(camera)
+        for name in sorted(self.visible(camera), key=lambda n: n != "host"):
+            if name in self.own_room and spec.actors[name].window is None:
+                return name
+        return None
 
     def visible(self, camera: Camera) -> list[str]:
         return [name for name in self.layout(camera).actors if name in self.actors]
@@ -104,6 +126,8 @@ class Stage:
         tile's edge, the table top). For the hard-edge check (evaluation/stage_edges.py)."""
         out = {}
         for name in self.visible(camera):
+            if name == self.room_of(camera):
+                continue  # the set itself, not a cut-out
             layer = self._place(camera, name)
             ys, xs = np.nonzero(layer.alpha > 127)
             if not len(ys):
@@ -201,16 +225,22 @@ class Stage:
             y1 = min(y1, self.table_top(camera))
         return max(nx, vx0), max(ny, vy0), min(nx + ns, vx1), y1, nx, ny, ns
 
-    def _bodies(self, camera: Camera, plate: _Plate, bodies: dict) -> tuple[np.ndarray, dict, dict]:
+    def _bodies(self, camera: Camera, plate: _Plate, bodies: dict, room=None) -> tuple[np.ndarray, dict, dict]:
         """(the plate with every visible actor's body at its breath and lean and the table in
         front, what lay under each face square before that actor was drawn, each actor's moved
-        layer). Cached while nobody moves: breathing is slow, so most frames only copy this."""
-        moved = {name: self._place(camera, name).moved(*bodies.get(name, (0.0, 0.0))) for name in self.visible(camera)}
+        layer). Cached while nobody moves: breathing is slow, so most frames only copy this.
+        ``room``: (actor, canvas) whose own room is the set, drawn first (never cached: it is
+        the footage of this frame)."""
+        room_name = room[0] if room else None
+        moved = {name: self._place(camera, name).moved(*bodies.get(name, (0.0, 0.0)))
+                 for name in self.visible(camera) if name != room_name}
         key = (id(plate), tuple((n, m[3]) for n, m in moved.items()))
         hit = self._body_cache.get(camera)
-        if hit is not None and hit[0] == key:
+        if room is None and hit is not None and hit[0] == key:
             return hit[1]
         frame = plate.rgb.copy()
+        if room is not None:
+            self._room_view(camera, room_name).draw(frame, room[1])
         unders = {}
         for name, (rgb, w1, w0, tf) in moved.items():
             x0, y0, x1, y1, *_ = self._face_box(camera, name, *tf)
@@ -224,8 +254,16 @@ class Stage:
         if top is not None:  # the table stands in front of the actors
             frame[top:] = plate.rgb[top:]
         out = (frame, unders, moved)
-        self._body_cache[camera] = (key, out)  # one per camera: a cross-fade composes two
+        if room is None:
+            self._body_cache[camera] = (key, out)  # one per camera: a cross-fade composes two
         return out
+
+    def _room_view(self, camera: Camera, name: str) -> RoomView:
+        if camera not in self._rooms:
+            top = self.table_top(camera)
+            self._rooms[camera] = RoomView(self.actors[name], self.layout(camera).actors[name], self.w, self.h,
+                                           top if top is not None else self.h)
+        return self._rooms[camera]
 
     def _faces(self, frame: np.ndarray, camera: Camera, faces: dict, unders: dict, moved: dict) -> None:
         """Each animated face square over what lay under it, back to front; the bodies of the
@@ -260,7 +298,9 @@ class Stage:
         camera = Camera(camera)
         plate = self._plate(camera, product)
         self._tick += 1
-        base, unders, moved = self._bodies(camera, plate, bodies or {})
+        room = self.room_of(camera)
+        room = (room, faces[room][0]) if room is not None and room in faces else None
+        base, unders, moved = self._bodies(camera, plate, bodies or {}, room)
         frame = base.copy()
         self._faces(frame, camera, faces, unders, moved)
         if plate.picture is not None:  # in front: the product is held up to the camera

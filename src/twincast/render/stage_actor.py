@@ -48,11 +48,13 @@ def extend_body(rgb: np.ndarray, matte: np.ndarray, down: int, side: int,
     img = rgb.astype(np.float32)
     m = matte.astype(np.float32)
     if down > 0:
-        # the clothing's colour field: the last rows (not the very edge, often a dark JPEG
-        # border) averaged and smoothed across at the scale of a fold, so a button or a medal
-        # cut by the photo's edge does not become a stripe
+        # the clothing continued: the last rows (not the very edge, often a dark JPEG border)
+        # averaged, then a median across, so a button or a medal cut by the photo's edge does
+        # not become a stripe while a shirt front or a tie (wider) carries on down
         last = img[-14:-3].mean(0) if h > 20 else img[-1]
-        last = cv2.GaussianBlur(last[None], (0, 0), sigmaX=max(2.0, face_w / 4), sigmaY=0.3)[0]
+        k = max(3, int(face_w / 5)) | 1  # a median across removes what is narrower than ~half this
+        last = cv2.medianBlur(np.clip(last[None], 0, 255).astype(np.uint8), min(k, 255)).astype(np.float32)
+        last = cv2.GaussianBlur(last, (0, 0), sigmaX=max(1.5, face_w / 40), sigmaY=0.3)[0]
         t = np.linspace(0, 1, down, dtype=np.float32)[:, None, None]
         ease = np.clip(np.arange(1, down + 1, dtype=np.float32) / max(8.0, face_w / 4), 0, 1)[:, None, None]
         rows = (img[-1][None] * (1 - ease) + last[None] * ease) * (1 - 0.22 * t)
@@ -191,3 +193,55 @@ class ActorLayer:
         out = (rgb, w1, 1 - w1, (s, (1 - s) * px, (1 - s) * py + dy))
         self._cache = (key, out)
         return out
+
+
+def cut_at_top(model: AvatarModel, share: float = 0.12) -> bool:
+    """True when the person runs into the top of their picture (a tight head crop: hair cut by
+    the frame). Cut out and set into the studio, such a person would show a straight line
+    across the head, so they are shown in their own room instead (:class:`RoomView`)."""
+    if model.mask is None:
+        return True
+    return float((model.mask[:3] > 127).mean()) > share
+
+
+class RoomView:
+    """The actor's own footage (or photo) as the set itself: nothing is cut out, so nothing can
+    show a cut-out's edge. In a tall frame the rendered canvas spans the frame's width at the
+    top and the picture is continued below it down to ``bottom`` (the table) from the avatar's
+    still (clothing carried on, as for a cut-out's body), blended over a short band; where the
+    canvas is at least as tall as the frame (16:9) it covers the frame, shifted so the face
+    sits at the layout's ``cx`` where the footage allows."""
+
+    BAND = 40  # px of the canvas's bottom blended into the continuation (the still and the live frame differ)
+
+    def __init__(self, model: AvatarModel, spot: ActorSpot, width: int, height: int, bottom: int) -> None:
+        size = model.render_size
+        self.bottom, self.width = bottom, width
+        self.fill = None
+        if width < bottom:  # tall frame: fit the width, continue below
+            self.side, self.x, self.y = width, 0, 0
+            x0, y0, side = model.canvas_box
+            still = cv2.resize(model.image[y0:y0 + side, x0:x0 + side], (width, width), interpolation=cv2.INTER_AREA)
+            face_w = float(np.ptp(model.landmarks[:, 0])) * width / size
+            rgb, _ = extend_body(still, np.full(still.shape[:2], 255, np.uint8), bottom - width, 0, face_w)
+            self.fill = rgb[width:bottom]
+            ramp = np.linspace(0, 1, self.BAND, dtype=np.float32)[:, None, None]
+            self._ramp = ramp
+            return
+        k = max(width / size, bottom / size)
+        self.side = round(size * k)
+        face_x = float(model.landmarks[:, 0].mean()) * k
+        self.x = int(np.clip(spot.cx * width - face_x, width - self.side, 0))
+        self.y = (bottom - self.side) // 2
+
+    def draw(self, frame: np.ndarray, canvas: np.ndarray) -> None:
+        big = cv2.resize(canvas, (self.side, self.side), interpolation=cv2.INTER_LINEAR)
+        if self.fill is None:
+            frame[:self.bottom, :self.width] = big[-self.y:-self.y + self.bottom, -self.x:-self.x + self.width]
+            return
+        s, b = self.side, self.BAND
+        frame[:s] = big
+        frame[s:self.bottom] = self.fill
+        # the live canvas eases into the continuation over its last rows (no line at the seam)
+        band = big[s - b:s].astype(np.float32)
+        frame[s - b:s] = (band + (self.fill[:1].astype(np.float32) - band) * self._ramp).astype(np.uint8)
