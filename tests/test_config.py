@@ -86,9 +86,10 @@ voices:
     timeout_s: 12
     deadline_s: 5
     fallback: false
+    retry_s: 12
   en: {{engine: http, kind: openai, base_url: "https://tts.example.com", model: tts-1-hd, voice: nova,
         precision: fp32, reference_audio: null, reference_text: null, mode: null, sample_rate: null,
-        api_key_env: null, timeout_s: 30, deadline_s: 9, fallback: true}}
+        api_key_env: null, timeout_s: 30, deadline_s: 9, fallback: true, retry_s: 5}}
 llm: {{base_url: "http://127.0.0.1:8080/v1", model: qwen, api_key_env: LLM_KEY, timeout_s: 4, answers: false,
       scripts: true}}
 stage:
@@ -121,6 +122,7 @@ def test_a_config_using_every_field(tmp_path):
     assert (zh.mode, zh.sample_rate, zh.api_key_env, zh.timeout_s, zh.deadline_s, zh.fallback) == \
         ("zero_shot", 24000, "TEST_TTS_KEY", 12, 5, False)
     assert (c.voices.en.kind, c.voices.en.voice, c.voices.en.deadline_s) == ("openai", "nova", 9)
+    assert (zh.retry_s, c.voices.en.retry_s) == (12, 5)
     assert (c.llm.model, c.llm.api_key_env, c.llm.timeout_s, c.llm.answers, c.llm.scripts) == \
         ("qwen", "LLM_KEY", 4, False, True)
     assert (c.stage.lang, c.stage.wh, c.stage.cameras, c.stage.layout.subtitles) == \

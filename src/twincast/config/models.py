@@ -54,6 +54,8 @@ class VoiceSpec(Part):
     deadline_s: float = Field(8.0, gt=0, le=600, description="http: a line not back by then is said by the "
                               "fallback voice")
     fallback: bool = Field(True, description="http: the local engine says lines the server fails")
+    retry_s: float = Field(30.0, ge=0, le=3600, description="http: after a failure, lines go to the local voice "
+                           "this long before the server is asked again")
 
     @model_validator(mode="after")
     def _http_needs_url(self) -> "VoiceSpec":

@@ -39,6 +39,7 @@ voices:                        # one engine per language
     timeout_s: 20.0            # http: one request's time limit
     deadline_s: 8.0            # http: a line not back by then is said by the local voice
     fallback: true             # http: the local voice says every line the server fails or is late for
+    retry_s: 30.0              # http: after a failure, the local voice speaks this long before the server is asked again
   en:
     engine: piper
     precision: auto
@@ -54,6 +55,7 @@ voices:                        # one engine per language
     timeout_s: 20.0
     deadline_s: 8.0
     fallback: true
+    retry_s: 30.0
 
 llm:                           # an OpenAI-compatible chat server (llama.cpp server, Ollama, vLLM); off when base_url is null
   base_url: null               # e.g. http://127.0.0.1:8080/v1

@@ -114,7 +114,7 @@ def router_from_voices(voices, preset: str = "female", profile=None, role: str =
             continue
         remote = http_engine(spec, lang, f"{key}.{lang}")
         backup_transform = transforms.pop(lang, None)  # the cloned voice is spoken as the server made it
-        engines[lang] = FallbackVoice(remote, local[lang], deadline_s=spec.deadline_s,
+        engines[lang] = FallbackVoice(remote, local[lang], deadline_s=spec.deadline_s, retry_after_s=spec.retry_s,
                                       backup_transform=backup_transform) if spec.fallback else remote
     return VoiceRouter(engines, sample_rate=48_000, transforms=transforms)
 
