@@ -132,3 +132,13 @@ def test_the_title_is_whole_in_a_composed_product_shot(ocr):
     x0, y0 = int(card.x * 720), int(card.y * 1280)
     region = frame[y0:y0 + 260, x0:x0 + int(card.w * 720)]
     assert whole(title, ocr(region))
+
+
+def test_an_opening_bracket_never_ends_a_line():
+    from twincast.render.text_overlay import _wrap
+
+    for text, width in (("磁吸透明手机壳（iPhone 15系列）", 200), ("家人们，这款耳机（SoundWave Pro）今天只要¥259！", 300),
+                        ("MagClear case (for iPhone 15 series) today", 260)):
+        lines = _wrap(text, font(30), width)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
+        assert not any(ln.endswith(("（", "(", "《", "“")) for ln in lines), lines

@@ -38,6 +38,7 @@ _TOKEN = re.compile(r"\n|[A-Za-z0-9¥$€£%.,:/+\-'’]+|\s+|.", re.DOTALL)
 
 
 _NO_LINE_START = set("，。！？、；：,.!?;:”’）)》」』…%")
+_NO_LINE_END = set("（(《「『“‘[【")
 
 
 def _split_long(tok: str, fnt: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
@@ -69,8 +70,13 @@ def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int, hard: bool = F
         if fnt.getlength(trial.strip()) <= max_width or not line.strip() or tok in _NO_LINE_START:
             line = trial
         else:
+            # an opening bracket or quote never ends a line: it goes down with what it opens
+            carry = ""
+            while line.rstrip() and line.rstrip()[-1] in _NO_LINE_END and len(line.strip()) > 1:
+                carry = line.rstrip()[-1] + carry
+                line = line.rstrip()[:-1]
             lines.append(line.strip())
-            line = tok.lstrip()
+            line = carry + tok.lstrip()
     if line.strip():
         lines.append(line.strip())
     return lines or [""]
