@@ -1,11 +1,14 @@
 """``twincast fleet up`` without --ray: its own Ray head on 127.0.0.1 that outlives the command,
-reachable by ``fleet status`` from another process, and stopped by ``fleet down`` - all of its
-processes (found by their marker), none else. One real room at 360x640, with a timed-comments file as its comment source."""
+reachable by ``fleet status`` from another process; a room whose process is killed restarts cold
+from where it was; ``fleet down`` stops all of the instance's processes (found by their marker),
+none else. One real room at 360x640, with a timed-comments file as its comment source."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import time
 import sqlite3
 from pathlib import Path
@@ -48,6 +51,17 @@ def test_local_fleet_up_status_down(tmp_path):
         while time.monotonic() < deadline and httpx.get(f"http://127.0.0.1:{console}/api/rooms", headers=auth,
                                                         timeout=10).json()["rooms"][0]["comments"] < 2:
             time.sleep(0.5)
+        rooms = lambda: httpx.get(f"http://127.0.0.1:{console}/api/rooms", headers=auth, timeout=10).json()["rooms"]  # noqa: E731
+        first = rooms()[0]
+        assert first["pid"] in instance_pids(marker)  # a process of the instance this test started
+        os.kill(first["pid"], signal.SIGKILL)  # the room's process dies; no spare: a cold restart, same node
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            now = rooms()[0]
+            if now["state"] == "on_air" and now["instance"] != first["instance"] and now["frames"] > 25:
+                break
+            time.sleep(0.5)
+        assert now["restarts"] == 1 and now["session"] == first["session"] and now["media_t"] >= first["media_t"], now
         st = run_cli("fleet", "status", "--json", cwd=tmp_path, timeout=120)
         rows = json.loads(st.stdout)
         assert rows[0]["room"] == "solo" and rows[0]["state"] == "on_air", rows
@@ -62,7 +76,9 @@ def test_local_fleet_up_status_down(tmp_path):
     (sid, ended), = db.execute("SELECT id, ended FROM sessions").fetchall()
     assert ended is not None
     users = sorted(u for u, in db.execute("SELECT user FROM comments WHERE session=?", (sid,)))
-    assert len(users) == 2 and "jay" in users, users
-    rec, = Path(tmp_path / "rec").glob("*.mp4")
-    with av.open(str(rec)) as c:
-        assert sum(1 for _ in c.decode(video=0)) > 25
+    assert len(users) == 2 and "jay" in users, users  # the timed comment was not posted again after the restart
+    recs = sorted(Path(tmp_path / "rec").glob("*.mp4"))
+    assert len(recs) == 2  # the killed instance's recording (readable: fragmented MP4) and the new one's
+    for rec in recs:
+        with av.open(str(rec)) as c:
+            assert sum(1 for _ in c.decode(video=0)) > 25

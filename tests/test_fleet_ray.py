@@ -95,10 +95,12 @@ def rtmp(tmp_path):
 def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path):
     address, worker = cluster
     console_port = _free_port()
-    spec = {"console": {"port": console_port}, "standby": True, "state_dir": "state",
+    # rooms are spread fewest-rooms-first, then most CPU free: room-a on the head (2 CPUs), room-b on
+    # the worker; only room-b keeps a warm spare (on the head)
+    spec = {"console": {"port": console_port}, "state_dir": "state",
             "health": {"dead_after_s": 2.0, "stall_s": 5.0},
             "rooms": [{"name": n, "port": _free_port(), "size": "360x640", "lang": "en", "record_dir": f"rec/{n}",
-                       "rtmp": [f"rtmp://127.0.0.1:{rtmp.port}/live/{n}"] if rtmp else []}
+                       "rtmp": [f"rtmp://127.0.0.1:{rtmp.port}/live/{n}"] if rtmp else [], "standby": n == "room-b"}
                       for n in ("room-a", "room-b")]}
     (tmp_path / "fleet.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     res = run_cli("fleet", "up", "fleet.yaml", "--ray", address, "--wait", "150", cwd=tmp_path, timeout=300)
@@ -109,6 +111,7 @@ def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path):
     state = until(lambda: (s := rooms(console, token)) and all(r["state"] == "on_air" for r in s.values()) and s, 120)
     assert {r["on_head"] for r in state.values()} == {True, False}, state  # spread: one room per node
     moved = next(n for n, r in state.items() if not r["on_head"])
+    assert moved == "room-b"
     stays = next(n for n in state if n != moved)
     before = [f"{n} question {i}: how much is the Pro?" for n in state for i in range(3)]
     for text in before:

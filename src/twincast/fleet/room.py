@@ -12,6 +12,7 @@ warm spare (``standby: true``) does it in advance and only ``begin``s when a roo
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import asdict
@@ -171,7 +172,7 @@ class Room:
                           node=self.node(), extra={"url": self.server.url if self.server else None,
                                                    "recording": st.get("recording"), "speaker": st.get("speaker"),
                                                    "subtitle": st.get("subtitle"), "rtmp_up": st.get("rtmp_up"),
-                                                   "timings": self.timings},
+                                                   "timings": self.timings, "pid": os.getpid()},
                           **rundown_fields(show.rundown))
 
     def _report_loop(self) -> None:

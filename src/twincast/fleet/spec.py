@@ -70,7 +70,8 @@ class RoomSpec(BaseModel):
     port: int = Field(..., ge=1024, le=65535)
     size: Optional[str] = None  # None: the config's (default 720x1280)
     cpus: float = Field(1.0, ge=0.25, le=64)
-    record_dir: Optional[Path] = None  # default: <state_dir>/recordings/<room>
+    record_dir: Optional[Path] = None  # default: $TWINCAST_HOME/fleet/recordings/<room> on its node
+    standby: Optional[bool] = None  # a warm spare for this room; None: the fleet's `standby`
 
     @field_validator("name")
     @classmethod

@@ -195,7 +195,8 @@ class Supervisor:
         if r.spare is not None and self._spare_state(r) == "failed":  # its node went, or loading failed
             self._kill(r.spare[0])
             r.spare = None
-        if not self.spec.standby or r.spare is not None or r.stopped or not r.last_report or not r.node:
+        standby = self.spec.standby if r.spec.standby is None else r.spec.standby
+        if not standby or r.spare is not None or r.stopped or not r.last_report or not r.node:
             return
         placed = self._placement({r.node}, 0.0)
         if placed is None:
@@ -309,6 +310,7 @@ class Supervisor:
                             "dropped_frames": cp.get("dropped_frames", 0), "product": cp.get("product"),
                             "url": (cp.get("extra") or {}).get("url"), "port": r.spec.port,
                             "timings": (cp.get("extra") or {}).get("timings") or {},
+                            "pid": (cp.get("extra") or {}).get("pid"),
                             "restarts": r.restarts, "error": r.error, "events": list(r.events[-5:]),
                             "on_head": bool(r.node) and r.node == self.head, "spare": self._spare_state(r),
                             **self.ledger.numbers(r.session)})
