@@ -25,11 +25,10 @@ pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
 
-def test_local_fleet_up_status_down(tmp_path):
+def test_local_fleet_up_status_down(tmp_path, monkeypatch):
     from twincast.fleet.cluster import address_file, instance_pids, saved
 
-    if saved().get("local"):
-        pytest.skip("a local fleet from this TWINCAST_HOME is running; not touching it")
+    monkeypatch.setenv("TWINCAST_FLEET_DIR", str(tmp_path / "fleetdir"))  # this test's fleet only
     console = _free_port()
     spec = {"console": {"port": console}, "state_dir": "state",
             "rooms": [{"name": "solo", "port": _free_port(), "size": "360x640", "lang": "en", "record_dir": "rec",

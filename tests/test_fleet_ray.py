@@ -92,8 +92,9 @@ def rtmp(tmp_path):
     server.stop()
 
 
-def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path):
+def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path, monkeypatch):
     address, worker = cluster
+    monkeypatch.setenv("TWINCAST_FLEET_DIR", str(tmp_path / "fleetdir"))  # not this machine's own fleet file
     console_port = _free_port()
     # rooms are spread fewest-rooms-first, then most CPU free: room-a on the head (2 CPUs), room-b on
     # the worker; only room-b keeps a warm spare (on the head)

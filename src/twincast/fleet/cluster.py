@@ -38,9 +38,11 @@ def _ray():
 
 
 def address_file() -> Path:
+    """Where this machine remembers its fleet's cluster: $TWINCAST_FLEET_DIR (one per operator or
+    test) or $TWINCAST_HOME/fleet."""
     from ..paths import home
 
-    d = home() / "fleet"
+    d = Path(os.environ["TWINCAST_FLEET_DIR"]) if os.environ.get("TWINCAST_FLEET_DIR") else home() / "fleet"
     d.mkdir(parents=True, exist_ok=True)
     return d / "cluster.json"
 

@@ -137,3 +137,5 @@ def down(ray_address: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP)
     if info.get("local") and (ray_address is None or ray_address == info.get("address")):
         n = cluster.stop_local()
         _console().print(f"local Ray instance stopped ({n} processes)")
+    elif ray_address is None or ray_address == info.get("address"):
+        cluster.address_file().unlink(missing_ok=True)  # the cluster stays; this machine forgets the fleet
