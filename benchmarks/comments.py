@@ -162,6 +162,7 @@ def main() -> None:
         print("latency:", result["latency"], flush=True)
 
         # 2. flood
+        cpu0, wall0 = sum(os.times()[:2]), time.monotonic()
         f0, d0 = frames(show)
         posted0, says0 = len(manager.posted), len(says)
         sent_unique, resent, n = 0, 0, 0
@@ -191,6 +192,7 @@ def main() -> None:
                  what="the intake to drain")
         time.sleep(3.0)
         f1, d1 = frames(show)
+        cores = (sum(os.times()[:2]) - cpu0) / (time.monotonic() - wall0)  # this process (show + fakes)
         st = {s.source: s for s in manager.status()}
         answered = Counter(c for s in says[says0:] for c in s.data["answers"])
         flood_ids = {cid for c, cid, _ in manager.posted[posted0:]}
@@ -202,7 +204,8 @@ def main() -> None:
             "answered_comments": len([c for c in answered if c in flood_ids]),
             "answered_twice": sum(1 for c, k in answered.items() if k > 1),
             "frames": f1 - f0, "repeated_frames": d1 - d0,
-            "repeated_share_pct": round(100.0 * (d1 - d0) / max(1, f1 - f0), 3)}
+            "repeated_share_pct": round(100.0 * (d1 - d0) / max(1, f1 - f0), 3),
+            "process_cores": round(cores, 2)}
         print("flood:", result["flood"], flush=True)
     finally:
         if manager is not None:

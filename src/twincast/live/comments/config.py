@@ -48,9 +48,10 @@ class SourceBase(BaseModel):
     name: Optional[str] = Field(None, max_length=40, description="source id; default KIND:TARGET")
     enabled: bool = True
     # per-source intake: a platform's flood must not starve the others (the show-wide flood and
-    # repeat rules apply after this, across every source). A warm decision costs ~2.6 ms of CPU,
+    # repeat rules apply after this, across every source). Mostly a per-minute budget: a polled
+    # platform (YouTube) hands over seconds of chat at once. A warm decision costs ~2.6 ms of CPU,
     # so these pass the 50 comments/s over three platforms whole (benchmarks/comments.py)
-    rate: str = "30/second;1200/minute"
+    rate: str = "200/second;1200/minute"
     reply: bool = Field(False, description="post the host's answers back to this chat (off by default)")
 
     _rate_ok = field_validator("rate")(classmethod(lambda cls, v: _check_rate(v)))
