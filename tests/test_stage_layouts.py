@@ -147,3 +147,25 @@ def test_mattes_have_no_holes(cast):
             edge = set(np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])))
             inner = [k for k in range(1, n) if k not in edge and (lab == k).sum() > 4]
             assert not inner, (cam, name, [int((lab == k).sum()) for k in inner])
+
+
+def test_a_photo_avatar_can_be_its_own_room(cast, faces):
+    """The same choice as for footage: the host's own photo as the set (her flag behind her),
+    the assistant matted into it, and no cut-out edge anywhere."""
+    stage = Stage(cast, 720, 1280, rooms={"host": "own"})
+    assert stage.windowed(Camera.HOST, "host") and not stage.windowed(Camera.HOST, "assistant")
+    from twincast.render.factory import renderer_for
+
+    r = renderer_for(cast["host"])
+    whole = {"host": (r.render(np.zeros(len(r.controls), np.float32), with_mask=True, cutout=False).copy(), r.mask),
+             "assistant": faces["assistant"]}
+    for cam in Camera:
+        frame = stage.compose(cam, whole, None, None)
+        assert hard_edges(frame, stage.actor_boxes(cam), stage.set_plate(cam)) == {}, cam
+        assert "host" not in stage.actor_boxes(cam)
+    frame = stage.compose(Camera.HOST, whole, None, None)
+    # the photo's blue backdrop beside her head, not the studio's shelves
+    corner = frame[200:300, 600:700].astype(int).mean((0, 1))
+    assert corner[2] > corner[0] + 40
+    with pytest.raises(TwincastError, match="studio"):
+        Stage(cast, 720, 1280, rooms={"host": "garden"})

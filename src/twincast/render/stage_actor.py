@@ -52,7 +52,7 @@ def extend_body(rgb: np.ndarray, matte: np.ndarray, down: int, side: int,
         # averaged, then a median across, so a button or a medal cut by the photo's edge does
         # not become a stripe while a shirt front or a tie (wider) carries on down
         last = img[-14:-3].mean(0) if h > 20 else img[-1]
-        k = max(3, int(face_w / 5)) | 1  # a median across removes what is narrower than ~half this
+        k = max(3, int(face_w / 2.5)) | 1  # a median across removes what is narrower than ~half this
         last = cv2.medianBlur(np.clip(last[None], 0, 255).astype(np.uint8), min(k, 255)).astype(np.float32)
         last = cv2.GaussianBlur(last, (0, 0), sigmaX=max(1.5, face_w / 40), sigmaY=0.3)[0]
         t = np.linspace(0, 1, down, dtype=np.float32)[:, None, None]
@@ -205,43 +205,51 @@ def cut_at_top(model: AvatarModel, share: float = 0.12) -> bool:
 
 
 class RoomView:
-    """The actor's own footage (or photo) as the set itself: nothing is cut out, so nothing can
-    show a cut-out's edge. In a tall frame the rendered canvas spans the frame's width at the
-    top and the picture is continued below it down to ``bottom`` (the table) from the avatar's
-    still (clothing carried on, as for a cut-out's body), blended over a short band; where the
-    canvas is at least as tall as the frame (16:9) it covers the frame, shifted so the face
-    sits at the layout's ``cx`` where the footage allows."""
+    """The actor's own picture as the set itself: nothing is cut out, so nothing can show a
+    cut-out's edge. The avatar's still (the whole photo, or the footage's frame) is scaled to
+    the frame's width (to cover the frame when it is wide) and continued below down to
+    ``bottom`` (the table) as a cut-out's body is; per frame the live canvas is laid over its
+    place with a feathered border (the canvas border never moves in the rig, and a video's
+    live frame eases into its still)."""
 
-    BAND = 40  # px of the canvas's bottom blended into the continuation (the still and the live frame differ)
+    BAND = 40  # px of feather at the canvas's edges (at 720 px wide)
 
     def __init__(self, model: AvatarModel, spot: ActorSpot, width: int, height: int, bottom: int) -> None:
-        size = model.render_size
+        img = model.image
+        ih, iw = img.shape[:2]
+        k = width / iw
+        x = 0
+        if ih * k >= bottom:  # a wide frame: cover it, the face at the layout's cx where possible
+            k = max(width / iw, bottom / ih)
+            _, _, centre = face_geometry(model)
+            x = int(np.clip(spot.cx * width - centre[0] * k, width - iw * k, 0))
+        scaled = cv2.resize(img, (max(width, round(iw * k)), round(ih * k)),
+                            interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC)
+        down = max(0, bottom - scaled.shape[0])
+        if down:
+            face_w = face_geometry(model)[1] * k
+            scaled, _ = extend_body(scaled, np.full(scaled.shape[:2], 255, np.uint8), down, 0, face_w)
+        y = (bottom - scaled.shape[0]) // 2 if not down else 0
+        self.still = np.ascontiguousarray(scaled[-y:-y + bottom, -x:-x + width])
         self.bottom, self.width = bottom, width
-        self.fill = None
-        if width < bottom:  # tall frame: fit the width, continue below
-            self.side, self.x, self.y = width, 0, 0
-            x0, y0, side = model.canvas_box
-            still = cv2.resize(model.image[y0:y0 + side, x0:x0 + side], (width, width), interpolation=cv2.INTER_AREA)
-            face_w = float(np.ptp(model.landmarks[:, 0])) * width / size
-            rgb, _ = extend_body(still, np.full(still.shape[:2], 255, np.uint8), bottom - width, 0, face_w)
-            self.fill = rgb[width:bottom]
-            ramp = np.linspace(0, 1, self.BAND, dtype=np.float32)[:, None, None]
-            self._ramp = ramp
-            return
-        k = max(width / size, bottom / size)
-        self.side = round(size * k)
-        face_x = float(model.landmarks[:, 0].mean()) * k
-        self.x = int(np.clip(spot.cx * width - face_x, width - self.side, 0))
-        self.y = (bottom - self.side) // 2
+        x0, y0, side = model.canvas_box
+        self.side = max(1, round(side * k))
+        self.cx, self.cy = round(x0 * k) + x, round(y0 * k) + y
+        band = max(4, round(self.BAND * width / 720))
+        r = np.minimum(np.arange(self.side), np.arange(self.side)[::-1]).astype(np.float32)
+        ramp = np.clip(r / band, 0, 1)
+        w = np.minimum(ramp[:, None], ramp[None, :])
+        box = (max(self.cx, 0), max(self.cy, 0), min(self.cx + self.side, width), min(self.cy + self.side, bottom))
+        self.box = box
+        sub = np.s_[box[1] - self.cy:box[3] - self.cy, box[0] - self.cx:box[2] - self.cx]
+        self._w1 = np.ascontiguousarray(w[sub])
+        self._w0 = 1 - self._w1
+        self._sub = sub
 
     def draw(self, frame: np.ndarray, canvas: np.ndarray) -> None:
-        big = cv2.resize(canvas, (self.side, self.side), interpolation=cv2.INTER_LINEAR)
-        if self.fill is None:
-            frame[:self.bottom, :self.width] = big[-self.y:-self.y + self.bottom, -self.x:-self.x + self.width]
+        frame[:self.bottom, :self.width] = self.still
+        x0, y0, x1, y1 = self.box
+        if x1 <= x0 or y1 <= y0:
             return
-        s, b = self.side, self.BAND
-        frame[:s] = big
-        frame[s:self.bottom] = self.fill
-        # the live canvas eases into the continuation over its last rows (no line at the seam)
-        band = big[s - b:s].astype(np.float32)
-        frame[s - b:s] = (band + (self.fill[:1].astype(np.float32) - band) * self._ramp).astype(np.uint8)
+        live = cv2.resize(canvas, (self.side, self.side), interpolation=cv2.INTER_LINEAR)[self._sub]
+        frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(live), self.still[y0:y1, x0:x1], self._w1, self._w0)
