@@ -56,7 +56,7 @@ def test_comments_reach_the_show_once_across_a_reconnect(twitch, monkeypatch):
         twitch.drop()  # the server restarts; the client must come back by itself
         wait_for(lambda: len(twitch.logins) >= 2 and twitch.clients, what="the reconnect")
         twitch.push(FakeTwitch.privmsg("m-2", "bob", "does it ship to Canada?", user_id="42"),  # replayed
-                    FakeTwitch.privmsg("m-3", "cat", "有黑色吗"))
+                    FakeTwitch.privmsg("m-3", "cat", "有黑色吗", bits=100))  # a cheer: a gift and a comment
         wait_for(lambda: len(show.posted) == 3, what="the third comment")
         wait_for(lambda: m.status()[0].duplicates == 1, what="the duplicate counted")
     finally:
@@ -64,7 +64,7 @@ def test_comments_reach_the_show_once_across_a_reconnect(twitch, monkeypatch):
     assert [(u, t) for _, u, t in show.posted] == [("安妮", "这个多少钱"), ("bob", "does it ship to Canada?"),
                                                   ("cat", "有黑色吗")]
     st = m.status()[0]
-    assert st.messages_total == 3 and st.malformed == 1 and st.reconnects >= 1
+    assert st.messages_total == 3 and st.malformed == 1 and st.reconnects >= 1 and st.gifts_total == 1
     assert [c.user_id for c, _, _ in m.posted] == ["713936733", "42", "713936733"]
     assert any("malformed" in x for x in lines) and any("reconnecting" in x for x in lines)
 
