@@ -104,3 +104,19 @@ def test_answers_go_back_labelled_as_ai_and_threaded(twitch):
         m.stop()
     assert sent[0] == "@reply-parent-msg-id=q-77 PRIVMSG #shopchan :[AI host] @ann 收到：how long is shipping?"
     assert m.status()[0].replies_sent == 1
+
+
+def test_a_suspended_channel_is_a_closed_room_reported_once(twitch, monkeypatch):
+    show, lines = RecordingShow(), []
+    monkeypatch.delenv("TWINCAST_TWITCH_OAUTH_TOKEN", raising=False)
+    m = manager(twitch, show, lines)
+    try:
+        wait_for(lambda: twitch.clients, what="the join")
+        twitch.push("@msg-id=msg_channel_suspended :tmi.twitch.tv NOTICE #shopchan "
+                    ":This channel does not exist or has been suspended.")
+        wait_for(lambda: m.status()[0].last_error_kind == "closed", what="the closed room")
+    finally:
+        m.stop()
+    st = m.status()[0]
+    assert "suspended" in st.last_error and st.reconnects == 1  # retried, but only after a minute
+    assert len([x for x in lines if "closed problem" in x]) == 1
