@@ -89,3 +89,56 @@ def test_untraceable_catches_invented_numbers():
     assert untraceable("8 hours per charge, 30 hours with the case, IPX4", pro) == []
     bad = {m.raw for m in untraceable("only 99 yuan, 30-day returns, IPX7, 3年保修", pro)}
     assert bad == {"99 yuan", "30-day", "IPX7", "3年"}
+
+
+@pytest.mark.parametrize("line, lang, category", [
+    ("隔壁那家的电热毯都是三无产品，别上当。", "zh", "disparage"),
+    ("Don't buy the other brands, they're knockoffs.", "en", "disparage"),
+    ("这串手链开过光，戴上能转运。", "zh", "superstition"),
+    ("Hang this by the door and it attracts money all year.", "en", "superstition"),
+    ("吊牌价899，直播间今天89。", "zh", "reference_price"),
+    ("Compare at $120, tonight $19.", "en", "reference_price"),
+    ("这个价以后再也没有了。", "zh", "false_urgency"),
+    ("We lose money on every single one tonight.", "en", "below_cost"),
+    ("小朋友们快去让妈妈下单！", "zh", "minors"),
+    ("这套课程保证孩子提高三十分。", "zh", "guarantee"),
+    ("Dentists recommend it over every other brush.", "en", "authority"),
+    ("这个价位没有对手。", "zh", "absolute_phrase"),
+    ("这款茶喝一个月能降血压。", "zh", "medical"),
+    ("These insoles prevent back pain for good.", "en", "medical"),
+])
+def test_claims_without_a_banned_word_are_blocked(line, lang, category):
+    """Claims the term list cannot see (issue 17: ad-law recall): blocked, with their kind."""
+    result = check(line, lang)
+    assert result.decision == "blocked" and category in {f.category for f in result.findings}, result.findings
+
+
+@pytest.mark.parametrize("line, lang", [
+    ("《最好的我们》这本书今天也在链接里。", "zh"),
+    ("有朋友问“是不是全网最低价”，我只能说今天直播间是129。", "zh"),
+    ("Someone asked if it cures acne. It doesn't; it is a moisturiser.", "en"),
+    ("我不敢说它是最便宜的，但今天这个价是核过的。", "zh"),
+    ("今天第一单下午就能发，最高温度能到230度。", "zh"),
+    ("About 40 hours at the lowest brightness, 5 at the highest.", "en"),
+    ("It's 100% cotton, and our guarantee is a 30-day return.", "en"),
+    ("能祛痘吗？这是一款保湿面霜，不具备祛痘功效。", "zh"),
+    ("这条裤子显瘦，一百二十斤穿M码。", "zh"),
+])
+def test_lawful_lines_with_near_miss_words_pass(line, lang):
+    """Quotes, titles, reported questions, denials, ordinals, specifications and compositions
+    use banned words without making the claim."""
+    assert check(line, lang).decision != "blocked", check(line, lang).findings
+
+
+def test_no_template_line_of_the_sample_shop_is_blocked():
+    """Every line the script writer can say for the sample catalog passes the filter (a
+    template the filter blocks would silently shrink the host's deck)."""
+    from twincast.show.scripts import BLOCK, ScriptWriter
+
+    catalog = load_catalog()
+    for lang in ("zh", "en"):
+        writer = ScriptWriter(catalog, lang)
+        lines = [getattr(x, "text", x) for p in catalog.products for seg in BLOCK for x in writer._deck(seg, p, p)]
+        assert len(lines) > 1000
+        blocked = [x for x in lines if check(x, lang).decision == "blocked"]
+        assert blocked == [], blocked[:5]

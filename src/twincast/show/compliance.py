@@ -27,19 +27,18 @@ from typing import Iterable, Literal, Optional
 import ahocorasick
 import yaml
 
+from .claims import find_claims, negated, question_spans, quiet_spans
+
 log = logging.getLogger("twincast.show.compliance")
 log.addHandler(logging.NullHandler())  # a library logs; the application decides where it goes
 TERMS_FILE = Path(__file__).resolve().parents[1] / "assets" / "compliance" / "absolute_terms.yaml"
 Decision = Literal["ok", "rewritten", "blocked"]
-_ZH_NEGATION = re.compile(r"(不具备|不具有|不能|不可|没有|并无|并不|无|不(?![仅只但光]))[^，。！？,.!?]{0,3}$")
-_EN_NEGATION = re.compile(r"\b(not|no|never|doesn't|does not|don't|do not|cannot|can't|won't|isn't)\b(\s+\w+){0,2}\s*$",
-                          re.I)
 
 
 @dataclass(frozen=True)
 class Finding:
     term: str
-    category: Literal["absolute", "medical"]
+    category: str  # absolute, medical, or a claim kind of claims.yaml (disparage, reference_price, ...)
     start: int
     end: int
     replacement: Optional[str] = None
@@ -91,13 +90,16 @@ class Compliance:
         low = _lower_same_length(line)
         allowed = _allowed_spans(low, tuple(self._allow["zh"] + self._allow["en"]),
                                  tuple(sorted(a.lower() for a in allow if a)))
-        found = self._find(low, allowed)
+        allowed += quiet_spans(line)  # same length as low: spans line up
+        asked = question_spans(line)
+        found = self._find(low, allowed + asked)
         findings = []
         for start, end, term in found:
             category, replacement = self._table[term]
-            if category == "medical" and _negated(low[:start]):
-                continue
+            if negated(low[:start]):
+                continue  # "不具备祛痘功效", "我不敢说它是最便宜的": a denial is no claim
             findings.append(Finding(term, category, start, end, replacement))
+        findings += [Finding(c.text, c.category, c.start, c.end) for c in find_claims(low, allowed, asked)]
         if not findings:
             return self._log(ComplianceResult("ok", line, line, lang))
         if all(f.category == "absolute" and f.replacement is not None for f in findings):
@@ -115,8 +117,8 @@ class Compliance:
             start, end = end_idx - len(term) + 1, end_idx + 1
             if _is_latin(term) and not _word_bounded(low, start, end):
                 continue
-            if any(a <= start and end <= b for a, b in allowed):
-                continue
+            if any(a < end and start < b for a, b in allowed):
+                continue  # inside or across an allowed phrase ("the best" of "best before")
             hits.append((start, end, term))
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         out: list[tuple[int, int, str]] = []
@@ -173,10 +175,6 @@ def _word_bounded(text: str, start: int, end: int) -> bool:
 def _lower_same_length(text: str) -> str:
     low = text.lower()
     return low if len(low) == len(text) else "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-def _negated(prefix: str) -> bool:
-    return bool(_ZH_NEGATION.search(prefix[-8:]) or _EN_NEGATION.search(prefix[-40:]))
 
 
 def _tidy(text: str) -> str:

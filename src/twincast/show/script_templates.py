@@ -68,7 +68,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         ],
         "price_reveal": [
             "价格来了：日常价{price}，今天直播间到手价{promo}。",
-            "这款{name}，原价{price}，直播间现在{promo}，相当于省了{saving}。",
+            "这款{name}，日常价{price}，直播间现在{promo}，相当于省了{saving}。",
             "今天直播间{promo}就能带回家，日常卖{price}。",
             "到手价{promo}，比日常价{price}少了{saving}。",
             "直播间价格{promo}，日常价{price}，差价{saving}。",
