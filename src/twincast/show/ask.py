@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterator, Optional
 from ..errors import TwincastError
 from .answers import AnswerEngine, Comment
 from .answers.phrasing import AnswerPhraser
-from .llm import LLMConfig
 from .catalog_io import load_catalog
+from .llm import LLMConfig
 
 SILENT_WHY = {
     "spam": "moderated: spam", "abuse": "moderated: abusive language", "contact": "moderated: link or contact details",

@@ -19,7 +19,14 @@ from typing import Literal, Optional
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .catalog_policy import Host, Policies, Text, _Strict
-from .catalog_product import Dimensions, SizeChart, Variant, from_store, to_policies, v1_overrides
+from .catalog_product import (
+    Dimensions,
+    SizeChart,
+    Variant,
+    from_store,
+    to_policies,
+    v1_overrides,
+)
 from .catalog_units import Quantity
 
 Lang = Literal["zh", "en"]

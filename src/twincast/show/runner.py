@@ -28,7 +28,6 @@ from .director import Beat
 from .rundown import Rundown
 
 
-
 def product_view(catalog: Catalog, p: Product, lang: str) -> ProductView:
     promo = format_money(p.promo_price, p.currency, lang) if p.promo_price else None
     stock = f"库存 {p.stock} 件" if lang == "zh" else f"{p.stock} in stock"
