@@ -100,6 +100,7 @@ def _relax(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm: np.
     got = relax_photo(rgb, box, render_size, lm)
     if got is None:
         return None
+    mw_before = float(np.linalg.norm(lm[T.MOUTH_RIGHT, :2] - lm[T.MOUTH_LEFT, :2]))
     rgb, note = got
     x0, y0, side = box
     k = render_size / side
@@ -110,7 +111,8 @@ def _relax(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm: np.
     lm[:, 2] *= k
     mw = float(np.linalg.norm(lm[T.MOUTH_RIGHT, :2] - lm[T.MOUTH_LEFT, :2]))
     note["photo_smile"] = photo_smile(note, mw)
-    return rgb, face, lm, build_rig(lm, render_size), note
+    note["jaw_width_px"] = round(mw_before, 2)  # the jaw drops as far as before relaxing
+    return rgb, face, lm, build_rig(lm, render_size, jaw_width=mw_before), note
 
 
 def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None = None,

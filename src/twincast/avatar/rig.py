@@ -79,8 +79,13 @@ def _gaze(xy: np.ndarray, eyes: dict[str, list[int]], spread) -> dict[str, np.nd
     return out
 
 
-def build_rig(lm: np.ndarray, size: int) -> Rig:
-    """``lm``: (478, 3) landmarks in canvas pixels. Returns the rig for all CONTROLS."""
+def build_rig(lm: np.ndarray, size: int, jaw_width: float | None = None) -> Rig:
+    """``lm``: (478, 3) landmarks in canvas pixels. Returns the rig for all CONTROLS.
+
+    ``jaw_width``: the mouth width (canvas px) the jaw's drop is scaled by, when it is not
+    the mesh's own: a relaxed smile (relax.py) narrows the mouth by up to 12 %, but the jaw
+    drops as far as before (the viseme table was calibrated on the photos' own widths; with
+    the narrower width the opening's range fell by 0.01-0.03 eye widths on the dev photos)."""
     xy = lm[:, :2].astype(np.float64)
     anchors, head_w = _anchor_points(lm, size)
     n_lm = len(xy)
@@ -109,7 +114,7 @@ def build_rig(lm: np.ndarray, size: int) -> Rig:
     disp = {}
     # jaw: everything below the lip line drops. One smooth profile (lip-shaped at the lower
     # lip, jaw-shaped at the chin) keeps neighbouring points from crossing and tearing.
-    J = 0.42 * mw
+    J = 0.42 * (mw if jaw_width is None else jaw_width)
     inner_half = float(np.linalg.norm(xy[T.INNER_RIGHT] - xy[T.INNER_LEFT])) / 2
     left, right = xy[T.MOUTH_LEFT], xy[T.MOUTH_RIGHT]
     line_y = left[1] + (xy[:, 0] - left[0]) * (right[1] - left[1]) / max(right[0] - left[0], 1.0)

@@ -70,6 +70,7 @@ def fill_pauses(keys: list[VisemeKey], short: float = 0.12) -> list[VisemeKey]:
 #: 0.125-0.2 s and left the mouth ajar.
 HELD_PAUSE_S = 0.12  # fill_pauses already drops shorter rests between words
 HELD_PAUSE_DOMINANCE = 3.0
+HELD_PAUSE_TAU = 0.04
 
 
 def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) -> np.ndarray:
@@ -86,7 +87,10 @@ def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) 
         dist = np.maximum(np.abs(t - k.centre) - 0.6 * half, 0.0)
         dom = vis.dominance
         if k.viseme == "rest" and (k.end - k.start >= HELD_PAUSE_S or k is keys[-1]):
-            dom = HELD_PAUSE_DOMINANCE  # a phrase pause or the utterance's end: lips meet
+            # a phrase pause or the utterance's end: the lips meet inside it, and its pull
+            # stops short (tau fixed, not growing with the pause) so the vowels either side
+            # keep their full opening (with the growing tau the dev photos' range fell ~5 %)
+            dom, tau = HELD_PAUSE_DOMINANCE, HELD_PAUSE_TAU
         w = dom * np.exp(-((dist / (tau * lead)) ** 2))
         active = w > 1e-4
         num[active] += w[active, None] * np.asarray(vis.target)
