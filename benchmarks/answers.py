@@ -4,7 +4,8 @@ on labelled host lines (dev vs held-out), the v1 labelled stream, and replay spe
     .venv/bin/python benchmarks/answers.py [--errors dev|heldout|all] [--v1]
 
 Shops: data/answers/<shop>/ (catalog v2 + comments, see data/answers/README.md), split by
-data/answers/splits.yaml; ad-law lines: adlaw_dev.jsonl (tune on it) and adlaw_heldout.jsonl.
+data/answers/splits.yaml; ad-law lines: adlaw_dev.jsonl (tune on it) and adlaw_heldout.jsonl;
+moderation_dev.jsonl: single comments labelled hidden or shown (dev).
 Both were written by people who had not seen the engine; tune on dev only. ``--v1`` also scores data/comments_labelled.jsonl on the
 sample catalog (one more dev set).
 """
@@ -43,6 +44,27 @@ def adlaw(path: Path) -> str:
             misses.append(f"  {'FP' if flagged else 'FN'} {r['text']}")
     p, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
     return f"ad-law on {path.name}: {len(rows)} lines, precision {p:.3f}, recall {rec:.3f}\n" + "\n".join(misses)
+
+
+def moderation_lines(path: Path) -> str:
+    """Precision/recall of hiding (abuse, spam, contact, injection) on labelled single comments,
+    each from its own viewer, through the whole engine (so an answered comment counts as shown)."""
+    from twincast.show.answers import AnswerEngine, Comment
+
+    engine = AnswerEngine(load_catalog())
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    tp = fp = fn = 0
+    misses = []
+    for i, r in enumerate(rows):
+        d = engine.handle(Comment(r["user"], r["text"], float(i * 100)))
+        hidden = d.action == "silent" and d.reason in ("abuse", "spam", "contact", "injection")
+        tp += hidden and r["hidden"]
+        fp += hidden and not r["hidden"]
+        fn += (not hidden) and r["hidden"]
+        if hidden != r["hidden"]:
+            misses.append(f"  {'FP' if hidden else 'FN'} [{r['reason']} -> {d.reason}] {r['text']}")
+    p, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return f"moderation on {path.name}: {len(rows)} comments, precision {p:.3f}, recall {rec:.3f}\n" + "\n".join(misses)
 
 
 def replay_speed(n: int = 400) -> str:
@@ -120,6 +142,10 @@ def main() -> int:
         if lines.is_file() and (split == "dev" or not args.dev_only):
             report = adlaw(lines)
             print("\n" + (report if args.errors in (split, "all") else report.splitlines()[0]))
+    mod = DATA / "moderation_dev.jsonl"
+    if mod.is_file():
+        report = moderation_lines(mod)
+        print("\n" + (report if args.errors in ("dev", "all") else report.splitlines()[0]))
     print("\n" + replay_speed())
     print(phrasing_latency())
     if args.v1:

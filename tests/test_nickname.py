@@ -109,7 +109,8 @@ def _spoken_texts_live(catalog, user: str, comment: str) -> list[str]:
     """The live path: LiveShow's answer hook feeds the real SpeechLine, whose synthesis callback
     records exactly what would go to the voice."""
     engine = AnswerEngine(catalog)
-    show = SimpleNamespace(answers=AnswerQueue(avoid=catalog_terms(catalog)), _comment_of={})
+    show = SimpleNamespace(answers=AnswerQueue(avoid=catalog_terms(catalog)), _comment_of={},
+                           parts=SimpleNamespace(camera=lambda preset: preset))  # the show's allowed cameras
     show.answers.push(engine.handle(Comment(user, comment, 1.0)))
     spoken: list[str] = []
     got = threading.Event()

@@ -87,4 +87,10 @@ INJECTION_RE = re.compile(
     r"管理员(通知|要求|说)|官方通知|主播(需|必须|要)(宣布|说|告诉)|"
     r"developer mode|system prompt|you are now|pretend (you are|to be)|act as|jailbreak|"
     r"^\s*\[?system\]?\s*[:：\]]|\bset price\s*=|\b(say|announce)\b.{0,20}\b(is|are) (free|\$?\d+)\b|"
-    r"\btell (viewers|everyone|people|them|the audience)\b.{0,30}\b(free|costs?|price)", re.I | re.A)
+    r"\btell (viewers|everyone|people|them|the audience)\b.{0,30}\b(free|costs?|price)|"
+    r"\bas (the|an?) (admin|administrator|moderator|operator|brand|manager)\b|作为(运营|管理员|官方|品牌方|平台)|"
+    r"new instructions?\b|\bfrom now on\b|从现在(开始|起)|repeat after me|跟我(念|读|说)|请(重复|复述|说出|念)|"
+    r"role-?play|扮演|假装你?是|system override|</s>|\[(moderator|admin|system|mod)\]|^\s*/(admin|mod|set)|set_price|"
+    r"(管理员|运营|官方|后台)指令|price override|translate (this|it).{0,40}(then )?do (it|that)|按我说的做|"
+    r"(立即|马上|现在)(宣布|播报)|(你|主播)(现在)?(宣布|播报).{0,12}(免单|免费|送|抽奖|买一送)|"
+    r"\b(announce|confirm on air|say on air)\b.{0,30}\b(free|off|giveaway|\d+%)", re.I | re.A)
