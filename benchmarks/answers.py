@@ -22,7 +22,8 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", category=UserWarning)  # jieba's pkg_resources notice
 
-from twincast.show.answers.evaluate import evaluate, load_labelled, table as v1_table  # noqa: E402
+from twincast.show.answers.evaluate import evaluate, load_labelled  # noqa: E402
+from twincast.show.answers.evaluate import table as v1_table
 from twincast.show.answers.evaluate_shops import DATA, evaluate_all, load_splits, table  # noqa: E402
 from twincast.show.ask import replay  # noqa: E402
 from twincast.show.catalog_io import load_catalog  # noqa: E402

@@ -12,7 +12,12 @@ import pytest
 from twincast.live.engine import LiveShow
 from twincast.live.speechline import SpeechLine
 from twincast.show.answers.engine import AnswerEngine
-from twincast.show.answers.nickname import GENERIC, catalog_terms, decide_address, spoken_address
+from twincast.show.answers.nickname import (
+    GENERIC,
+    catalog_terms,
+    decide_address,
+    spoken_address,
+)
 from twincast.show.answers.queue import AnswerQueue
 from twincast.show.answers.types import Comment
 from twincast.show.catalog_io import load_catalog
