@@ -139,7 +139,9 @@ def main() -> None:
         show.comments = manager
         wait_for(lambda: sum(s.connected for s in manager.status()) >= 4, timeout=20, what="three platforms up")
 
-        # 1. latency, one question at a time
+        # 1. latency, one question at a time (its repeated frames: the baseline without a flood)
+        lf0, ld0 = frames(show)
+        lcpu0, lwall0 = sum(os.times()[:2]), time.monotonic()
         lat, missing = [], 0
         for i in range(args.questions):
             platform = plat.names[i % 3]
@@ -157,8 +159,11 @@ def main() -> None:
             except AssertionError:
                 missing += 1
             time.sleep(max(0.0, args.gap - (lat[-1] if lat else 0)))
+        lf1, ld1 = frames(show)
         result["latency"] = {"n": len(lat), "unanswered": missing, "p50_s": round(pct(lat, 0.5), 3),
-                             "p95_s": round(pct(lat, 0.95), 3), "max_s": round(max(lat), 3) if lat else None}
+                             "p95_s": round(pct(lat, 0.95), 3), "max_s": round(max(lat), 3) if lat else None,
+                             "frames": lf1 - lf0, "repeated_share_pct": round(100.0 * (ld1 - ld0) / max(1, lf1 - lf0), 3),
+                             "process_cores": round((sum(os.times()[:2]) - lcpu0) / (time.monotonic() - lwall0), 2)}
         print("latency:", result["latency"], flush=True)
 
         # 2. flood
