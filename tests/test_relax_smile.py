@@ -39,7 +39,7 @@ def _shape(model, smile: float = 0.0) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def astronaut_pair():
-    import twincast.avatar.build as build
+    from twincast.avatar import build
 
     photo = _portrait("astronaut")
     keep = build._relax

@@ -152,5 +152,12 @@ def relax_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm
     return out, note
 
 
-__all__ = ["NEUTRAL_WIDTH", "RELAX_SHARE", "smile_shape", "relax_targets", "dense_field",
-           "photo_smile", "relax_photo"]
+__all__ = [
+    "NEUTRAL_WIDTH",
+    "RELAX_SHARE",
+    "dense_field",
+    "photo_smile",
+    "relax_photo",
+    "relax_targets",
+    "smile_shape",
+]
