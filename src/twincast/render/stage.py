@@ -259,9 +259,47 @@ class Stage:
         top = self.table_top(camera)
         if top is not None:  # the table stands in front of the actors
             frame[top:] = plate.rgb[top:]
-        out = (frame, unders, moved)
+        # the static things in front (tile borders, the product on the table, the card, the AI
+        # label) go into the cached base unless a face square could reach them this frame
+        pad = round(8 * self.scale)
+        faceboxes = []
+        for name, m in moved.items():
+            x0, y0, x1, y1, *_ = self._face_box(camera, name, *m[3])
+            faceboxes.append((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        if plate.picture is not None:  # the moving product picture is drawn per frame too
+            px, py = plate.picture_xy
+            faceboxes.append((px, py, px + plate.picture.shape[1], py + plate.picture.shape[0]))
+        for draw, rect in self._overlays(camera, plate):
+            if not any(_meet(rect, box) for box in faceboxes):
+                draw(frame)
+        out = (frame, unders, moved, faceboxes)
         if room is None:
             self._body_cache[camera] = (key, out)  # one per camera: a cross-fade composes two
+        return out
+
+    def _overlays(self, camera: Camera, plate: _Plate) -> list[tuple]:
+        """(draw(frame), rect) of the static things in front of the actors, back to front."""
+        out = []
+        spec = self.layout(camera)
+        for name in self.visible(camera):
+            win = spec.actors[name].window
+            if win is not None:
+                x, y, w, h = win.pixels(self.w, self.h)
+                t = max(2, int(3 * self.scale))
+                out.append((lambda f, x=x, y=y, w=w, h=h, t=t: cv2.rectangle(f, (x, y), (x + w - 1, y + h - 1),
+                                                                             (255, 255, 255), t),
+                            (x - t, y - t, x + w + t, y + h + t)))
+        if plate.on_table is not None:
+            c_rgb, c_a, x, y = plate.on_table
+            out.append((lambda f: _blend_alpha(f, c_rgb, c_a, x, y), (x, y, x + c_rgb.shape[1], y + c_rgb.shape[0])))
+        if plate.card is not None:
+            cx, cy = plate.card_xy
+            card = plate.card
+            out.append((lambda f: blend(f, card, cx, cy), (cx, cy, cx + card.size[0], cy + card.size[1])))
+        if self._label is not None:
+            lx, ly = self.w - self._label.size[0] - int(16 * self.scale), int(16 * self.scale)
+            label = self._label
+            out.append((lambda f: blend(f, label, lx, ly), (lx, ly, lx + label.size[0], ly + label.size[1])))
         return out
 
     def _room_view(self, camera: Camera, name: str) -> RoomView:
@@ -306,24 +344,16 @@ class Stage:
         self._tick += 1
         room = self.room_of(camera)
         room = (room, faces[room][0]) if room is not None and room in faces else None
-        base, unders, moved = self._bodies(camera, plate, bodies or {}, room)
+        spec = self.layout(camera)
+        base, unders, moved, faceboxes = self._bodies(camera, plate, bodies or {}, room)
         frame = base.copy()
         self._faces(frame, camera, faces, unders, moved)
         if plate.picture is not None:  # in front: the product is held up to the camera
             self._pan(frame, plate)
-        spec = self.layout(camera)
-        for name in self.visible(camera):
-            win = spec.actors[name].window
-            if win is not None:
-                x, y, w, h = win.pixels(self.w, self.h)
-                cv2.rectangle(frame, (x, y), (x + w - 1, y + h - 1), (255, 255, 255), max(2, int(3 * self.scale)))
-        if plate.on_table is not None:
-            c_rgb, c_a, x, y = plate.on_table
-            _blend_alpha(frame, c_rgb, c_a, x, y)
-        if plate.card is not None:
-            blend(frame, plate.card, *plate.card_xy)
-        if self._label is not None:
-            blend(frame, self._label, self.w - self._label.size[0] - int(16 * self.scale), int(16 * self.scale))
+        for draw, rect in self._overlays(camera, plate):
+            if not any(_meet(rect, box) for box in faceboxes):
+                continue  # already in the cached base
+            draw(frame)
         if banner:  # an operator-pinned comment, top centre under the label
             patch = text_patch(banner, int(28 * self.scale), int(self.w * 0.8), color=(255, 236, 150))
             blend(frame, patch, (self.w - patch.size[0]) // 2, int(self.h * 0.2))
@@ -332,6 +362,10 @@ class Stage:
             y = int(self.h * spec.subtitle_y) - patch.size[1] // 2
             blend(frame, patch, (self.w - patch.size[0]) // 2, min(y, self.h - patch.size[1] - int(8 * self.scale)))
         return frame
+
+
+def _meet(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _blend_alpha(frame: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: int) -> None:

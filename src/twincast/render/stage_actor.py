@@ -169,16 +169,16 @@ class ActorLayer:
         face-square sides, up is positive) and a ``lean`` (relative growth about the waist);
         ``p' = scale * p + (dx, dy)`` maps frame points at rest to where they are now.
 
-        The transform is quantised to a quarter pixel of head travel and the last warp is
-        reused while it stays the same: breathing is slow, so most frames cost only the blend
-        (a close-up body is ~0.7 MP: warping it every frame cost ~10 ms on a loaded core)."""
+        The transform is quantised to half a pixel of head travel and the last warp is reused
+        while it stays the same: breathing is slow, so most frames cost only the blend (a
+        close-up body is ~0.7 MP: warping it every frame cost ~10 ms on a loaded core)."""
         if self.rgb.size == 0 or (abs(rise) < 1e-4 and abs(lean) < 1e-4):
             return self.rgb, self._w1, self._w0, (1.0, 0.0, 0.0)
         px, py = self.face_centre[0], self.pivot_y
         reach = max(1.0, py - self.y)  # pivot to the layer's top: where a scale moves pixels most
-        s = 1.0 + round(lean * reach * 4) / (reach * 4)
+        s = 1.0 + round(lean * reach * 2) / (reach * 2)
         dy = -rise * self.face_rect[3] * 0.55 + (s - 1) * (py - self.face_centre[1]) * 1.2
-        dy = round(dy * 4) / 4
+        dy = round(dy * 2) / 2
         key = (s, dy)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]

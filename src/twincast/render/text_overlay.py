@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -139,6 +140,6 @@ def blend(frame: np.ndarray, patch: Patch, x: int, y: int) -> None:
     if x1 <= x0 or y1 <= y0:
         return
     sub = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
-    roi = frame[y0:y1, x0:x1].astype(np.float32)
-    a = patch.alpha[sub].astype(np.float32) * (1.0 / 255.0)
-    frame[y0:y1, x0:x1] = (roi + (patch.rgb[sub].astype(np.float32) - roi) * a).astype(np.uint8)
+    a = patch.alpha[sub][..., 0].astype(np.float32) * np.float32(1 / 255)
+    # one fused OpenCV pass (numpy float blending of a product card cost ~3 ms a frame)
+    frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(patch.rgb[sub]), frame[y0:y1, x0:x1], a, 1 - a)
