@@ -30,21 +30,27 @@ from twincast.show.catalog_io import load_catalog  # noqa: E402
 from twincast.show.compliance import default_checker  # noqa: E402
 
 
+def _labelled(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _precision_recall(what: str, path: Path, judged: list[tuple[bool, bool, str]]) -> str:
+    """(said positive, labelled positive, how to show a miss) per row -> one summary line + misses."""
+    tp = sum(got and want for got, want, _ in judged)
+    fp = sum(got and not want for got, want, _ in judged)
+    fn = sum(want and not got for got, want, _ in judged)
+    misses = [f"  {'FP' if got else 'FN'} {shown}" for got, want, shown in judged if got != want]
+    return (f"{what} on {path.name}: {len(judged)} rows, precision {tp / max(1, tp + fp):.3f}, "
+            f"recall {tp / max(1, tp + fn):.3f}\n" + "\n".join(misses))
+
+
 def adlaw(path: Path) -> str:
     """Precision/recall of "this line needs a change" (rewritten or blocked) against the labels."""
-    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    tp = fp = fn = 0
-    misses = []
-    for r in rows:
+    judged = []
+    for r in _labelled(path):
         lang = "zh" if r["lang"] in ("zh", "mixed") else "en"
-        flagged = default_checker().check(r["text"], lang).decision != "ok"
-        tp += flagged and r["violation"]
-        fp += flagged and not r["violation"]
-        fn += (not flagged) and r["violation"]
-        if flagged != r["violation"]:
-            misses.append(f"  {'FP' if flagged else 'FN'} {r['text']}")
-    p, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    return f"ad-law on {path.name}: {len(rows)} lines, precision {p:.3f}, recall {rec:.3f}\n" + "\n".join(misses)
+        judged.append((default_checker().check(r["text"], lang).decision != "ok", r["violation"], r["text"]))
+    return _precision_recall("ad-law", path, judged)
 
 
 def moderation_lines(path: Path) -> str:
@@ -53,19 +59,12 @@ def moderation_lines(path: Path) -> str:
     from twincast.show.answers import AnswerEngine, Comment
 
     engine = AnswerEngine(load_catalog())
-    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    tp = fp = fn = 0
-    misses = []
-    for i, r in enumerate(rows):
+    judged = []
+    for i, r in enumerate(_labelled(path)):
         d = engine.handle(Comment(r["user"], r["text"], float(i * 100)))
         hidden = d.action == "silent" and d.reason in ("abuse", "spam", "contact", "injection")
-        tp += hidden and r["hidden"]
-        fp += hidden and not r["hidden"]
-        fn += (not hidden) and r["hidden"]
-        if hidden != r["hidden"]:
-            misses.append(f"  {'FP' if hidden else 'FN'} [{r['reason']} -> {d.reason}] {r['text']}")
-    p, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    return f"moderation on {path.name}: {len(rows)} comments, precision {p:.3f}, recall {rec:.3f}\n" + "\n".join(misses)
+        judged.append((hidden, r["hidden"], f"[{r['reason']} -> {d.reason}] {r['text']}"))
+    return _precision_recall("moderation", path, judged)
 
 
 def replay_speed(n: int = 400) -> str:

@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.portraits import portrait_or_skip
 
 from twincast.errors import TwincastError
 
 pytestmark = pytest.mark.slow
 
 
-def _portrait(name):
-    from twincast.evaluation.portraits import PORTRAITS, portrait_path
-
-    try:
-        return portrait_path(next(p for p in PORTRAITS if p.name == name))
-    except TwincastError as exc:
-        pytest.skip(f"portrait unavailable: {exc}")
+_portrait = portrait_or_skip
 
 
 def _rest_opening(model) -> float:
@@ -93,7 +88,6 @@ def test_a_mouth_covered_by_a_mask_is_a_clear_error(tmp_path):
 def test_the_open_mouth_shows_the_photos_own_teeth():
     """Opened, the mouth shows the teeth strip cut from the photo at build, hung from the
     moved upper lip at the photo's scale; without it the painted teeth are something else."""
-    import cv2
 
     from twincast.avatar import topology as T
     from twincast.avatar.build import build_from_photo

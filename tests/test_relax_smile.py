@@ -8,19 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from twincast.errors import TwincastError
+from support.portraits import portrait_or_skip
 
 pytestmark = pytest.mark.slow
 
 
-def _portrait(name):
-    from twincast.evaluation.portraits import PORTRAITS, portrait_path
-
-    try:
-        return portrait_path(next(p for p in PORTRAITS if p.name == name))
-    except TwincastError as exc:
-        pytest.skip(f"portrait unavailable: {exc}")
+_portrait = portrait_or_skip
 
 
 def _shape(model, smile: float = 0.0) -> tuple[float, float]:
