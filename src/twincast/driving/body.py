@@ -27,7 +27,7 @@ from .prosody import speech_cues
 BREATH_RISE = 0.007  # idle breath amplitude (listening)
 SPEAKING_BREATH = 0.35  # idle breathing kept while speaking (speech breathing follows the phrases)
 INHALE_RISE = 0.012  # the breath taken before a phrase
-LEAN = 0.012  # lean on a stressed word, at prominence 1
+LEAN = 0.009  # lean on a stressed word, at prominence 1
 MIN_PAUSE = 0.25  # s: a pause this long or longer starts a new phrase (and a breath)
 
 

@@ -135,6 +135,7 @@ class ActorLayer:
         self.pivot_y = float(fy + 2.5 * spot.face * vh)  # about the waist: a lean grows the chest
         if fx1 <= fx0 or fy1 <= fy0 or px1 <= px0 or py1 <= py0:
             self.x, self.y = fx0, fy0
+            self.hidden = 0
             self.rgb = np.zeros((0, 0, 3), np.uint8)
             self.alpha = np.zeros((0, 0), np.uint8)
             self._cache = None
@@ -153,8 +154,11 @@ class ActorLayer:
             b0, b1 = max(0, xs.min() - margin), min(lay.shape[1], xs.max() + 1 + margin)
             lay, cx0, cy0 = lay[a0:a1, b0:b1], cx0 + b0, cy0 + a0
         self.x, self.y = cx0, cy0
+        # rows of the layer below what the table hides (a breath may lift the body this far)
+        self.hidden = 0 if bottom is None else max(0, cy0 + lay.shape[0] - bottom)
         self.rgb = np.ascontiguousarray(lay[..., :3])
         self.alpha = np.ascontiguousarray(lay[..., 3])
+        self._rgba = np.ascontiguousarray(lay)
         self._w1 = self.alpha.astype(np.float32) * np.float32(1 / 255)
         self._w0 = 1 - self._w1
         self._cache: tuple | None = None
@@ -164,20 +168,31 @@ class ActorLayer:
         """The face square at rest (x, y, w, h in frame pixels)."""
         return self.face_rect
 
-    def moved(self, rise: float, lean: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float, float]]:
-        """(rgb, weight, 1 - weight, (scale, dx, dy)) of the layer after a breath ``rise`` (in
-        face-square sides, up is positive) and a ``lean`` (relative growth about the waist);
-        ``p' = scale * p + (dx, dy)`` maps frame points at rest to where they are now.
+    def moved(self, rise: float, lean: float) -> tuple:
+        """(rgb, weight, 1 - weight, (scale, dx, dy), (x, y)) of the layer after a breath
+        ``rise`` (in face-square sides, up is positive) and a ``lean`` (relative growth about
+        the waist); ``p' = scale * p + (dx, dy)`` maps frame points at rest to where they are
+        now, and (x, y) is where the returned pixels' top-left corner goes.
 
-        The transform is quantised to half a pixel of head travel and the last warp is reused
-        while it stays the same: breathing is slow, so most frames cost only the blend (a
-        close-up body is ~0.7 MP: warping it every frame cost ~10 ms on a loaded core)."""
+        A breath alone is a whole-pixel shift (no warp); a lean is quantised to a pixel at the
+        layer's top and the last warp is reused while it stays the same (a close-up body is
+        ~0.7 MP: warping it every frame cost ~10 ms on a loaded core, and leans on every
+        stressed word cost a fifth of a core in a show at half-pixel steps)."""
         if self.rgb.size == 0 or (abs(rise) < 1e-4 and abs(lean) < 1e-4):
-            return self.rgb, self._w1, self._w0, (1.0, 0.0, 0.0)
+            return self.rgb, self._w1, self._w0, (1.0, 0.0, 0.0), (self.x, self.y)
         px, py = self.face_centre[0], self.pivot_y
         reach = max(1.0, py - self.y)  # pivot to the layer's top: where a scale moves pixels most
-        s = 1.0 + round(lean * reach * 2) / (reach * 2)
+        s = 1.0 + round(lean * reach) / reach  # whole pixels at the top: a lean costs a few warps
         dy = -rise * self.face_rect[3] * 0.55 + (s - 1) * (py - self.face_centre[1]) * 1.2
+        if s == 1.0 and round(dy) >= -self.hidden:
+            # a breath alone: a whole-pixel shift of the layer, no warp (the table hides the
+            # rows it uncovers below); most frames of a show are this
+            d = round(dy)
+            top = max(0, self.view[1] - (self.y + d))
+            stop = self.rgb.shape[0] - max(0, d)
+            out = (self.rgb[top:stop], self._w1[top:stop], self._w0[top:stop], (1.0, 0.0, float(d)),
+                   (self.x, self.y + d + top))
+            return out
         dy = round(dy * 2) / 2
         key = (s, dy)
         if self._cache is not None and self._cache[0] == key:
@@ -187,10 +202,10 @@ class ActorLayer:
         ty = (1 - s) * py + s * self.y - self.y + dy
         m = np.float32([[s, 0, tx], [0, s, ty]])
         size = (self.rgb.shape[1], self.rgb.shape[0])
-        rgb = cv2.warpAffine(self.rgb, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        a = cv2.warpAffine(self.alpha, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        w1 = a.astype(np.float32) * np.float32(1 / 255)
-        out = (rgb, w1, 1 - w1, (s, (1 - s) * px, (1 - s) * py + dy))
+        both = cv2.warpAffine(self._rgba, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        rgb = cv2.cvtColor(both, cv2.COLOR_RGBA2RGB)  # a fast split (numpy's strided copy is slow)
+        w1 = cv2.extractChannel(both, 3).astype(np.float32) * np.float32(1 / 255)
+        out = (rgb, w1, 1 - w1, (s, (1 - s) * px, (1 - s) * py + dy), (self.x, self.y))
         self._cache = (key, out)
         return out
 
