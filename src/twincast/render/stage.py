@@ -353,7 +353,7 @@ class Stage:
                 continue  # already in the cached base
             draw(frame)
         if banner:  # an operator-pinned comment, top centre under the label
-            patch = text_patch(banner, int(28 * self.scale), int(self.w * 0.8), color=(255, 236, 150))
+            patch = fit_text_patch(banner, int(28 * self.scale), int(self.w * 0.8), max_lines=2, color=(255, 236, 150))
             blend(frame, patch, (self.w - patch.size[0]) // 2, int(self.h * 0.2))
         if subtitle and self.subtitles:
             patch = fit_text_patch(subtitle, int(32 * self.scale), int(self.w * 0.9), max_lines=3)
