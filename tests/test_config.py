@@ -4,6 +4,7 @@ check`` contacts the engines it names."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -255,6 +256,7 @@ def test_the_llm_in_the_file_rewrites_scripts_and_phrases_answers(monkeypatch):
     """The LLM endpoint of the file reaches both users of it: the script rewriter (lines on air
     come back rephrased) and the answer phraser (a viewer question goes to it)."""
     from support.fake_tts import fake_llm
+
     from twincast.assembly import load_avatar, show_parts
     from twincast.show.answers.types import Comment
     from twincast.show.catalog_io import load_catalog
@@ -276,9 +278,8 @@ def test_the_llm_in_the_file_rewrites_scripts_and_phrases_answers(monkeypatch):
 
 def test_batch_workers_take_voices_and_avatar_from_the_file(tmp_path):
     """``batch --config``: each worker process reads the file again (voices cannot be pickled)."""
-    from twincast.video.batch import _avatar_and_router
-
     from twincast.avatar.defaults import default_assistant_path
+    from twincast.video.batch import _avatar_and_router
 
     shutil.copy(default_assistant_path(), tmp_path / "b.twin")
     path = tmp_path / "c.yaml"
@@ -293,3 +294,17 @@ def test_batch_workers_take_voices_and_avatar_from_the_file(tmp_path):
     assistant = AvatarModel.load(tmp_path / "b.twin")
     assert np.array_equal(model.landmarks, assistant.landmarks)  # the file's host avatar
     assert not np.array_equal(default_model.landmarks, assistant.landmarks)
+
+
+def test_catalog_check_reads_the_catalog_the_file_names(tmp_path):
+    """`twincast catalog check --config FILE` checks the file's catalog; with neither a catalog
+    nor a file it says what to pass (no traceback)."""
+    shop = Path(__file__).parents[1] / "data/answers/dev-fashion-food/catalog.yaml"
+    cfg = tmp_path / "twincast.yaml"
+    cfg.write_text(f"catalog: {shop}\n", encoding="utf-8")
+    run = [sys.executable, "-m", "twincast.cli", "catalog", "check"]
+    ok = subprocess.run([*run, "--config", str(cfg), "--json"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "rice-cooker" in json.loads(ok.stdout)["products"]
+    bad = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "no catalog to check" in bad.stderr and "Traceback" not in bad.stderr

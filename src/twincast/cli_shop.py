@@ -102,13 +102,21 @@ def _replay(path: Path, catalog: Optional[Path], lang: Optional[str], output: Op
 
 
 @catalog_app.command("check")
-def catalog_check(catalog: Path = typer.Argument(..., help="Catalog .yaml/.json/.csv to check."),
+def catalog_check(catalog: Optional[Path] = typer.Argument(None, help="Catalog .yaml/.json/.csv to check "
+                                                          "(default: the --config file's catalog)."),
                   as_json: bool = typer.Option(False, "--json", help="Facts and warnings as JSON."),
-                  lang: str = typer.Option("zh", help="Language of the listed facts (zh or en).")) -> None:
+                  lang: str = typer.Option("zh", help="Language of the listed facts (zh or en)."),
+                  config: Optional[Path] = typer.Option(None, "--config", help="twincast.yaml: checks the catalog "
+                                                        "it names.")) -> None:
     """List every fact a viewer can be told, product by product, and warn about gaps."""
+    from .config.flags import with_flags
     from .show.catalog_check import gaps, product_facts
     from .show.catalog_io import load_catalog
 
+    if catalog is None and config is None:
+        raise TwincastError("no catalog to check", "name a catalog file, or --config twincast.yaml that names one")
+    if catalog is None:
+        catalog = with_flags(config, {}).catalog  # None: the file names no catalog -> the sample shop
     cat = load_catalog(catalog)
     warnings = gaps(cat)
     if as_json:
