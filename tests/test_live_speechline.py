@@ -81,3 +81,17 @@ def test_urgent_line_is_performed_before_waiting_script():
         assert [u.speech.text for u in rest if u] == ["脚本一。", "脚本二。"]
     finally:
         line.stop()
+
+
+def test_frame_audio_pads_the_last_frame_with_silence():
+    """The one per-frame audio rule of the live sinks: every chunk is exactly one frame long."""
+    import numpy as np
+
+    from twincast.clock import MediaClock
+
+    clock = MediaClock(sample_rate=48_000)
+    spf = clock.samples_per_frame
+    audio = np.ones(spf * 2 + 7, np.float32)
+    chunks = [clock.frame_audio(audio, n) for n in range(4)]
+    assert all(len(c) == spf for c in chunks)
+    assert chunks[1].sum() == spf and chunks[2][:7].sum() == 7 and chunks[2][7:].sum() == 0 and chunks[3].sum() == 0

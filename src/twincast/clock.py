@@ -49,6 +49,13 @@ class MediaClock:
     def sample_of_frame(self, index: int) -> int:
         return index * self.samples_per_frame
 
+    def frame_audio(self, audio: np.ndarray, frame: int = 0) -> np.ndarray:
+        """The samples of video frame ``frame`` of ``audio``, padded with silence when the audio
+        ends inside (or before) that frame: what a per-frame sink hands the encoder."""
+        spf = self.samples_per_frame
+        chunk = np.asarray(audio[frame * spf:(frame + 1) * spf], np.float32)
+        return chunk if len(chunk) == spf else np.pad(chunk, (0, spf - len(chunk)))
+
     def whole_frames(self, audio: "np.ndarray | None", seconds: float = 0.0) -> tuple[int, np.ndarray]:
         """(frames, audio padded with silence to exactly ``frames`` frames). ``audio`` None:
         ``seconds`` of silence, rounded to whole frames. The one padding rule every performer

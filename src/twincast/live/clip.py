@@ -65,7 +65,7 @@ class ClipPlayer:
 
     def play(self, engine: "LiveShow") -> int:
         audio = self._audio()
-        spf, fps = self.clock.samples_per_frame, self.clock.fps
+        fps = self.clock.fps
         n = 0
         with av.open(str(self.path)) as c:
             stream = c.streams.video[0]
@@ -74,8 +74,7 @@ class ClipPlayer:
                 t = float(frame.pts * stream.time_base) if frame.pts is not None else n / fps
                 rgb = self._fit(frame.to_ndarray(format="rgb24"))
                 while n / fps <= t and n < MAX_CLIP_S * fps:
-                    chunk = audio[n * spf:(n + 1) * spf]
-                    engine.emit_frame(last if last is not None else rgb, np.pad(chunk, (0, spf - len(chunk))))
+                    engine.emit_frame(last if last is not None else rgb, self.clock.frame_audio(audio, n))
                     n += 1
                 last = rgb
         return n

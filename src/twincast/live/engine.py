@@ -34,8 +34,15 @@ from ..show.rundown import Rundown, Slot
 from ..show.runner import product_view
 from ..text.clauses import answer_clauses
 from .api import EventHub, ProductInfo
-from .events import CommentEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent, VoiceEvent
 from .clip import ClipPlayer
+from .events import (
+    CommentEvent,
+    OperatorEvent,
+    ProductEvent,
+    SayEvent,
+    StreamEvent,
+    VoiceEvent,
+)
 from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
 from .speechline import SpeechLine, Utterance
 
@@ -73,11 +80,8 @@ class _EncoderSink:
 
     def write_frame(self, rgb: np.ndarray) -> None:
         e = self.engine
-        spf = e.clock.samples_per_frame
-        chunk, self._audio = self._audio[:spf], self._audio[spf:]
-        if len(chunk) < spf:
-            chunk = np.concatenate([chunk, np.zeros(spf - len(chunk), np.float32)])
-        e.emit_frame(rgb, np.zeros(spf, np.float32) if e.muted else chunk)
+        chunk, self._audio = e.clock.frame_audio(self._audio), self._audio[e.clock.samples_per_frame:]
+        e.emit_frame(rgb, np.zeros_like(chunk) if e.muted else chunk)
 
 
 class LiveShow(EventHub):
