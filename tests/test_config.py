@@ -100,6 +100,7 @@ stage:
   layout: {{subtitles: false, ai_label: true, dir: {layouts}}}
   relight: soft
   emotion: excited
+  rooms: {{host: own}}
 outputs:
   rtmp: ["rtmp://push.example.com/live/${{STREAM_KEY}}", "rtmps://b.example.com:443/app/${{KEY_B}}"]
   recording_dir: rec
@@ -157,7 +158,7 @@ def test_parts_are_built_from_the_file(tmp_path, monkeypatch):
     assert isinstance(parts.director.writer.rewriter, LLMRewriter)
     assert parts.director.writer.rewriter.config.api_key == "secret-1"
     assert parts.answers.phraser is None  # llm.answers: false
-    assert parts.stage.w == 1080
+    assert parts.stage.w == 1080 and parts.stage.own_room == {"host"}  # stage.rooms: the host's own set
     assert drive_config(c).emotion.name == "excited"
     router = voice_for(assistant, c, "assistant")
     assert {e.name for e in router.engines.values()} == {"espeak"}

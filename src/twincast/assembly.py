@@ -155,7 +155,8 @@ def show_parts(catalog, host: AvatarModel, assistant: AvatarModel, *, lang: str,
     label = cfg.stage.layout.ai_label if ai_label is None else ai_label
     subs = cfg.stage.layout.subtitles if subtitles is None else subtitles
     layouts = str(cfg.stage.layout.dir) if cfg.stage.layout.dir else None
-    stage = Stage(actors, size[0], size[1], ai_label=label, subtitles=subs, layouts=layouts)
+    stage = Stage(actors, size[0], size[1], ai_label=label, subtitles=subs, layouts=layouts,
+                  rooms=dict(cfg.stage.rooms) or None)
     cameras = tuple(Camera(c) for c in cfg.stage.cameras)
     return ShowParts(actors, rundown, queue, answer_engine(catalog, cfg), director, routers, stage, cameras)
 

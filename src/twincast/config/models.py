@@ -128,6 +128,10 @@ class StageSpec(Part):
     layout: StageLayout = StageLayout()
     relight: Optional[Literal["none", "soft", "warm", "studio"]] = Field(None, description="default: the avatar's")
     emotion: Literal["neutral", "warm", "excited"] = "warm"
+    rooms: dict[Literal["host", "assistant"], Literal["studio", "own"]] = Field(
+        default_factory=dict, description="per avatar: studio (cut out along the person matte) or own (its own "
+        "footage or photo is the set, full frame); unset: a video avatar whose footage cuts the head at the top "
+        "gets its own room, everyone else the studio")
 
     @field_validator("cameras")
     @classmethod

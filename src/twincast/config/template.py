@@ -75,6 +75,7 @@ stage:
     dir: null                  # a folder of layout YAMLs per camera (9x16/, 16x9/) replacing the bundled ones
   relight: null                # none | soft | warm | studio; null = the avatar's own
   emotion: warm                # neutral | warm | excited (docs/expression.md)
+  rooms: {}                    # per avatar, studio | own: {host: own} = the host's own footage/photo is the set
 
 outputs:
   rtmp: []                     # push URLs, key from the environment: ["rtmp://live-push.example.com/live/${STREAM_KEY}"]
