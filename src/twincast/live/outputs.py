@@ -37,7 +37,7 @@ class StreamPreset:
 
 
 PRESETS = {
-    "720x1280": StreamPreset(720, 1280, 2500),
+    "720x1280": StreamPreset(720, 1280, 2500, x264_preset="superfast"),
     "1080x1920": StreamPreset(1080, 1920, 4500, x264_preset="superfast"),
     # tests only (the contract test drives the real engine): a quarter of the pixels of 720x1280
     "360x640": StreamPreset(360, 640, 800, x264_preset="ultrafast"),
