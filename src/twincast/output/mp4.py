@@ -18,7 +18,7 @@ import contextlib
 import threading
 import weakref
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import av
 import cv2
@@ -28,6 +28,8 @@ from ..clock import MediaClock
 from ..errors import TwincastError
 from .paths import writable_output
 
+if TYPE_CHECKING:  # annotation only: threaded imports this module
+    from .threaded import ThreadedSink
 
 _OPEN: "weakref.WeakSet[Mp4Writer]" = weakref.WeakSet()  # writers not yet closed or aborted
 

@@ -39,7 +39,7 @@ def _nice_max(v: float) -> float:
 
 
 def _frame(title: str, ymax: float, body: str, xlabels: Iterable[tuple[float, str]], unit: str = "") -> str:
-    ph, pw = H - PAD_T - PAD_B, W - PAD_L - PAD_R
+    ph = H - PAD_T - PAD_B
     grid = []
     for i in range(5):
         y = PAD_T + ph - ph * i / 4
