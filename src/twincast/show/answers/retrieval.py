@@ -209,16 +209,7 @@ class Retriever:
     def without_names(self, text: str) -> str:
         """The comment with every product name blanked: "nuts ship to HK?" asks about shipping,
         not nut allergies, and "这个茶真好喝" praises the tea rather than asking about tea."""
-        out = text
-        for alias, _ in self._aliases:
-            if _LINK_ALIAS.search(alias):
-                continue  # "一号链接" is a product's alias and also how viewers ask where to buy it
-            for m in reversed(list(re.finditer(re.escape(alias), out.lower()))):
-                a, b = m.span()
-                if re.search(r"[a-z]", alias) and (_alnum(out.lower(), a - 1) or _alnum(out.lower(), b)):
-                    continue
-                out = out[:a] + " " + out[b:]
-        return out
+        return _blank(text, [alias for alias, _ in self._aliases])
 
     def match_product(self, text: str, on_screen: Optional[str], intent: str) -> ProductMatch:
         named = self.mentioned(text)
@@ -250,11 +241,8 @@ class Retriever:
 
     @staticmethod
     def _without_names(text: str, p: Product) -> str:
-        low = text.lower()
         names = {p.name.zh, p.name.en, p.category.zh, p.category.en, *p.aliases.zh, *p.aliases.en}
-        for name in sorted((n.lower() for n in names if n), key=len, reverse=True):
-            low = low.replace(name, " ")
-        return low
+        return _blank(text, sorted((n.lower() for n in names if n), key=len, reverse=True)).lower()
 
     def best_fact(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> FactHit:
         """The product's statement that answers ``text``; ``topics`` (usage, safety) are preferred.
@@ -315,6 +303,22 @@ def answerable(feats: np.ndarray) -> float:
 _ASKED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?\s*(?:°|度|℃|m\b|米|mah|毫安|小时|hours?|h\b|kg|公斤|斤|cm|厘米|%)|-\d+", re.I)
 _LINK_ALIAS = re.compile(r"链接|\blink\b|号")
 _GENERIC_Q = re.compile(r"^(\d+|[a-z]|吗|啊|呀|好|用|行|怎样|咋样|how|long|big|good|ok|okay|does|is)$")
+
+
+def _blank(text: str, names: list[str]) -> str:
+    """``text`` with each of ``names`` (lowercase, longest first) replaced by a space; Latin
+    names only as whole words ("tea" is not in "steal"), link aliases ("一号链接") kept."""
+    out = text
+    for name in names:
+        if _LINK_ALIAS.search(name):
+            continue  # "一号链接" is a product's alias and also how viewers ask where to buy it
+        low = out.lower()
+        for m in reversed(list(re.finditer(re.escape(name), low))):
+            a, b = m.span()
+            if re.search(r"[a-z]", name) and (_alnum(low, a - 1) or _alnum(low, b)):
+                continue
+            out = out[:a] + " " + out[b:]
+    return out
 
 
 def _alnum(text: str, i: int) -> bool:
