@@ -149,7 +149,8 @@ def test_live_show_goes_on_when_its_voice_server_dies(tmp_path, host):
                 msg, _ = until(console, lambda m: m.get("type") == "event" and m["event"]["kind"] == "voice", 30)
             show.stop()
     assert fell.state == "fallback" and fell.engine == "http-cosyvoice"
-    assert server.url.split("//")[1] in fell.reason and ("refused" in fell.reason or "broke" in fell.reason)
+    # a server killed mid-request resets the connection; one killed between requests refuses it
+    assert server.url.split("//")[1] in fell.reason and any(w in fell.reason for w in ("refused", "broke", "reset"))
     assert msg["event"]["data"]["backup"] == "zh_fastspeech2" and msg["event"]["data"]["state"] == "fallback"
     # the recording: lines before the kill carry the server's pilot tone; lines made after it
     # (past the two clauses synthesised ahead) do not, and they are real speech, not silence
