@@ -19,6 +19,7 @@ from ..catalog import Catalog, Product
 from ..compliance import Compliance, default_checker
 from . import replies as r
 from . import replies_policy as rp
+from .intent_model import IntentModel, combine, features
 from .intents import IntentClassifier, asks_for_unsold
 from .moderation import Moderator
 from .phrasing import AnswerPhraser
@@ -57,6 +58,19 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
                         ("stock", *(i for i in intent.all if i not in ("stock", "colour", "size", "spec"))))
 
 
+_FACT_INTENT = (("usage", re.compile(r"^(usage|care)\[|^after_opening$")), ("safety", re.compile(r"^(safety\[|allergens$)")))
+
+
+def _by_fact(intent: str, reply: Reply) -> str:
+    """An open question ("能放冰箱吗", "can teens use it?") reads as a generic spec question to the
+    rules; the fact that answers it says what kind it was: a usage or care note -> usage, a
+    safety note or the allergens -> safety. Applies to any catalog, whatever its words."""
+    if intent != "spec" or reply.kind != "answer" or not reply.fields:
+        return intent
+    field = reply.fields[0].split(":", 1)[-1]
+    return next((name for name, rx in _FACT_INTENT if rx.search(field)), intent)
+
+
 def _beyond(text: str, common: str) -> str:
     """The clauses of ``text`` that ``common`` does not already say (the exception, not the rule).
 
@@ -76,8 +90,10 @@ class AnswerEngine:
 
     def __init__(self, catalog: Catalog, embedder: Optional[Embedder] = None,
                  moderator: Optional[Moderator] = None, checker: Optional[Compliance] = None,
-                 phraser: Optional[AnswerPhraser] = None) -> None:
+                 phraser: Optional[AnswerPhraser] = None, intent_model: Optional[IntentModel] | str = "default") -> None:
         self.catalog = catalog
+        # the learned intent model beside the rules (None: rules only); see intent_model.py
+        self.intent_model = IntentModel.load() if intent_model == "default" else intent_model
         self.phraser = phraser  # optional LLM phrasing, verified against the chosen facts
         self.stock_of: Optional[Callable[[str], Optional[int]]] = None  # live stock from the shop, if on air
         self.retriever = Retriever(catalog, embedder)
@@ -96,6 +112,7 @@ class AnswerEngine:
             known = intent.intent if mod.reason in ("repeat", "flood") else mod.reason
             return self._log(Decision(comment, "silent", mod.reason, lang, intent=known))
         named = tuple(self.retriever.mentioned(comment.text))
+        intent = self._learned(comment.text, intent, len(named))
         if asks_for_unsold(comment.text) and not named:
             return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
         if intent.intent == "off_topic" and intent.score == 0 and named:  # "Pro耳机哪年上市的": about a product
@@ -118,8 +135,18 @@ class AnswerEngine:
             return self._finish(comment, lang, intent.intent, reply, (), method, intent)
         intent = _availability_first(intent, products[0], comment.text)
         reply = self._compose(ctx, intent, products)
-        main = "unknown" if reply.kind == "check" and reply.reason == "missing_fact" else intent.intent
+        main = "unknown" if reply.kind == "check" and reply.reason == "missing_fact" else _by_fact(intent.intent, reply)
         return self._finish(comment, lang, main, reply, tuple(p.id for p in products), method, intent)
+
+    def _learned(self, text: str, rules: IntentResult, n_named: int) -> IntentResult:
+        """The rules' intents, with the main one replaced when the learned model is sure of another."""
+        model = self.intent_model
+        if not isinstance(model, IntentModel):
+            return rules
+        blanked = self.retriever.without_names(text)
+        emb = self.retriever.embedder.query(blanked.strip() or text) if self.retriever.embedder.available else None
+        x = features(emb, blanked, rules, n_named)
+        return combine(rules, model.probs(x), model.classes, model.trust_at)
 
     def _same_for_all(self, c: r.Ctx, intent: IntentResult) -> Optional[Reply]:
         """"包邮吗" with nothing on screen: the store's answer, with the products that differ named.

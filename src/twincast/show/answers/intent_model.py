@@ -1,0 +1,133 @@
+"""A learned intent model beside the rules: multinomial logistic regression over the comment's
+embedding and the rules' own votes.
+
+Why: the rules (:mod:`.intents`) were written against the shops their author read, and on a
+stranger's shop a third of the main intents came out wrong (open questions about a product read
+as nothing, praise read as a question). The multilingual-e5-small embedding the retriever already
+loads says what a comment is *like* whatever its words; the rule votes say what the patterns
+saw. A linear model over both, trained on every dev label, learns when to trust which. It is
+judged by leave-one-shop-out (trained on the other dev shops, scored on the one left out), the
+honest estimate of a shop nobody read. Weights are ours, small (a few hundred KB) and ship in the
+package (``assets/answers/intent_model.npz``); ``scripts/train_intents.py`` retrains them.
+
+Moderation outcomes (spam, abuse, injection) and ``unknown`` (the catalog does not hold the
+fact) are not this model's question: the moderator and the answerability model decide those.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from . import slots as slot_rules
+from .intents import _EMOJI_ONLY, _OFF_TOPIC, _QUESTION, asks_for_unsold, rule_scores
+from .types import IntentResult
+
+log = logging.getLogger("twincast.show.answers")
+log.addHandler(logging.NullHandler())
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "assets" / "answers" / "intent_model.npz"
+# What the model may say; moderation and "not in the catalog" are decided elsewhere.
+CLASSES = ("price", "promo", "stock", "spec", "size", "colour", "shipping", "shipping_exception", "delivery_time",
+           "returns", "warranty", "how_to_buy", "compare", "usage", "safety", "ai_disclosure", "greeting", "off_topic")
+_VOTED = CLASSES  # the rules vote over the same names
+
+
+def rule_features(text: str, rules: IntentResult, n_named: int) -> np.ndarray:
+    """The rules' view of the comment as numbers: each intent's pattern score, which intent the
+    rules chose (one-hot) and which they also kept, slots found, and a few surface cues."""
+    scores = rule_scores(text)
+    votes = [min(scores.get(k, 0.0), 6.0) / 6.0 for k in _VOTED]
+    main = [1.0 if rules.intent == k else 0.0 for k in _VOTED]
+    kept = [1.0 if k in rules.all else 0.0 for k in _VOTED]
+    s = slot_rules.extract(text)
+    cues = [
+        float(s.region is not None), float(s.height_cm is not None), float(s.weight_kg is not None),
+        float(s.gap_cm is not None), float(s.size is not None), float(s.colour is not None),
+        float(bool(_QUESTION.search(text))), float(bool(_OFF_TOPIC.search(text))),
+        float(bool(_EMOJI_ONLY.match(text))), float(asks_for_unsold(text)),
+        min(n_named, 2) / 2.0, min(len(text), 80) / 80.0, float(rules.score == 0),
+    ]
+    return np.array(votes + main + kept + cues, dtype=np.float32)
+
+
+def features(embedding: Optional[np.ndarray], text: str, rules: IntentResult, n_named: int) -> np.ndarray:
+    """[embedding (384, zeros when embeddings are unavailable), rule features]."""
+    emb = np.zeros(384, dtype=np.float32) if embedding is None else np.asarray(embedding, dtype=np.float32)
+    return np.concatenate([emb, rule_features(text, rules, n_named)])
+
+
+def fit(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 1e-3, sample_weight: Optional[np.ndarray] = None
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression, L2 on the weights (not the bias), L-BFGS. Returns (W, b)."""
+    from scipy.optimize import minimize
+
+    n, d = x.shape
+    onehot = np.eye(n_classes)[y]
+    sw = np.ones(n) if sample_weight is None else sample_weight
+    sw = sw / sw.mean()
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[: d * n_classes].reshape(d, n_classes), theta[d * n_classes:]
+        z = x @ w + b
+        z -= z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        nll = -np.sum(sw * np.log(np.maximum((p * onehot).sum(1), 1e-12))) / n
+        g = (p - onehot) * sw[:, None] / n
+        gw = x.T @ g + 2 * l2 * w
+        return nll + l2 * float(np.sum(w * w)), np.concatenate([gw.ravel(), g.sum(0)])
+
+    theta = minimize(loss, np.zeros(d * n_classes + n_classes), jac=True, method="L-BFGS-B",
+                     options={"maxiter": 500}).x
+    return theta[: d * n_classes].reshape(d, n_classes), theta[d * n_classes:]
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    """Trained weights: ``probs(x)`` over :data:`CLASSES` (or the subset it was trained on)."""
+
+    w: np.ndarray
+    b: np.ndarray
+    classes: tuple[str, ...]
+    trust_at: float = 0.5  # the model's main intent replaces the rules' from this probability on
+
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        z = x @ self.w + self.b
+        z = z - z.max(-1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(-1, keepdims=True)
+
+    def save(self, path: Path = WEIGHTS) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, w=self.w.astype(np.float16), b=self.b.astype(np.float32),
+                            classes=np.array(self.classes), trust_at=np.array(self.trust_at))
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Optional["IntentModel"]:
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path) as z:
+                return cls(z["w"].astype(np.float32), z["b"].astype(np.float32),
+                           tuple(str(c) for c in z["classes"]), float(z["trust_at"]))
+        except (OSError, KeyError, ValueError) as exc:
+            log.warning("intent model %s unreadable (%s): rules only", path, exc)
+            return None
+
+
+def combine(rules: IntentResult, probs: np.ndarray, classes: tuple[str, ...], trust_at: float) -> IntentResult:
+    """The model's main intent when it is sure enough, else the rules'; the rules' other intents
+    stay (several questions in one comment are the rules' strength: each pattern fires alone)."""
+    k = int(np.argmax(probs))
+    main, p = classes[k], float(probs[k])
+    if p < trust_at or main == rules.intent:
+        return rules
+    rest = tuple(i for i in rules.all if i != main and i not in ("greeting", "off_topic"))
+    if main in ("greeting", "off_topic", "ai_disclosure"):
+        rest = ()
+    return IntentResult(main, p, rules.slots, method="model", intents=(main, *rest))
