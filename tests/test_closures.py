@@ -63,3 +63,32 @@ def test_the_silence_that_ends_an_utterance_closes_the_lips():
     jaw = TL.mouth_track(phones, n, FPS)[:, JAW]
     assert jaw[-1] < 0.04, jaw.round(2)  # measured 0.01
     assert jaw[int(0.3 * FPS)] > 0.3, jaw.round(2)
+
+
+def _spans(spec, lang):
+    out, t = [], 0.0
+    for sym, dur in spec:
+        out.append(PhoneSpan(sym, t, t + dur, lang))
+        t += dur
+    return out, t
+
+
+def test_the_held_pause_is_per_language():
+    # a 0.15 s silence between two open syllables: a Mandarin comma (held, the lips meet), but
+    # in English under the 200 ms it stays a word boundary; 0.25 s closes in both
+    zh = [("sil", 0.2), ("d", 0.06), ("a4", 0.2), ("sil", 0.15), ("d", 0.06), ("a4", 0.2),
+          ("sil", 0.2)]
+    en = [("sil", 0.2), ("d", 0.06), ("ɑ", 0.2), ("sil", 0.15), ("d", 0.06), ("ɑ", 0.2),
+          ("sil", 0.2)]
+    mid = int(0.535 * FPS)
+    got = {}
+    for lang, spec in (("zh", zh), ("en", en)):
+        phones, end = _spans(spec, lang)
+        got[lang] = TL.mouth_track(phones, int(np.ceil(end * FPS)), FPS)[:, JAW]
+    assert got["zh"][mid] < 0.04, got["zh"].round(2)
+    assert got["en"][mid] > got["zh"][mid] + 0.05, (got["en"].round(2), got["zh"].round(2))
+    long_en = [("sil", 0.2), ("d", 0.06), ("ɑ", 0.2), ("sil", 0.25), ("d", 0.06), ("ɑ", 0.2),
+               ("sil", 0.2)]
+    phones, end = _spans(long_en, "en")
+    jaw = TL.mouth_track(phones, int(np.ceil(end * FPS)), FPS)[:, JAW]
+    assert jaw[int(0.585 * FPS)] < 0.04, jaw.round(2)

@@ -20,9 +20,10 @@ from .rig import build_rig
 # turns; 3: the plate also filled in a ring around the outline, so a turned head leaves no
 # trace of it; 4: the plate continues the background's texture into the hole, mirrored from
 # its edges; 5: under thin hair the plate keeps the scenery seen through it; 6: a smiling or
-# open mouth is closed at build, neutral.py; 7: the smile is relaxed, relax.py);
-# cached default avatars older than this are rebuilt (defaults.py).
-BUILD_VERSION = 7
+# open mouth is closed at build, neutral.py; 7: the smile is relaxed, relax.py; 8: the jaw is
+# calibrated in tracked eye widths, calibrate.py); cached default avatars older than this are
+# rebuilt (defaults.py).
+BUILD_VERSION = 8
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 
@@ -179,5 +180,10 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
 
         model.meta["relight"] = check_preset(relight)
     add_background_plate(model)
+    if neutral:  # one jaw unit opens the same share of the face on every avatar (calibrate.py)
+        from .calibrate import calibrate_jaw
+
+        model.meta["jaw_calibration"] = calibrate_jaw(model)
+        model.meta["rest_controls"] = rest_controls(lm, rig)
     model.meta["build_seconds"] = round(time.perf_counter() - started, 3)
     return model

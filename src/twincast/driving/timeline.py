@@ -64,17 +64,22 @@ def fill_pauses(keys: list[VisemeKey], short: float = 0.12) -> list[VisemeKey]:
     return out
 
 
-#: A silence this long inside speech (the voices put 0.1-0.2 s at a comma) is a held pause:
-#: its rest shape dominates like a closure so the lips meet instead of hovering half open.
-#: Real talkers close the lips at most phrase pauses; the Mandarin voice's comma pauses were
-#: 0.125-0.2 s and left the mouth ajar.
-HELD_PAUSE_S = 0.12  # fill_pauses already drops shorter rests between words
+#: A silence this long inside speech is a held pause: its rest shape dominates like a closure
+#: so the lips meet instead of hovering half open. Per language, from its voice and real speech:
+#: the Mandarin voice's comma pauses are 0.125-0.2 s and left the mouth ajar (no real Mandarin
+#: talking footage is available, so its threshold is the voice's comma); in English the issue's
+#: "pauses over about 200 ms" hold (Piper's comma pauses are 0.2-0.25 s; on the real SyncNet clip
+#: the lips are closed in 73 % of pause frames, our English renders 68-80 %), and a shorter
+#: silence between English words stays a word boundary.
+HELD_PAUSE_S = {"zh": 0.12, "en": 0.20}  # fill_pauses already drops rests under 0.12 s
 HELD_PAUSE_DOMINANCE = 3.0
 HELD_PAUSE_TAU = 0.04
 
 
-def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) -> np.ndarray:
-    """(n, len(MOUTH)) fine-rate curve from dominance-weighted targets."""
+def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE,
+                 held_pause_s: float = HELD_PAUSE_S["zh"]) -> np.ndarray:
+    """(n, len(MOUTH)) fine-rate curve from dominance-weighted targets; a rest of at least
+    ``held_pause_s`` (the language's :data:`HELD_PAUSE_S`) is a held pause."""
     n = max(int(np.ceil(duration * rate)), 1)
     t = (np.arange(n) + 0.5) / rate
     num = np.zeros((n, len(V.MOUTH)))
@@ -86,7 +91,7 @@ def coarticulate(keys: list[VisemeKey], duration: float, rate: int = FINE_RATE) 
         lead = np.where(t < k.centre, 1.25, 1.0)  # anticipation: shapes form early
         dist = np.maximum(np.abs(t - k.centre) - 0.6 * half, 0.0)
         dom = vis.dominance
-        if k.viseme == "rest" and (k.end - k.start >= HELD_PAUSE_S or k is keys[-1]):
+        if k.viseme == "rest" and (k.end - k.start >= held_pause_s or k is keys[-1]):
             # a phrase pause or the utterance's end: the lips meet inside it, and its pull
             # stops short (tau fixed, not growing with the pause) so the vowels either side
             # keep their full opening (with the growing tau the dev photos' range fell ~5 %)
@@ -132,5 +137,8 @@ def keep_closures(frames: np.ndarray, keys: list[VisemeKey], fps: int) -> np.nda
 def mouth_track(phones: list[PhoneSpan], n_frames: int, fps: int) -> np.ndarray:
     """The whole chain: phones -> (n_frames, len(MOUTH)) mouth controls."""
     keys = fill_pauses(viseme_keys(phones))
-    curve = coarticulate(keys, n_frames / fps)
+    langs = [p.lang for p in phones]
+    lang = max(set(langs), key=langs.count) if langs else "zh"
+    curve = coarticulate(keys, n_frames / fps,
+                         held_pause_s=HELD_PAUSE_S.get(lang, max(HELD_PAUSE_S.values())))
     return keep_closures(frame_average(curve, n_frames, fps), keys, fps)
