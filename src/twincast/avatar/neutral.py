@@ -264,6 +264,9 @@ def rest_photo(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm:
     canvas = cv2.resize(crop, (render_size, render_size), interpolation=cv2.INTER_AREA
                         if side > render_size else cv2.INTER_CUBIC)
     check_mouth_visible(canvas, lm)
+    from .occlusion import check_mouth_is_lips
+
+    check_mouth_is_lips(canvas, lm)  # a hand over the mouth, a tongue out: a clear error
     got = closing_map(canvas, lm)
     if got is None:
         return None

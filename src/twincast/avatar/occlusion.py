@@ -1,0 +1,139 @@
+"""Is the mouth really the person's lips? A hand over the mouth or a tongue stuck out.
+
+Why (issue 19, bad input): the face mesh always places lips, even where a hand covers them or a
+tongue hangs over the lower lip, and the build then animates whatever is there: the held-out
+run found a hand photo built into a mouth that barely moved (range 0.03-0.05) and a tongue
+photo built into a mouth that never closed (lip sync r ~0). The colour check in
+``neutral.check_mouth_visible`` catches masks and microphones (less red than the cheeks) but
+not a skin-coloured hand. Here:
+
+* **a hand** is looked for with mediapipe's bundled hand model (palm detector + 21 hand
+  landmarks, shipped in the mediapipe wheel, offline). When the hull of a hand's landmarks
+  covers at least :data:`HAND_COVER` of the lips' outer contour, the mouth is hidden. Hands
+  elsewhere (on a cheek, the forehead, holding a product under the chin) are fine.
+* **a tongue out** makes lip-red reach far below the lower lip. Per column over the middle
+  half of the mouth, the run of lip-red pixels (Lab a* over halfway from the cheeks' to the
+  lower lip's, and at least 8 units redder than the cheeks) that starts at the lower lip's
+  inner edge is followed downward; the lower lip alone ends it at about 0.2 mouth widths, a
+  tongue hanging over the lip and chin carries on. Over :data:`TONGUE_REACH` (the median) the
+  mouth is not the person's lips.
+
+Both raise a :class:`TwincastError` that says what to change; the thresholds were set on the
+dev photos only (docs/realism.md: their largest values, with a margin).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..errors import TwincastError
+from ..native_logs import quiet_stderr
+from . import topology as T
+
+#: Share of the outer-lip area under a detected hand's landmark hull that counts as covered.
+HAND_COVER = 0.25
+#: Median height of lip-red from the lower lip's inner edge down (middle half of the mouth, in
+#: mouth widths) over which a tongue (or something as red) hangs over the lip. Dev photos read
+#: 0.00-0.14 (feat_happy), the wide-open dev mouth 0.21; the lower lip alone is ~0.2.
+TONGUE_REACH = 0.30
+#: How much less red than the lower lip a pixel may be and still count as lip-red (a*).
+_RED_MARGIN = 6.0
+#: Lip-red is at least this many a* units redder than the cheeks (pale lips, hard light).
+_MIN_CONTRAST = 8.0
+
+
+def _lip_polygon(xy: np.ndarray) -> np.ndarray:
+    lips = T.lip_arcs(xy)
+    return xy[lips["upper_outer"] + lips["lower_outer"][::-1]]
+
+
+def hand_cover(canvas: np.ndarray, lm: np.ndarray) -> float:
+    """The largest share of the lips' outer area that one detected hand's hull covers (0-1)."""
+    from mediapipe.python.solutions import hands
+
+    xy = lm[:, :2].astype(np.float64)
+    h, w = canvas.shape[:2]
+    lip = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(lip, [np.round(_lip_polygon(xy)).astype(np.int32)], 1)
+    area = int(lip.sum())
+    if area < 10:
+        return 0.0
+    with quiet_stderr(), hands.Hands(static_image_mode=True, max_num_hands=2,
+                                     min_detection_confidence=0.5) as det:
+        result = det.process(np.ascontiguousarray(canvas))
+    best = 0.0
+    for hand in result.multi_hand_landmarks or []:
+        pts = np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
+        hull = cv2.convexHull(pts).astype(np.int32)
+        m = np.zeros((h, w), np.uint8)
+        cv2.fillConvexPoly(m, hull, 1)
+        best = max(best, float((m & lip).sum()) / area)
+    return best
+
+
+def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
+    """Median height of the lip-red run that starts at the lower lip's inner edge, in mouth
+    widths, over the middle half of the mouth: the lower lip alone is about 0.2 (vermilion
+    height ~10 mm over a ~50 mm mouth); a tongue hanging over it makes the run much longer."""
+    xy = lm[:, :2].astype(np.float64)
+    lips = T.lip_arcs(xy)
+    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
+    if mw < 8:
+        return 0.0
+    a = cv2.cvtColor(canvas, cv2.COLOR_RGB2LAB)[..., 1].astype(np.float32)
+    a = cv2.GaussianBlur(a, (0, 0), max(0.6, mw / 120))
+    h = a.shape[0]
+    lo_o, lo_i = lips["lower_outer"], lips["lower_inner"]
+    cx = 0.5 * (xy[T.MOUTH_LEFT, 0] + xy[T.MOUTH_RIGHT, 0])
+    xs = np.arange(int(np.ceil(cx - mw / 4)), int(np.floor(cx + mw / 4)) + 1)
+
+    def curve(arc):
+        p = xy[arc]
+        o = np.argsort(p[:, 0])
+        return np.interp(xs, p[o, 0], p[o, 1])
+
+    outer, inner = curve(lo_o), curve(lo_i)
+    # the lower lip's own redness (its lower half, between the mesh's inner and outer lines)
+    # against the cheeks': lip-red is over halfway from the cheeks to the lip, and at least
+    # _MIN_CONTRAST redder than the cheeks (lips as pale as the skin would let skin count)
+    ref = [a[int(np.clip(round(0.35 * i + 0.65 * o), 0, h - 1)), x] for x, i, o in zip(xs, inner, outer)]
+    lip_a = float(np.median(ref))
+    s = np.zeros(a.shape, np.uint8)
+    for tri in ([T.CHEEK_LEFT, T.NOSE_TIP, T.MOUTH_LEFT], [T.CHEEK_RIGHT, T.NOSE_TIP, T.MOUTH_RIGHT]):
+        cv2.fillPoly(s, [np.round(xy[tri]).astype(np.int32)], 1)
+    if s.sum() < 20:
+        return 0.0
+    skin_a = float(np.median(a[s > 0]))
+    thr = skin_a + max(0.5 * (lip_a - skin_a), _MIN_CONTRAST)
+    limit = int(round(0.9 * mw))  # far enough to see a tongue, short of the neck
+    start = max(2, int(round(0.08 * mw)))  # the mesh's inner lip may sit on the teeth
+    reach = []
+    for x, i in zip(xs, inner):
+        col = a[int(np.clip(round(i), 0, h - 1)):int(np.clip(round(i) + limit, 0, h)), x] >= thr
+        first = np.argmax(col[:start]) if col[:start].any() else None
+        if first is None:
+            reach.append(0.0)
+            continue
+        stop = np.nonzero(~col[first:])[0]
+        reach.append((stop[0] if len(stop) else len(col) - first) / mw)
+    return float(np.median(reach)) if reach else 0.0
+
+
+def check_mouth_is_lips(canvas: np.ndarray, lm: np.ndarray) -> dict:
+    """Raise a clear error for a hand over the mouth or a tongue out; returns the measures."""
+    cover = hand_cover(canvas, lm)
+    if cover >= HAND_COVER:
+        raise TwincastError(
+            f"a hand covers the mouth in the photo ({cover:.0%} of the lips): the lips are needed "
+            "to animate speech", "use a photo where the mouth is fully visible")
+    reach = tongue_reach(canvas, lm)
+    if reach > TONGUE_REACH:
+        raise TwincastError(
+            f"the mouth in the photo shows something red over the lower lip (a tongue out?): it "
+            f"reaches {reach:.2f} mouth widths below the lip",
+            "use a photo with the lips closed or slightly parted, e.g. a smile or a neutral face")
+    return {"hand_cover": round(cover, 3), "tongue_reach": round(reach, 3)}
+
+
+__all__ = ["HAND_COVER", "TONGUE_REACH", "hand_cover", "tongue_reach", "check_mouth_is_lips"]

@@ -1,0 +1,83 @@
+"""Bad input for photo avatars (issue 19): a tongue out or a hand over the mouth gets a clear
+error, and the dev photos' real lips do not (avatar/occlusion.py).
+
+No dev photo from a package shows a tongue out, so the positive case paints one, made from
+the photo's own lip colour, over a real dev photo's lower lip and chin; the held-out
+einstein_tongue is only measured by benchmarks/portraits.py. No dev photo with a hand over the
+mouth was found either: the hand check is tested here only for not firing on real faces."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from support.portraits import portrait_or_skip
+
+from twincast.errors import TwincastError
+
+pytestmark = pytest.mark.slow
+
+
+def _canvas(photo):
+    from twincast.avatar.build import canvas_box
+    from twincast.avatar.detect import find_one_face, load_photo
+
+    rgb = load_photo(photo)
+    face = find_one_face(rgb)
+    x0, y0, side = canvas_box(face, rgb.shape)
+    k = 512 / side
+    lm = face.landmarks.copy()
+    lm[:, 0] = (lm[:, 0] - x0) * k
+    lm[:, 1] = (lm[:, 1] - y0) * k
+    crop = np.ascontiguousarray(rgb[y0:y0 + side, x0:x0 + side])
+    return cv2.resize(crop, (512, 512), interpolation=cv2.INTER_CUBIC), lm, rgb, face
+
+
+@pytest.mark.parametrize("name", ["grace_hopper", "astronaut", "feat_happy", "obama_close"])
+def test_real_lips_are_taken_for_lips(name):
+    from twincast.avatar.occlusion import TONGUE_REACH, check_mouth_is_lips
+
+    canvas, lm, _, _ = _canvas(portrait_or_skip(name))
+    got = check_mouth_is_lips(canvas, lm)  # raises on a hand or a tongue
+    assert got["hand_cover"] == 0.0, got
+    assert got["tongue_reach"] < 0.6 * TONGUE_REACH, got  # dev: 0.00-0.14
+
+
+def _paint_tongue(rgb: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """A tongue hanging from between the lips over the lower lip and chin: an ellipse in the
+    lips' own colour made pinker and lighter, shaded darker at its rim, with a midline groove."""
+    from twincast.avatar import topology as T
+
+    xy = lm[:, :2]
+    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
+    top = xy[T.LOWER_INNER_MID]
+    centre = (top[0], top[1] + 0.3 * mw)
+    axes = (0.24 * mw, 0.32 * mw)
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lips = T.lip_arcs(xy)
+    ring = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(ring, [np.round(xy[lips["upper_outer"] + lips["lower_outer"][::-1]]).astype(np.int32)], 1)
+    lip = np.median(lab[ring > 0], axis=0)
+    ys, xs = np.mgrid[0:rgb.shape[0], 0:rgb.shape[1]].astype(np.float32)
+    r = np.sqrt(((xs - centre[0]) / axes[0]) ** 2 + ((ys - centre[1]) / axes[1]) ** 2)
+    inside = (r < 1) & (ys >= top[1])
+    tongue = np.empty_like(lab)
+    tongue[...] = (min(lip[0] + 12, 230), lip[1] + 12, lip[2])
+    tongue[..., 0] *= 1 - 0.25 * np.clip(r, 0, 1) ** 4  # rounder towards the rim
+    groove = np.exp(-((xs - centre[0]) / (0.03 * mw)) ** 2) * (ys < centre[1])
+    tongue[..., 0] *= 1 - 0.15 * groove
+    alpha = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.0)[..., None]
+    out = lab * (1 - alpha) + tongue * alpha
+    return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def test_a_tongue_out_is_a_clear_error(tmp_path):
+    from twincast.avatar.build import build_from_photo
+
+    photo = portrait_or_skip("grace_hopper")
+    _, _, rgb, face = _canvas(photo)
+    out = tmp_path / "tongue.png"
+    cv2.imwrite(str(out), cv2.cvtColor(_paint_tongue(rgb, face.landmarks), cv2.COLOR_RGB2BGR))
+    with pytest.raises(TwincastError) as err:
+        build_from_photo(out)
+    assert "tongue" in str(err.value), err.value
