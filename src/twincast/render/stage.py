@@ -107,6 +107,10 @@ class Stage:
                 return name
         return None
 
+    def face_px(self, camera: Camera, name: str) -> int:
+        """How many frame pixels wide this camera shows the actor's face square (at rest)."""
+        return int(self._place(Camera(camera), name).face_rect[2])
+
     def visible(self, camera: Camera) -> list[str]:
         return [name for name in self.layout(camera).actors if name in self.actors]
 

@@ -12,7 +12,8 @@ from ..clock import MediaClock
 from ..driving.body import body_track
 from ..driving.drive import DriveConfig, controls_for
 from ..output.threaded import Sink
-from ..render.factory import renderer_for
+from ..render.factory import AvatarRenderer, renderer_for
+from ..render.scaled import at_size, size_for
 from ..render.stage import Camera, ProductView, Stage, crossfade
 from ..voice.base import Speech
 
@@ -22,7 +23,9 @@ FADE_FRAMES = 6  # a 240 ms cross-fade between cameras; cuts on the beat look ab
 class StagePerformer:
     def __init__(self, actors: dict[str, AvatarModel], stage: Stage, sink: Sink,
                  config: DriveConfig = DriveConfig(), clock: MediaClock = MediaClock()) -> None:
+        self.models = dict(actors)
         self.renderers = {name: renderer_for(model) for name, model in actors.items()}
+        self._sized: dict[tuple[str, int], AvatarRenderer] = {}
         self.stage = stage
         self.sink = sink
         self.config = config
@@ -42,18 +45,31 @@ class StagePerformer:
         track = controls_for(speech, n, self.configs[name], self.idle[name], self.frame)
         return track.reorder(self.renderers[name].controls)
 
+    def renderer(self, name: str, *cameras: Camera | None) -> AvatarRenderer:
+        """The actor's renderer at the size these cameras show its face (the largest of them):
+        a face shown small is drawn small (render/scaled.py), which is most of what a
+        two-shot, a product shot and a picture-in-picture tile used to cost."""
+        shown = max((self.stage.face_px(c, name) for c in cameras if c is not None and name in self.stage.visible(c)),
+                    default=0)
+        model = self.models[name]
+        size = size_for(shown, model.render_size)
+        key = (name, size)
+        if key not in self._sized:
+            small = at_size(model, size)
+            self._sized[key] = self.renderers[name] if small is model else renderer_for(small)
+        return self._sized[key]
+
     def warm_up(self, product: ProductView | None) -> None:
         """Render every actor and compose every camera once, writing nothing: the first frames
         of a live show otherwise pay for plate building and first-call allocations (~0.5 s)
         after the clock has started, and the viewer sees a dozen repeated frames."""
-        full, cut = {}, {}
-        for name, r in self.renderers.items():
-            c = self._controls(name, None, 1)[0]
-            full[name] = (r.render(c, with_mask=True, cutout=False).copy(), r.mask)
-            cut[name] = (r.render(c, with_mask=True, cutout=True).copy(), r.mask)
         for view in (None, product):  # the opening lines come before the first product
             for camera in Camera:
-                faces = {n: full[n] if self.stage.windowed(camera, n) else cut[n] for n in self.stage.visible(camera)}
+                faces = {}
+                for n in self.stage.visible(camera):
+                    r = self.renderer(n, camera)
+                    c = self._controls(n, None, 1)[0]
+                    faces[n] = (r.render(c, with_mask=True, cutout=not self.stage.windowed(camera, n)).copy(), r.mask)
                 self.stage.compose(camera, faces, view, "", self.banner)
 
     def perform(self, speaker: str, speech: Speech | None, camera: Camera, product: ProductView | None = None,
@@ -78,7 +94,7 @@ class StagePerformer:
                                     if c is not None and name in self.stage.visible(c)) for name in needed}
             faces = {}
             for name in needed:
-                r = self.renderers[name]
+                r = self.renderer(name, camera, previous if i < FADE_FRAMES else None)
                 faces[name] = (r.render(controls[name][i], with_mask=True, cutout=cutout[name]), r.mask)
             body = {name: (float(b[i, 0]), float(b[i, 1])) for name, b in bodies.items()}
             frame = self.stage.compose(camera, faces, product, subtitle, self.banner, body)
