@@ -96,15 +96,14 @@ def test_srt_cues_match_the_decoded_speech(tour):
 
 
 def test_captions_and_lower_third_are_drawn(tour):
-    from twincast.render.text_overlay import text_patch
-    from twincast.video.layers import lower_third
+    from twincast.video.render import SceneDrawer
 
     board, result, (info, frames, audio) = tour
     w, h = 720, 1280
+    drawer = SceneDrawer(None, w, h)  # the renderer's own text and placement
     for cue in result.cues[:4]:
-        patch = text_patch(cue.text, 38, int(w * 0.88))
+        patch, x, y = drawer.caption(cue.text)
         pw, ph = patch.size
-        x, y = (w - pw) // 2, int(h * 0.82) - ph // 2
         frame = frames[int((cue.start + cue.end) / 2 * 25)]
         solid = patch.alpha[..., 0] == 255
         white = solid & (patch.rgb.min(axis=2) > 240)
@@ -113,9 +112,8 @@ def test_captions_and_lower_third_are_drawn(tour):
         assert region[white].mean() > 200 and region[dark].mean() < 90, f"caption {cue.text!r} is on screen"
     scene = board.scenes[1]  # the living room: lower third with the room name, after its slide-in
     start = int(result.cues[[i for i, c in enumerate(result.cues) if "living room" in c.text.lower()][0]].start * 25)
-    lt = lower_third(scene.title, scene.subtitle, int(w * 0.78), 1.0)
+    lt, x, y = drawer.lower_third(scene)
     frame = frames[start + 5].astype(int)  # slide-in done (10 frames after the scene began ~0.3 s earlier)
-    x, y = int(w * 0.04), int(h * 0.64)
     panel = frame[y:y + lt.size[1], x:x + lt.size[0]]
     ink = (lt.alpha[..., 0] == 255) & (lt.rgb.max(axis=2) < 60)
     paper = (lt.alpha[..., 0] > 200) & (lt.rgb.min(axis=2) > 240)

@@ -83,40 +83,79 @@ def _wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: int, hard: bool = F
     return lines or [""]
 
 
+def _fits(lines: list[str], fnt: ImageFont.FreeTypeFont, max_width: int, max_lines: int) -> bool:
+    return len(lines) <= max_lines and all(fnt.getlength(ln) <= max_width for ln in lines)
+
+
+def _balance(text: str, fnt: ImageFont.FreeTypeFont, max_width: int, lines: list[str]) -> list[str]:
+    """The same number of lines, wrapped at the narrowest width that still gives that many:
+    lines of even length instead of a full line and a widow ("（男女同" / "款）")."""
+    n = len(lines)
+    if n < 2:
+        return lines
+    lo, hi, best = int(sum(fnt.getlength(ln) for ln in lines) / n) - 1, max_width, lines
+    while hi - lo > 2:
+        mid = (lo + hi) // 2
+        trial = _wrap(text, fnt, mid)
+        if _fits(trial, fnt, mid, n):
+            best, hi = trial, mid
+        else:
+            lo = mid
+    return best
+
+
 def fit_text(text: str, size: int, max_width: int, max_lines: int, min_size: int | None = None
              ) -> tuple[int, list[str]]:
     """(font size, lines) for ``text`` in at most ``max_lines`` lines no wider than
     ``max_width``: the largest size from ``size`` down to ``min_size`` (default 60 %) at which
     the whole text fits with words kept whole; failing that, the smallest size with over-long
     words broken. Why: a title or subtitle that runs off the card or the frame loses the words
-    a viewer needs (the product name), and shrinking a little reads better than cutting."""
+    a viewer needs (the product name), and shrinking a little reads better than cutting.
+
+    Two refinements for looks: a text that fits on one line fewer at no less than 85 % of
+    ``size`` takes that (one line of title rather than a second line holding a word or two),
+    and wrapped lines are balanced to even lengths (no one- or two-character widow)."""
     min_size = min_size or max(8, int(size * 0.6))
     s = size
     while True:
         fnt = font(s)
         lines = _wrap(text, fnt, max_width)
-        if len(lines) <= max_lines and all(fnt.getlength(ln) <= max_width for ln in lines):
-            return s, lines
-        if s <= min_size:
+        if _fits(lines, fnt, max_width, max_lines):
             break
+        if s <= min_size:
+            fnt = font(min_size)
+            return min_size, _wrap(text, fnt, max_width, hard=True)
         s = max(min_size, int(s * 0.92))
-    fnt = font(min_size)
-    return min_size, _wrap(text, fnt, max_width, hard=True)
+    t, floor = s - max(1, s // 20), max(min_size, int(size * 0.85))
+    while len(lines) > 1 and t >= floor:
+        f2 = font(t)
+        fewer = _wrap(text, f2, max_width)
+        if _fits(fewer, f2, max_width, len(lines) - 1):
+            s, fnt, lines = t, f2, fewer
+            break
+        t -= max(1, t // 20)
+    return s, _balance(text, fnt, max_width, lines)
 
 
 @lru_cache(maxsize=24)
 def fit_text_patch(text: str, size: int, max_width: int, max_lines: int = 3, box_alpha: float = 0.55,
                    color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
     """Like :func:`text_patch`, shrinking the font (see :func:`fit_text`) so the whole text fits."""
-    s, _ = fit_text(text, size, max_width - 2 * pad, max_lines)
-    return text_patch(text, s, max_width, box_alpha, color, pad, hard=True)
+    s, lines = fit_text(text, size, max_width - 2 * pad, max_lines)
+    return lines_patch(tuple(lines), s, box_alpha, color, pad)
 
 
 @lru_cache(maxsize=24)  # subtitles change every line; a 24/7 show must not hoard old ones
 def text_patch(text: str, size: int, max_width: int, box_alpha: float = 0.55,
                color: tuple[int, int, int] = (255, 255, 255), pad: int = 12, hard: bool = False) -> Patch:
+    lines = _wrap(text, font(size), max_width - 2 * pad, hard)
+    return lines_patch(tuple(lines), size, box_alpha, color, pad)
+
+
+def lines_patch(lines: tuple[str, ...], size: int, box_alpha: float = 0.55,
+                color: tuple[int, int, int] = (255, 255, 255), pad: int = 12) -> Patch:
+    """Already wrapped ``lines``, centred, outlined, on a rounded translucent box."""
     fnt = font(size)
-    lines = _wrap(text, fnt, max_width - 2 * pad, hard)
     line_h = int(size * 1.35)
     width = int(max(fnt.getlength(ln) for ln in lines)) + 2 * pad
     height = line_h * len(lines) + 2 * pad - (line_h - size) // 2

@@ -20,9 +20,9 @@ from PIL import Image, ImageDraw
 from ..avatar.model import AvatarModel
 from ..errors import TwincastError
 from ..image_limits import check_image_size
-from ..render.cards import product_card
+from ..render.cards import fit_product_image, product_card
 from ..render.stage import Spot, _Placed  # the show's cut-out placement: photo + matte + face square
-from ..render.text_overlay import Patch, font
+from ..render.text_overlay import Patch, fit_text, font
 
 ZOOM = 1.14  # how far a pan/zoom move pushes in
 
@@ -71,22 +71,32 @@ class KenBurns:
 
 
 def product_slide(picture: str | None, width: int, height: int, card: tuple | None = None,
-                  tint: tuple[int, int, int] = (236, 232, 226)) -> np.ndarray:
-    """A clean product 'photo' for the B-roll: soft gradient, the product large on a tile with a
-    shadow, and (price scene) the show's product card; panned and zoomed like a photo."""
+                  tint: tuple[int, int, int] = (236, 232, 226), name: str | None = None) -> np.ndarray:
+    """A clean product 'photo' for the B-roll: soft gradient and the product large on a tile
+    with a shadow, panned and zoomed like a photo. Without a picture the tile shows the
+    product's name set large (the stage's showcase panel, :func:`fit_product_image`), so the
+    scene still shows what is sold. With ``card`` the picture makes room for the product card,
+    which the renderer draws still on top (:func:`card_place`): baked into the slide, the
+    camera move pushed it against the frame's edge."""
     y = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
     top = np.array(tint, np.float32)
     img = np.broadcast_to(top * (1.02 - 0.25 * y), (height, width, 3)).copy()
     scale = min(width, height) / 720
+    portrait = height > width  # keep clear of the picture-in-picture bust (top left) and the lower third
+    side = int(min(width, height) * (0.62 if card or portrait else 0.74))
+    pic = None
     if picture:
         rgb = load_rgb(picture)
-        portrait = height > width  # keep clear of the picture-in-picture bust (top left) and the lower third
-        side = int(min(width, height) * (0.62 if card or portrait else 0.74))
         k = side / max(rgb.shape[:2])
         pic = cv2.resize(rgb, (max(1, int(rgb.shape[1] * k)), max(1, int(rgb.shape[0] * k))),
                          interpolation=cv2.INTER_CUBIC if k > 1 else cv2.INTER_AREA)
+    elif name:
+        pic = fit_product_image(None, name, (side, int(side * 0.6)), scale)
+    if pic is not None:
         ph, pw = pic.shape[:2]
-        cx, cy = width // 2, int(height * (0.43 if card else 0.45) if portrait else height * 0.47)
+        # a name tile sits higher in a wide frame: the lower third would cover its last line
+        cy = int(height * (0.43 if card else 0.45) if portrait else height * (0.47 if picture else 0.40))
+        cx = width // 2
         if card and not portrait:
             cx = int(width * 0.34)
         x0, y0 = cx - pw // 2, cy - ph // 2
@@ -96,17 +106,20 @@ def product_slide(picture: str | None, width: int, height: int, card: tuple | No
         img *= 1 - 0.35 * shadow
         x0, y0 = min(max(x0, 0), width - pw), min(max(y0, 0), height - ph)  # always fits: side < min(w, h)
         img[y0:y0 + ph, x0:x0 + pw] = pic
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    if card:
-        from ..render.text_overlay import blend
+    return np.clip(img, 0, 255).astype(np.uint8)
 
-        name, price, promo, stock = card
-        cw = int(width * (0.8 if height > width else 0.36))
-        patch = product_card(name, price, promo, stock, cw, scale)
-        x = (width - cw) // 2 if height > width else int(width * 0.52)
-        yy = int(height * 0.64) if height > width else (height - patch.size[1]) // 2
-        blend(img, patch, x, yy)
-    return img
+
+def card_place(card: tuple, width: int, height: int, bottom: int) -> tuple[Patch, int, int]:
+    """The product card (name, price, promo, stock) and where it stands still on the frame:
+    portrait centred below the picture with its bottom at ``bottom`` (above the captions),
+    landscape right of the picture, centred. The name wraps and shrinks to fit (cards.py)."""
+    name, price, promo, stock = card
+    scale = min(width, height) / 720
+    cw = int(width * (0.8 if height > width else 0.36))
+    patch = product_card(name, price, promo, stock, cw, scale)
+    if height > width:
+        return patch, (width - cw) // 2, min(int(height * 0.64), bottom - patch.size[1])
+    return patch, int(width * 0.56), (height - patch.size[1]) // 2
 
 
 @dataclass(frozen=True)
@@ -189,29 +202,49 @@ def presenter_spot(mode: str, width: int, height: int) -> PresenterSpot:
     return PresenterSpot(0.20, 0.15, 0.085) if portrait else PresenterSpot(0.12, 0.24, 0.16)
 
 
+LT_TITLE_PX, LT_SUB_PX = 36, 26  # at scale 1 (720 px short side)
+LT_TITLE_LINES, LT_SUB_LINES = 2, 2
+
+
+def _lt_line_heights(title_px: int, sub_px: int) -> tuple[int, int]:
+    return int(round(title_px * 44 / 36)), int(round(sub_px * 36 / 26))
+
+
+def lower_third_base_height(scale: float) -> int:
+    """Height of a lower third with a one-line title and a one-line subtitle at full size: the
+    renderer keeps every lower third's *bottom* where this one ends, so a title that needs a
+    second line grows upward, away from the captions."""
+    t_lh, s_lh = _lt_line_heights(int(LT_TITLE_PX * scale), int(LT_SUB_PX * scale))
+    return 2 * int(16 * scale) + t_lh + s_lh
+
+
 @lru_cache(maxsize=32)
 def lower_third(title: str, subtitle: str | None, max_width: int, scale: float) -> Patch:
-    """Title and subtitle on a white panel with a red accent bar (broadcast style)."""
-    f_title, f_sub = font(int(36 * scale)), font(int(26 * scale))
+    """Title and subtitle on a white panel with a red accent bar (broadcast style).
+
+    Both wrap (up to two lines each) and shrink down to 60 % with the stage's
+    :func:`~twincast.render.text_overlay.fit_text` (Latin words and prices never split, CJK
+    and Latin mixed) until they fit ``max_width``: a lower third used to cut a long product
+    name with an ellipsis ("Shoreline men's non-iron Oxford…"), hiding what the video sells."""
     pad, bar = int(16 * scale), int(10 * scale)
-
-    def fit(text: str, fnt, room: int) -> str:
-        while text and fnt.getlength(text) > room:
-            text = text[:-2] + "…"
-        return text
-
     room = max_width - 2 * pad - bar
-    title = fit(title, f_title, room)
-    subtitle = fit(subtitle, f_sub, room) if subtitle else None
-    tw = max(f_title.getlength(title), f_sub.getlength(subtitle) if subtitle else 0)
-    width = int(tw) + 2 * pad + bar
-    height = pad * 2 + int(44 * scale) + (int(36 * scale) if subtitle else 0)
+    t_px, t_lines = fit_text(title, int(LT_TITLE_PX * scale), room, LT_TITLE_LINES)
+    s_px, s_lines = fit_text(subtitle, int(LT_SUB_PX * scale), room, LT_SUB_LINES) if subtitle else (0, [])
+    f_title = font(t_px)
+    f_sub = font(s_px) if s_lines else None
+    t_lh, s_lh = _lt_line_heights(t_px, s_px)
+    widths = [f_title.getlength(ln) for ln in t_lines] + [f_sub.getlength(ln) for ln in s_lines]
+    width = int(max(widths)) + 2 * pad + bar + 1
+    gap = int(2 * scale) if s_lines else 0
+    height = pad * 2 + t_lh * len(t_lines) + gap + s_lh * len(s_lines)
     img = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
     d.rounded_rectangle((0, 0, width - 1, height - 1), radius=int(10 * scale), fill=(255, 255, 255, 235))
     d.rectangle((0, 0, bar, height - 1), fill=(222, 48, 48, 255))
-    d.text((bar + pad, pad), title, font=f_title, fill=(30, 30, 36, 255))
-    if subtitle:
-        d.text((bar + pad, pad + int(46 * scale)), subtitle, font=f_sub, fill=(90, 90, 100, 255))
+    for i, ln in enumerate(t_lines):
+        d.text((bar + pad, pad + i * t_lh), ln, font=f_title, fill=(30, 30, 36, 255))
+    y = pad + t_lh * len(t_lines) + gap
+    for i, ln in enumerate(s_lines):
+        d.text((bar + pad, y + i * s_lh), ln, font=f_sub, fill=(90, 90, 100, 255))
     arr = np.asarray(img)
     return Patch(np.ascontiguousarray(arr[..., :3]), np.ascontiguousarray(arr[..., 3:4]))

@@ -24,10 +24,10 @@ from ..output.mp4 import mp4_sink
 from ..pipeline import prefetch
 from ..render.compose import AI_LABEL
 from ..render.factory import renderer_for
-from ..render.text_overlay import blend, text_patch
+from ..render.text_overlay import Patch, blend, fit_text_patch, lines_patch, text_patch
 from ..voice.base import PhoneSpan, Speech
 from .captions import cues_for, voiced_span, write_srt
-from .layers import ZOOM, KenBurns, Presenter, load_rgb, lower_third, presenter_spot, product_slide
+from .layers import ZOOM, KenBurns, Presenter, card_place, load_rgb, lower_third, lower_third_base_height, presenter_spot, product_slide
 from .music import Ducker, music_bed
 from .spec import Cue, Scene, Storyboard, VideoOptions, VideoResult
 
@@ -37,6 +37,8 @@ SLIDE_IN_FRAMES = 10  # lower third slides in from the left
 MUSIC_FADE_S = (1.0, 1.5)  # in at the start, out at the end
 Progress = Callable[[float], None]
 CAPTION_Y = {True: 0.82, False: 0.86}  # caption centre, fraction of the height (portrait, landscape)
+CAPTION_LINES = 2  # a caption chunk wraps to two lines at most (shrinking if it must)
+LOWER_THIRD_Y = {True: 0.64, False: 0.60}  # top of a one-line-title lower third (portrait, landscape)
 
 
 @dataclass
@@ -87,6 +89,34 @@ class SceneDrawer:
         self.caption_px = int((38 if self.portrait else 36) * self.scale)
         self.caption_width = int(width * (0.88 if self.portrait else 0.62))
 
+    def caption(self, text: str) -> tuple[Patch, int, int]:
+        """A caption's patch and where it goes: centred, wrapped to :data:`CAPTION_LINES`
+        lines and shrunk if it must be (the stage's ``fit_text``), never wider than its band."""
+        patch = fit_text_patch(text, self.caption_px, self.caption_width, CAPTION_LINES)
+        return patch, (self.w - patch.size[0]) // 2, int(self.h * CAPTION_Y[self.portrait]) - patch.size[1] // 2
+
+    def caption_top(self) -> int:
+        """Where the tallest caption (:data:`CAPTION_LINES` lines at full size) begins: other
+        text keeps above it."""
+        tallest = lines_patch(("X",) * CAPTION_LINES, self.caption_px)
+        return int(self.h * CAPTION_Y[self.portrait]) - tallest.size[1] // 2
+
+    def card(self, scene: Scene) -> tuple[Patch, int, int] | None:
+        """The price scene's product card and its place (still, above the captions)."""
+        if not scene.backdrop.card:
+            return None
+        return card_place(scene.backdrop.card, self.w, self.h, self.caption_top() - int(12 * self.scale))
+
+    def lower_third(self, scene: Scene) -> tuple[Patch, int, int] | None:
+        """The scene's lower third and its resting place: left, its bottom where a one-line
+        title and subtitle would end, so a two-line title grows upward, clear of the captions."""
+        if not scene.title:
+            return None
+        patch = lower_third(scene.title, scene.subtitle, int(self.w * (0.78 if self.portrait else 0.5)), self.scale)
+        bottom = min(int(self.h * LOWER_THIRD_Y[self.portrait]) + lower_third_base_height(self.scale),
+                     self.caption_top() - int(12 * self.scale))
+        return patch, int(self.w * 0.04), bottom - patch.size[1]
+
     def presenter(self, mode: str) -> Presenter:
         if mode not in self._presenters:
             self._presenters[mode] = Presenter(self.model, presenter_spot(mode, self.w, self.h), self.w, self.h)
@@ -96,7 +126,7 @@ class SceneDrawer:
         b = scene.backdrop
         if b.kind == "photo":
             return load_rgb(b.photo)
-        return product_slide(b.photo, int(self.w * ZOOM), int(self.h * ZOOM), b.card, b.tint)
+        return product_slide(b.photo, int(self.w * ZOOM), int(self.h * ZOOM), b.card, b.tint, b.name)
 
     def frames(self, take: SceneTake, controls: np.ndarray | None) -> Iterator[np.ndarray]:
         scene = take.scene
@@ -112,9 +142,8 @@ class SceneDrawer:
             presenter.draw(plate, None, None)
             box = presenter.frame_rect()
             under = bg[box[1]:box[3], box[0]:box[2]].copy() if box else None
-        lt = lower_third(scene.title, scene.subtitle, int(self.w * (0.78 if self.portrait else 0.5)), self.scale) \
-            if scene.title else None
-        lt_x, lt_y = int(self.w * 0.04), int(self.h * (0.64 if self.portrait else 0.60))
+        lt, lt_x, lt_y = self.lower_third(scene) or (None, 0, 0)
+        card = self.card(scene)
         cue_i = 0
         for i in range(take.frames):
             if plate is not None:
@@ -127,6 +156,8 @@ class SceneDrawer:
                 if presenter is not None and controls is not None:
                     canvas = self.renderer.render(controls[i], with_mask=True)
                     presenter.draw(frame, canvas, self.renderer.mask)
+            if card is not None:
+                blend(frame, *card)
             if lt is not None:
                 slide = 1.0 - min(i / SLIDE_IN_FRAMES, 1.0)
                 blend(frame, lt, lt_x - int(slide * slide * (lt.size[0] + lt_x)), lt_y)
@@ -134,9 +165,8 @@ class SceneDrawer:
             while cue_i < len(take.cues) and take.cues[cue_i].end <= t:
                 cue_i += 1
             if cue_i < len(take.cues) and take.cues[cue_i].start <= t:
-                patch = text_patch(take.cues[cue_i].text, self.caption_px, self.caption_width)
-                y = int(self.h * CAPTION_Y[self.portrait]) - patch.size[1] // 2
-                blend(frame, patch, (self.w - patch.size[0]) // 2, y)
+                patch, x, y = self.caption(take.cues[cue_i].text)
+                blend(frame, patch, x, y)
             if self.label is not None:
                 blend(frame, self.label, self.w - self.label.size[0] - int(16 * self.scale), int(16 * self.scale))
             yield frame

@@ -65,6 +65,7 @@ class Backdrop:
     photo: Optional[str] = None  # photo path (kind photo) or product picture (kind product)
     card: Optional[tuple[str, str, Optional[str], str]] = None  # product card: name, price, promo, stock line
     tint: tuple[int, int, int] = (236, 232, 226)
+    name: Optional[str] = None  # product: set large on the slide when there is no picture
 
 
 @dataclass(frozen=True)

@@ -211,8 +211,8 @@ def product_promo(data: Optional[Path], options: VideoOptions) -> Storyboard:
     promo = format_money(product.promo_price, product.currency, lang) if product.promo_price else None
     price = format_money(product.price, product.currency, lang)
     stock = f"库存 {product.stock} 件" if zh else f"{product.stock} in stock"
-    slide = Backdrop("product", picture)
-    priced = Backdrop("product", picture, card=(name, price, promo, stock))
+    slide = Backdrop("product", picture, name=name)
+    priced = Backdrop("product", picture, card=(name, price, promo, stock), name=name)
     mode = options.avatar_mode
     full = "full" if mode != "none" else "none"
     plan: list[tuple[str, Backdrop, str, Optional[str], Optional[str]]] = [
