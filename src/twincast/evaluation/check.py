@@ -22,6 +22,7 @@ import numpy as np
 
 from twincast.errors import TwincastError
 from twincast.evaluation import check_metrics as cm
+from twincast.evaluation.check_edges import edges_metric
 from twincast.evaluation.check_metrics import FAIL, NA, PASS, Metric, Timeline
 from twincast.evaluation.identity import FaceEmbedder, identity_available
 from twincast.evaluation.probe import read_audio_timed
@@ -237,6 +238,7 @@ def run_check(video: str | Path, reference: str | Path | None = None, text: str 
     metrics += cm.lighting_metrics(track, tl, series)
     metrics += cm.frame_metrics(track, tl, series)
     metrics += warp_metrics(track.warp, track.yaw, tl, series)
+    metrics.append(edges_metric(video, seconds))  # a pasted rectangle around a person (check_edges.py)
     total = _duration(video)
     truncated = total is not None and total > seconds + 0.5
     asr_m, asr_info = _asr_metric(text, job, skip, truncated, lang)

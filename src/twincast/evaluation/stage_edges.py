@@ -79,3 +79,81 @@ def hard_edges(frame: np.ndarray, boxes: dict[str, tuple[tuple[int, int, int, in
         if found:
             bad[name] = found
     return bad
+
+
+# ------------------------------------------------------------------ without the stage's boxes
+SIDE_PX = 3  # person / not person is read this far either side of a line
+CONTINUES = 0.04  # of the frame's short side: a line running this far past both ends of a cut is the set's
+PANEL_PX, PANEL_STD = 8, 6.0  # a strip this deep beside a cut, flatter than this (levels): an overlay panel
+MIN_CUT = 0.10  # of the frame's short side (a person's scale in either orientation): shorter cuts pass
+
+
+def _runs(hits: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True in a 1-D bool array."""
+    d = np.diff(np.concatenate(([0], hits.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def _straight_cuts(img: np.ndarray, person: np.ndarray, min_len: int, margin: int) -> list[tuple[int, int, int, float]]:
+    """Rows of ``img`` along which the person ends on a straight line: (row, start, end, share).
+    A pixel of the line is a cut when the colour jumps across it (rows -1..+1) and the person
+    mask holds on exactly one side of it (read :data:`SIDE_PX` away). Runs of cuts at least
+    ``min_len`` long are kept unless the colour line they lie on runs on more than ``margin``
+    past both ends (a table top or shelf the person stands behind; the frame's edge counts as
+    running on). ``share``: the run's length in pixels (the caller scales it)."""
+    h, w = person.shape
+    jump = np.abs(np.diff(img, axis=0)).max(2) > JUMP  # jump[y] is between rows y and y+1
+    jump3 = jump.copy()
+    jump3[1:] |= jump[:-1]
+    jump3[:-1] |= jump[1:]
+    above = np.zeros_like(person)
+    below = np.zeros_like(person)
+    above[SIDE_PX:] = person[:-SIDE_PX]  # above[y] = person SIDE_PX rows up
+    below[:-SIDE_PX] = person[SIDE_PX:]
+    one_side = (above ^ below)[1:]  # align with jump (boundary between y and y+1 ~ row y+1)
+    cut = jump3 & one_side
+    faint = np.abs(np.diff(img, axis=0)).max(2) > JUMP / 2  # the set's line may be fainter away from the person
+    line = faint.copy()
+    line[1:] |= faint[:-1]
+    line[:-1] |= faint[1:]
+    out = []
+    for y in np.flatnonzero(cut.sum(1) >= min_len):
+        for a, b in _runs(cut[y]):
+            if b - a < min_len:
+                continue
+            lo, hi = a, b  # extend along the colour line itself
+            while lo > 0 and line[y, lo - 1]:
+                lo -= 1
+            while hi < w and line[y, hi]:
+                hi += 1
+            if lo <= max(0, a - margin) and hi >= min(w, b + margin):
+                continue
+            up = above[y + 1, a:b].mean() > 0.5  # the person side of this cut
+            strip = img[max(0, y - PANEL_PX):y + 1, a:b] if up else img[y + 2:y + 3 + PANEL_PX, a:b]
+            if strip.size and float(strip.reshape(-1, 3).std(0).max()) < PANEL_STD:
+                continue  # a flat panel on the person's side: a drawn overlay (card, tile border), not a photo
+            out.append((int(y) + 1, int(a), int(b), float(b - a)))
+    return out
+
+
+def person_cuts(frame: np.ndarray, person: np.ndarray) -> list[tuple[str, int, int, int, float]]:
+    """The hard-edge test without the stage's boxes, for any video: places where a person (a
+    segmenter's mask) ends on a straight horizontal or vertical line with a colour jump, the
+    tell of a picture pasted with its frame cutting the body or its own background meeting the
+    set. A cut-out person's outline is curved, so its straight stretches stay short. Returns
+    ("row"/"column", position, start, end, length over the frame's short side) for every
+    straight cut of at least :data:`MIN_CUT`, lines on the frame's edge excluded.
+
+    Calibrated (docs/quality-check.md#hard-edges) on the stage's composited cameras at 9:16
+    and 16:9 (longest straight stretch of a cut-out person 0.088 of the short side: a hat's
+    side, the continued body beside the table) against the host's photo pasted at her box
+    (0.126-0.88)."""
+    img = frame.astype(np.int16)
+    short = min(person.shape)
+    margin = max(8, int(CONTINUES * short))
+    out = []
+    for axis, im, pm in (("row", img, person), ("column", img.transpose(1, 0, 2), person.T)):
+        for pos, a, b, length in _straight_cuts(im, pm, max(MIN_PX, int(MIN_CUT * short)), margin):
+            if 3 < pos < pm.shape[0] - 3:
+                out.append((axis, pos, a, b, length / short))
+    return out
