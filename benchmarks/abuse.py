@@ -273,7 +273,8 @@ def main() -> None:
     ap.add_argument("--wait-answer", type=float, default=60.0)
     ap.add_argument("--load-nice", type=int, default=19, help="the crowd stands for remote clients: lowest priority")
     ap.add_argument("--quiet", action="store_true", help="the same window with no crowd: the baseline")
-    ap.add_argument("--switch-interval", type=float, default=0.0, help="sys.setswitchinterval for the show process")
+    ap.add_argument("--switch-interval", type=float, default=0.0,
+                    help="sys.setswitchinterval for the show process (default: the engine's, live/engine.py)")
     ap.add_argument("--parts", default="flood,idle,oversized,real", help="what the crowd does (for isolating costs)")
     ap.add_argument("--role", default="show")
     ap.add_argument("--port", type=int, default=0)
@@ -291,10 +292,10 @@ def run_show(args) -> None:
     from twincast.live.web import serve
     from twincast.live.web.clients import ClientPolicy
 
-    if args.switch_interval:
-        sys.setswitchinterval(args.switch_interval)
     tmp = Path(tempfile.mkdtemp(prefix="abuse-"))
     show = make_show(args.show, tmp / "rec")
+    if args.switch_interval:
+        show.switch_interval = args.switch_interval
     analytics = Analytics(tmp / "analytics.db")
     policy = ClientPolicy(trusted_proxies=(HOST,))
     server, _ = serve(show, host=HOST, port=0, analytics=analytics, policy=policy)

@@ -14,6 +14,7 @@ import ctypes
 import itertools
 import logging
 import queue
+import sys
 import threading
 import time
 from pathlib import Path
@@ -50,6 +51,12 @@ log = logging.getLogger("twincast.live")
 IDLE_S = 0.2
 TRIM_EVERY_S = 30.0
 FIRST_LINE_WAIT_S = 5.0
+# How long a Python thread may hold the GIL before it must offer it (CPython's default: 5 ms).
+# The render loop makes dozens of OpenCV calls a frame and needs the GIL back after each; with
+# a busy Python thread beside it (the web server refusing a flood, comment intake) it waited
+# up to 5 ms every time (the "convoy effect"), and a 25 ms frame took 45-75 ms. 1 ms keeps the
+# waits short at a small cost in switches; set for the process while a live show is on air.
+SWITCH_INTERVAL_S = 0.001
 # How late the render loop may run before it repeats a frame. A clause start (new controls,
 # a subtitle, a camera cross-fade) costs 2-3 frames' time while the next clause synthesises;
 # a frame rendered in 26 ms (p50 at 720x1280) catches up 14 ms a frame afterwards. Players and
@@ -112,6 +119,7 @@ class LiveShow(EventHub):
         self.performer.skip = self.behind
         self.speech = SpeechLine(self._synthesize, self._next_beats, self.media_time, self._next_answer)
         self.realtime = realtime
+        self.switch_interval: float | None = SWITCH_INTERVAL_S  # None: leave the process as it is
         self.muted = False
         self.forced_camera: Camera | None = None
         self.banner: str | None = None
@@ -255,6 +263,8 @@ class LiveShow(EventHub):
         clock starts (a room taking over goes on air at once, idle until its line is ready)."""
         if self._thread is not None:
             return
+        if self.switch_interval:
+            sys.setswitchinterval(self.switch_interval)
         if warm:
             self.warm_up()
         self.speech.start()
