@@ -97,8 +97,8 @@ def product_slide(picture: str | None, width: int, height: int, card: tuple | No
         # a name tile sits higher in a wide frame: the lower third would cover its last line
         cy = int(height * (0.43 if card else 0.45) if portrait else height * (0.47 if picture else 0.40))
         cx = width // 2
-        if card and not portrait:
-            cx = int(width * 0.34)
+        if card and not portrait:  # left of the card (card_place), at either end of the camera move
+            cx = int(width * 0.30)
         x0, y0 = cx - pw // 2, cy - ph // 2
         shadow = np.zeros((height, width), np.float32)
         cv2.rectangle(shadow, (x0 + int(14 * scale), y0 + int(22 * scale)), (x0 + pw, y0 + ph + int(10 * scale)), 1.0, -1)
@@ -119,7 +119,7 @@ def card_place(card: tuple, width: int, height: int, bottom: int) -> tuple[Patch
     patch = product_card(name, price, promo, stock, cw, scale)
     if height > width:
         return patch, (width - cw) // 2, min(int(height * 0.64), bottom - patch.size[1])
-    return patch, int(width * 0.56), (height - patch.size[1]) // 2
+    return patch, int(width * 0.58), (height - patch.size[1]) // 2
 
 
 @dataclass(frozen=True)
