@@ -15,6 +15,7 @@ so that 12.7 s of real speech gives enough samples per class.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -134,7 +135,7 @@ def closure_parts(opening: np.ndarray, fps: float, phones, lead: int = 0) -> dic
     b = min(int(np.ceil(spoken[-1][2] * fps)) + lead, len(o))
     gap = np.zeros(len(o), bool)
     spans = [(p[1], p[2]) for p in ph if p[0] in _SIL]
-    spans += [(x[2], y[1]) for x, y in zip(spoken, spoken[1:]) if y[1] - x[2] > 0.01]
+    spans += [(x[2], y[1]) for x, y in itertools.pairwise(spoken) if y[1] - x[2] > 0.01]
     for s, e in spans:
         gap[max(int(np.floor(s * fps)) + lead, 0):int(np.ceil(e * fps)) + lead] = True
     runs = []

@@ -37,8 +37,6 @@ HAND_COVER = 0.25
 #: mouth widths) over which a tongue (or something as red) hangs over the lip. Dev photos read
 #: 0.00-0.14 (feat_happy), the wide-open dev mouth 0.21; the lower lip alone is ~0.2.
 TONGUE_REACH = 0.30
-#: How much less red than the lower lip a pixel may be and still count as lip-red (a*).
-_RED_MARGIN = 6.0
 #: Lip-red is at least this many a* units redder than the cheeks (pale lips, hard light).
 _MIN_CONTRAST = 8.0
 
@@ -136,4 +134,4 @@ def check_mouth_is_lips(canvas: np.ndarray, lm: np.ndarray) -> dict:
     return {"hand_cover": round(cover, 3), "tongue_reach": round(reach, 3)}
 
 
-__all__ = ["HAND_COVER", "TONGUE_REACH", "hand_cover", "tongue_reach", "check_mouth_is_lips"]
+__all__ = ["HAND_COVER", "TONGUE_REACH", "check_mouth_is_lips", "hand_cover", "tongue_reach"]
