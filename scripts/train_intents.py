@@ -27,7 +27,7 @@ warnings.filterwarnings("ignore", category=UserWarning)
 
 from twincast.show.answers.evaluate import DEFAULT_SET, V1_INTENTS  # noqa: E402
 from twincast.show.answers.evaluate_shops import DATA, load_splits  # noqa: E402
-from twincast.show.answers.intent_model import CLASSES, IntentModel, combine, features, fit  # noqa: E402
+from twincast.show.answers.intent_model import CLASSES, IntentModel, asks, combine, features, fit  # noqa: E402
 from twincast.show.answers.intents import IntentClassifier  # noqa: E402
 from twincast.show.answers.retrieval import Embedder, Retriever  # noqa: E402
 from twincast.show.catalog_io import load_catalog  # noqa: E402
@@ -42,6 +42,8 @@ class Row:
     label: int
     x: np.ndarray
     rules_main: str
+    question: bool
+    rules_score: float
 
 
 def rows_of(group: str, catalog_path, labelled: list[dict], embedder: Embedder, v1: bool = False) -> list[Row]:
@@ -62,9 +64,10 @@ def rows_of(group: str, catalog_path, labelled: list[dict], embedder: Embedder, 
             label = (r.get("intents") or [None])[0]
         if label not in CLASSES:
             continue
-        emb = embedder.query(blanked.strip() or r["text"])
+        emb = embedder.query(r["text"])  # as the engine does: the embedding fact retrieval also uses
         n_named = len(retriever.mentioned(r["text"]))
-        out.append(Row(group, CLASSES.index(label), features(emb, blanked, rules, n_named), rules.intent))
+        out.append(Row(group, CLASSES.index(label), features(emb, blanked, rules, n_named), rules.intent,
+                       asks(blanked), rules.score))
     embedder.save()
     return out
 
@@ -96,8 +99,8 @@ def accuracy(model: IntentModel, rows: list[Row]) -> tuple[float, float]:
 
     ok = rules_ok = 0
     for r in rows:
-        rules = IntentResult(r.rules_main, 1.0, intents=(r.rules_main,))
-        got = combine(rules, model.probs(r.x), model.classes, model.trust_at).intent
+        rules = IntentResult(r.rules_main, r.rules_score, intents=(r.rules_main,))
+        got = combine(rules, model.probs(r.x), model.classes, model.trust_at, r.question).intent
         ok += got == CLASSES[r.label]
         rules_ok += r.rules_main == CLASSES[r.label]
     return ok / len(rows), rules_ok / len(rows)
@@ -115,7 +118,7 @@ def loso(rows: list[Row], l2: float) -> dict[float, list[tuple[str, int, float, 
     return out
 
 
-def e2e(rows: list[Row], l2: float, trust_at: float) -> None:
+def e2e(rows: list[Row], l2: float, trust_at: float, errors: str = "") -> None:
     """The answer benchmark on each left-out dev shop, rules only vs rules + the LOSO model."""
     from twincast.show.answers.engine import AnswerEngine
     from twincast.show.answers.evaluate_shops import score_shop, table
@@ -131,6 +134,9 @@ def e2e(rows: list[Row], l2: float, trust_at: float) -> None:
             s.name = name
             scores.append(s)
     print(table(scores))
+    if errors:
+        with open(errors, "w", encoding="utf-8") as f:
+            f.writelines(f"{s.name}\t{e}\n" for s in scores for e in s.errors)
 
 
 def main() -> int:
@@ -139,6 +145,7 @@ def main() -> int:
     ap.add_argument("--trust", type=float, default=None, help="fix the trust threshold instead of choosing it by LOSO")
     ap.add_argument("--e2e", action="store_true", help="also run the answer benchmark on each left-out dev shop")
     ap.add_argument("--no-save", action="store_true")
+    ap.add_argument("--errors", default="", help="with --e2e: write every disagreement to this file")
     args = ap.parse_args()
     rows = collect(Embedder())
     groups = sorted({r.group for r in rows})
@@ -153,7 +160,7 @@ def main() -> int:
         TRUST, key=lambda t: np.mean([acc for g, _, acc, _ in res[t] if g in shops]))
     print(f"trust threshold: {best:.2f}")
     if args.e2e:
-        e2e(rows, args.l2, best)
+        e2e(rows, args.l2, best, args.errors)
     if not args.no_save:
         model = train(rows, args.l2, best)
         model.save()

@@ -19,7 +19,7 @@ from ..catalog import Catalog, Product
 from ..compliance import Compliance, default_checker
 from . import replies as r
 from . import replies_policy as rp
-from .intent_model import IntentModel, combine, features
+from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_for_unsold
 from .moderation import Moderator
 from .phrasing import AnswerPhraser
@@ -141,12 +141,13 @@ class AnswerEngine:
     def _learned(self, text: str, rules: IntentResult, n_named: int) -> IntentResult:
         """The rules' intents, with the main one replaced when the learned model is sure of another."""
         model = self.intent_model
-        if not isinstance(model, IntentModel):
+        if not isinstance(model, IntentModel) or not consult(rules):
             return rules
         blanked = self.retriever.without_names(text)
-        emb = self.retriever.embedder.query(blanked.strip() or text) if self.retriever.embedder.available else None
+        # the raw comment is what fact retrieval embeds too: one query embedding serves both
+        emb = self.retriever.embedder.query(text) if self.retriever.embedder.available else None
         x = features(emb, blanked, rules, n_named)
-        return combine(rules, model.probs(x), model.classes, model.trust_at)
+        return combine(rules, model.probs(x), model.classes, model.trust_at, asks(blanked))
 
     def _same_for_all(self, c: r.Ctx, intent: IntentResult) -> Optional[Reply]:
         """"包邮吗" with nothing on screen: the store's answer, with the products that differ named.

@@ -17,6 +17,7 @@ fact) are not this model's question: the moderator and the answerability model d
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -120,12 +121,34 @@ class IntentModel:
             return None
 
 
-def combine(rules: IntentResult, probs: np.ndarray, classes: tuple[str, ...], trust_at: float) -> IntentResult:
+# "粉尘大不大", "吵不吵", "多粗", "how thick?": a question, whatever else the comment says
+_ASKS = re.compile(r"([\u4e00-\u9fff])不\1|多[\u4e00-\u9fff]|吗|呢|么|几|啥|什么|怎|咋|哪|[?？]|"
+                   r"^(what|how|which|when|where|is|are|does|do|can|will|should|any)\b", re.I)
+
+
+# Where the rules are weakest on the dev shops (generic "spec" for any open question, praise read
+# as nothing, colour/size words that ask for stock): only there is the model consulted. A strong
+# rule hit on a price, shipping or returns question stays the rules' (and costs no embedding).
+CONSULT = ("spec", "off_topic", "greeting", "colour", "size")
+
+
+def consult(rules: IntentResult) -> bool:
+    return rules.intent in CONSULT or rules.score < 3
+
+
+def asks(text: str) -> bool:
+    return bool(_ASKS.search(text))
+
+
+def combine(rules: IntentResult, probs: np.ndarray, classes: tuple[str, ...], trust_at: float,
+            question: bool = False) -> IntentResult:
     """The model's main intent when it is sure enough, else the rules'; the rules' other intents
-    stay (several questions in one comment are the rules' strength: each pattern fires alone)."""
+    stay (several questions in one comment are the rules' strength: each pattern fires alone).
+    A ``question`` is never turned into small talk: a greeting in reply to a question loses the
+    viewer's answer, while a question reply to praise costs only a "let me check"."""
     k = int(np.argmax(probs))
     main, p = classes[k], float(probs[k])
-    if p < trust_at or main == rules.intent:
+    if not consult(rules) or p < trust_at or main == rules.intent or (question and main in ("greeting", "off_topic")):
         return rules
     rest = tuple(i for i in rules.all if i != main and i not in ("greeting", "off_topic"))
     if main in ("greeting", "off_topic", "ai_disclosure"):
