@@ -33,7 +33,7 @@ LIMIT = 0.001
 MARKER = "TWINCAST_BENCH_RAY"
 
 
-def run_room(size: str, seconds: float, record_dir: str) -> dict:
+def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = None) -> dict:
     """One room on air for WARM_S + seconds; its numbers over the last ``seconds``."""
     import resource
 
@@ -42,8 +42,11 @@ def run_room(size: str, seconds: float, record_dir: str) -> dict:
     from twincast.live.engine import LiveShow
     from twincast.show.catalog_io import load_catalog
 
+    from twincast.config.models import Outputs, TwincastConfig
+
+    config = TwincastConfig(outputs=Outputs(encoder=encoder)) if encoder else None
     show = LiveShow(load_catalog(), AvatarModel.load(default_avatar_path()),
-                    AvatarModel.load(default_assistant_path()), size=size, record_dir=record_dir)
+                    AvatarModel.load(default_assistant_path()), size=size, record_dir=record_dir, config=config)
     show.start()
     time.sleep(WARM_S)
     a = show.on_air()
@@ -58,10 +61,10 @@ def run_room(size: str, seconds: float, record_dir: str) -> dict:
             "rss_mb": cpu1.ru_maxrss / 1024, "pid": os.getpid()}
 
 
-def _plain(n: int, size: str, seconds: float, rec: str) -> list[dict]:
+def _plain(n: int, size: str, seconds: float, rec: str, encoder: str | None = None) -> list[dict]:
     ctx = mp.get_context("spawn")
     with ctx.Pool(n) as pool:
-        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}") for i in range(n)])
+        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder) for i in range(n)])
 
 
 def _pids(marker: str) -> list[int]:
@@ -84,7 +87,7 @@ def _cpu_rss(pids: list[int]) -> tuple[float, float]:
     return cpu, rss
 
 
-def _ray(n: int, size: str, seconds: float, rec: str, cpus: int) -> tuple[list[dict], dict]:
+def _ray(n: int, size: str, seconds: float, rec: str, cpus: int, encoder: str | None = None) -> tuple[list[dict], dict]:
     import ray
 
     temp = tempfile.mkdtemp(prefix="tcbench", dir="/tmp")
@@ -99,7 +102,7 @@ def _ray(n: int, size: str, seconds: float, rec: str, cpus: int) -> tuple[list[d
         started = time.monotonic()
         ray.init(address=f"127.0.0.1:{port}", log_to_driver=False, logging_level="error")
         task = ray.remote(num_cpus=1, max_retries=0)(run_room)
-        res = ray.get([task.remote(size, seconds, f"{rec}/r{i}") for i in range(n)], timeout=seconds * 3 + 900)
+        res = ray.get([task.remote(size, seconds, f"{rec}/r{i}", encoder) for i in range(n)], timeout=seconds * 3 + 900)
         rooms = {r["pid"] for r in res}
         system = [p for p in _pids(temp) if p not in rooms]  # GCS, raylet, agents, idle workers
         sys_cpu, sys_rss = _cpu_rss(system)
@@ -119,6 +122,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--size", default="720x1280")
     ap.add_argument("--modes", default="plain,ray")
+    ap.add_argument("--encoder", choices=("ultrafast", "superfast", "veryfast"),
+                    help="x264 preset of every room (outputs.encoder); default: the size's own")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     print("load before:", os.getloadavg(), "cores:", os.cpu_count(), flush=True)
@@ -129,11 +134,11 @@ def main() -> None:
             for mode in args.modes.split(","):
                 t0 = time.monotonic()
                 if mode == "plain":
-                    rooms, overhead = _plain(n, args.size, args.seconds, rec), {}
+                    rooms, overhead = _plain(n, args.size, args.seconds, rec, args.encoder), {}
                 else:
-                    rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1))
+                    rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1), args.encoder)
                 worst = max(r["share"] for r in rooms)
-                row = {"rooms": n, "mode": mode, "size": args.size, "seconds": args.seconds,
+                row = {"rooms": n, "mode": mode, "size": args.size, "encoder": args.encoder or "default", "seconds": args.seconds,
                        "worst_repeated_share": worst, "pass": worst <= LIMIT,
                        "room_cores": sum(r["cores"] for r in rooms), "room_rss_mb": sum(r["rss_mb"] for r in rooms),
                        "per_room": rooms, **overhead, "load_after": os.getloadavg(),

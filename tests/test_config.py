@@ -104,6 +104,7 @@ stage:
 outputs:
   rtmp: ["rtmp://push.example.com/live/${{STREAM_KEY}}", "rtmps://b.example.com:443/app/${{KEY_B}}"]
   recording_dir: rec
+  encoder: ultrafast
   viewer_bind: 0.0.0.0
   viewer_port: 9900
 comments:
@@ -131,7 +132,7 @@ def test_a_config_using_every_field(tmp_path):
         ("en", (1080, 1920), ("host", "pip"), False)
     assert (c.stage.relight, c.stage.emotion) == ("soft", "excited") and c.stage.layout.dir.is_dir()
     assert c.outputs.recording_dir == tmp_path / "rec" and c.outputs.viewer_port == 9900
-    assert c.outputs.viewer_bind == "0.0.0.0" and len(c.outputs.rtmp) == 2
+    assert c.outputs.viewer_bind == "0.0.0.0" and len(c.outputs.rtmp) == 2 and c.outputs.encoder == "ultrafast"
     assert c.comments.sources[0].kind == "twitch"
     # every field of the models appears in that file (a new field needs a line here)
     text = path.read_text(encoding="utf-8")
@@ -168,6 +169,7 @@ def test_parts_are_built_from_the_file(tmp_path, monkeypatch):
     ("voices: {zh: {engine: cosyvoice}}", "voices.zh.engine", "use one of: piper, zh-fastspeech, espeak or http"),
     ("stage: {size: 720p}", "stage.size", "use one of: 720x1280 or 1080x1920"),
     ("outputs: {viewer_port: eighty}", "outputs.viewer_port", "give a number"),
+    ("outputs: {encoder: fastest}", "outputs.encoder", "ultrafast"),
     ("voices: {zh: {deadline_s: fast}}", "voices.zh.deadline_s", "give a number"),
     ("stgae: {size: 720x1280}", "stgae: unknown key", "fix its spelling"),
     ("voices: {en: {engine: http, kind: openai}}", "voices.en: engine http needs base_url", "config init"),

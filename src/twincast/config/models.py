@@ -149,6 +149,9 @@ class StageSpec(Part):
 class Outputs(Part):
     rtmp: tuple[str, ...] = Field((), description="RTMP push URLs; write the key as ${ENV_VAR}")
     recording_dir: Path = Path("out/live")
+    encoder: Optional[Literal["ultrafast", "superfast", "veryfast"]] = Field(
+        None, description="x264 speed preset of the live encode (default superfast); ultrafast saves ~0.1 core "
+        "a room at 720x1280 for ~2 dB less picture quality at the same bitrate (docs/performance.md)")
     viewer_bind: str = Field("127.0.0.1", description="address of the viewer page and console")
     viewer_port: int = Field(8800, ge=0, le=65535)
 

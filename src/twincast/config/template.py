@@ -80,6 +80,7 @@ stage:
 outputs:
   rtmp: []                     # push URLs, key from the environment: ["rtmp://live-push.example.com/live/${STREAM_KEY}"]
   recording_dir: out/live      # the live recording (fragmented MP4)
+  encoder: null                # x264 preset: ultrafast | superfast | veryfast; null = superfast (ultrafast: rooms packed two to a 2-core node)
   viewer_bind: 127.0.0.1       # the viewer page and console; 127.0.0.1 keeps them on this machine
   viewer_port: 8800
 

@@ -44,7 +44,7 @@ from .events import (
     StreamEvent,
     VoiceEvent,
 )
-from .outputs import PRESETS, FlvBroadcast, LiveEncoder, RtmpOutput
+from .outputs import FlvBroadcast, LiveEncoder, RtmpOutput, stream_preset
 from .speechline import SpeechLine, Utterance
 
 log = logging.getLogger("twincast.live")
@@ -102,7 +102,7 @@ class LiveShow(EventHub):
 
         self.catalog, self.lang = catalog, lang
         self.clock = MediaClock(sample_rate=48_000)
-        self.preset = PRESETS[size]
+        self.preset = stream_preset(size, config.outputs.encoder if config is not None else None)
         self.parts = show_parts(catalog, host, assistant, lang=lang, size=(self.preset.width, self.preset.height),
                                 config=config, rundown=rundown, minutes_each=minutes_each)
         self.rundown, self.answers = self.parts.rundown, self.parts.queue

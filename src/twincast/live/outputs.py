@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -42,6 +42,13 @@ PRESETS = {
     # tests only (the contract test drives the real engine): a quarter of the pixels of 720x1280
     "360x640": StreamPreset(360, 640, 800, x264_preset="ultrafast"),
 }
+
+
+def stream_preset(size: str, encoder: str | None = None) -> StreamPreset:
+    """The preset for a frame size, with the x264 speed preset a config file chose
+    (``outputs.encoder``); ``None`` keeps the size's own."""
+    preset = PRESETS[size]
+    return replace(preset, x264_preset=encoder) if encoder else preset
 
 
 def _copy(packet: av.Packet, stream) -> av.Packet:
