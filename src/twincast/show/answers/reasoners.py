@@ -200,3 +200,49 @@ def _same_region(t: Text, region: Region) -> bool:
 
 def saving(p: Product) -> Optional[float]:
     return round(p.price - p.promo_price, 2) if p.promo_price is not None else None
+
+
+_ZH_NUM = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a couple of": 2, "a pair of": 2}
+_QTY_ZH = re.compile(r"(?:买|拍|来|要|凑)?\s*([一两二俩三仨四五六七八九十]|\d{1,2})\s*(?:个|件|袋|箱|盒|瓶|双|包|罐|份|条|套|支|台|只|桶|副|张|本)")
+_QTY_EN = re.compile(r"\b(\d{1,2}|two|three|four|five|six)\s+(?:bags?|boxes|box|bottles?|pairs?|packs?|cans?|pieces?|pcs|sets?|"
+                     r"units?|of (?:them|these|those)|jars?|tubs?|tins?)\b|\bx\s*(\d{1,2})\b|\b(\d{1,2})\s*x\b", re.I)
+
+
+def quantity(text: str) -> Optional[int]:
+    """How many the viewer means to buy ("买两袋", "三箱", "2 bags", "x3"); None when not said.
+    Measures (2kg, 10斤) are not quantities: only counting words are read."""
+    m = _QTY_ZH.search(text)
+    if m:
+        n = int(m.group(1)) if m.group(1).isdigit() else _ZH_NUM[m.group(1)]
+        return n if 2 <= n <= 20 else None
+    m = _QTY_EN.search(text)
+    if m:
+        raw = next(g for g in m.groups() if g)
+        n = int(raw) if raw.isdigit() else _EN_NUM[raw.lower()]
+        return n if 2 <= n <= 20 else None
+    return None
+
+
+@dataclass(frozen=True)
+class OrderTotal:
+    quantity: int
+    subtotal: float
+    threshold: Optional[float] = None  # the full reduction that applies, if any
+    amount: Optional[float] = None
+
+    @property
+    def total(self) -> float:
+        return round(self.subtotal - (self.amount or 0.0), 2)
+
+
+def order_total(unit_price: float, qty: int, promos) -> OrderTotal:
+    """``qty`` at ``unit_price``, less the largest store-wide full reduction ("满299减30") the
+    subtotal reaches. Coupons are not stacked here: whether they combine is free text."""
+    subtotal = round(unit_price * qty, 2)
+    best = None
+    for x in promos or ():
+        if x.kind == "full_reduction" and x.threshold and x.amount and subtotal >= x.threshold:
+            if best is None or x.amount > best.amount:
+                best = x
+    return OrderTotal(qty, subtotal, best.threshold if best else None, best.amount if best else None)

@@ -17,7 +17,7 @@ from ..catalog import Catalog, Product, format_money
 from ..catalog_units import number_text
 from . import slots
 from .lexicon import COLOUR_ZH
-from .reasoners import fits_in, match_colour, recommend_size, saving, variant_stock
+from .reasoners import fits_in, match_colour, order_total, quantity, recommend_size, saving, variant_stock
 from .retrieval import Retriever
 from .types import Reply, Slots
 
@@ -87,10 +87,44 @@ def price(c: Ctx, p: Product) -> Reply:
     else:
         text = f"{name}价格{money(p, p.price, lang)}。" if c.zh else f"{name}: {money(p, p.price, lang)}."
         fields = ["price"]
+    # with a discount asked about too, the promo piece says the arithmetic (once)
+    total = None if _PROMO_WORDS.search(c.text) else _order_total(c, p, quantity(c.text))
+    if total:
+        text += total.text if c.zh else " " + total.text
+        fields += list(total.fields)
     if p.link:
         text += f"拍{p.link}号链接。" if c.zh else f" It's link {p.link}."
         fields.append("link")
     return Reply("answer", text, tuple(fields))
+
+
+_PROMO_WORDS = re.compile(r"满减|满\d+减|券|优惠|凑|coupon|discount|voucher|\boff\b", re.I)
+_TOTAL_ASKED = re.compile(r"多少|到手|几块|how much|price after|total|cost", re.I)
+_REDUCTION_ASKED = re.compile(r"满减|凑|满\d+|减完|用完券|after the .{0,12}(discount|off)|with the discount|\boff\b", re.I)
+
+
+def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) -> Optional[Reply]:
+    """"三袋凑满减多少钱": the arithmetic said out loud (count x today's price, less the store's
+    full reduction when the subtotal reaches it). Without a count, only when the viewer asks
+    about the reduction and one item already reaches it."""
+    if not qty and not (asked and _REDUCTION_ASKED.search(c.text) and _TOTAL_ASKED.search(c.text)):
+        return None
+    promos = c.catalog.policy(p).promos or ()
+    if any(v.price is not None for v in p.variants) or any(x.kind in ("bundle", "discount") for x in promos):
+        return None  # prices per variant or a multi-buy deal: the arithmetic is not one product of two numbers
+    t = order_total(p.sale_price, qty or 1, promos)
+    if not qty and t.amount is None:
+        return None
+    m = lambda v: money(p, v, c.lang)  # noqa: E731
+    if c.zh:
+        text = f"买{t.quantity}件共{m(t.subtotal)}" if qty else ""
+        if t.amount:
+            text += f"{'，' if text else ''}满{t.threshold:g}减{t.amount:g}后{m(t.total)}"
+        return Reply("answer", text + "。", ("price", "promo_price", "policies.promos"))
+    text = f" {t.quantity} of them come to {m(t.subtotal)}" if qty else ""
+    if t.amount:
+        text += f"{';' if text else ''} {m(t.total)} after the {t.threshold:g} minus {t.amount:g} store discount"
+    return Reply("answer", text.strip() + ".", ("price", "promo_price", "policies.promos"))
 
 
 def _variant_price(c: Ctx, p: Product) -> Optional[Reply]:
@@ -137,7 +171,11 @@ def promo(c: Ctx, p: Product) -> Reply:
             return price(c, p)
         return check_reply(c.lang, topic="优惠" if c.zh else "about discounts")
     text = "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + "."
-    return Reply("answer", text, tuple(fields))
+    total = _order_total(c, p, quantity(c.text), asked=True)
+    if total:
+        text += total.text if c.zh else " " + total.text
+        fields += list(total.fields)
+    return Reply("answer", text, tuple(dict.fromkeys(fields)))
 
 
 _CLAUSE = re.compile(r"[，,;；。!！?？\n]+|呢|还有|and also|\band\b|(?<=[吗么])\s+")

@@ -1,0 +1,33 @@
+"""Price arithmetic said out loud (issue 17 item 3): a count times today's price, less the
+store's full reduction when the subtotal reaches it; never for prices per variant or multi-buy deals."""
+
+from __future__ import annotations
+
+from twincast.show.answers import AnswerEngine, Comment
+from twincast.show.answers.evaluate_shops import DATA
+from twincast.show.answers.reasoners import order_total, quantity
+from twincast.show.catalog_io import load_catalog
+
+
+def test_counting_words_are_quantities_and_measures_are_not():
+    assert quantity("买两袋") == 2 and quantity("三箱凑满减") == 3 and quantity("2 bags how much") == 2
+    assert quantity("x3 please") == 3 and quantity("买2件") == 2
+    assert quantity("2kg多少钱") is None and quantity("10斤的") is None and quantity("一个多少钱") is None
+
+
+def test_the_largest_reduction_the_subtotal_reaches():
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    promos = catalog.policy(catalog.get("cat-food")).promos
+    three = order_total(119, 3, promos)
+    assert (three.subtotal, three.amount, three.total) == (357, 30, 327)
+    two = order_total(119, 2, promos)
+    assert two.amount is None and two.total == 238
+
+
+def test_the_reply_states_the_total_and_not_for_a_multibuy_deal():
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    d = engine.handle(Comment("a", "三袋凑满减是多少钱", 1.0), on_screen="cat-food")
+    assert "357" in d.reply and "327" in d.reply and d.reply.count("327") == 1
+    d = engine.handle(Comment("b", "两罐多少钱", 200.0), on_screen="protein-powder")  # its own second-half-price deal
+    assert "458" not in d.reply
