@@ -93,3 +93,50 @@ def test_performer_draws_each_face_at_the_size_its_camera_shows(cast):
     for cam in Camera:
         for name in stage.visible(cam):
             assert size(name, cam) >= min(stage.face_px(cam, name), 512)
+
+
+def test_a_face_is_drawn_again_only_when_it_would_look_different(cast):
+    """The listener's idle sway moves its controls by hundredths of a degree a frame: the last
+    drawing is reused until a control moved a visible step (0.1 degree, 0.01 of a control);
+    a jaw or blink change is drawn at once."""
+    from twincast.show.performance import EXPRESSION_STEP, POSE_STEP_DEG, StagePerformer
+
+    stage = Stage(cast)
+    performer = StagePerformer(cast, stage, sink=None)
+    r = performer.renderer("host", Camera.WIDE)
+    c = np.zeros(len(r.controls), np.float32)
+    first = performer.face("host", r, c, True)
+    yaw, jaw = r.controls.index("yaw"), r.controls.index("jaw")
+    c2 = c.copy()
+    c2[yaw] = 0.5 * POSE_STEP_DEG
+    assert performer.face("host", r, c2, True) is first  # an invisible step: reused
+    c3 = c.copy()
+    c3[jaw] = 2 * EXPRESSION_STEP
+    moved = performer.face("host", r, c3, True)
+    assert moved is not first and np.abs(moved[0].astype(int) - first[0].astype(int)).max() > 0
+    assert performer.face("host", r, c3, False) is not moved  # the whole canvas is another drawing
+    assert (performer.faces_drawn, performer.faces_reused) == (3, 1)
+
+
+def test_idle_actors_are_drawn_on_fewer_frames_and_the_frames_still_move(cast):
+    from twincast.show.performance import StagePerformer
+
+    class Frames:
+        def __init__(self) -> None:
+            self.frames = []
+
+        def write_frame(self, rgb) -> None:
+            self.frames.append(rgb)
+
+        def write_audio(self, mono) -> None:
+            pass
+
+    stage = Stage(cast)
+    sink = Frames()
+    performer = StagePerformer(cast, stage, sink)
+    n = performer.perform("host", None, Camera.WIDE, None, None, seconds=3.0)
+    assert n == len(sink.frames) == 75
+    drawn, reused = performer.faces_drawn, performer.faces_reused
+    assert drawn + reused == 2 * n and reused > 0.2 * drawn  # measured: about half reused
+    # the picture still changes over the three seconds (sway, breathing, blinks)
+    assert np.abs(sink.frames[0].astype(int) - sink.frames[-1].astype(int)).mean() > 0.05
