@@ -81,3 +81,25 @@ def test_a_tongue_out_is_a_clear_error(tmp_path):
     with pytest.raises(TwincastError) as err:
         build_from_photo(out)
     assert "tongue" in str(err.value), err.value
+
+
+def test_a_rest_the_tracker_does_not_read_as_closed_is_refused():
+    """Whatever keeps the lips apart, the build reads its own rendered rest face with the
+    quality check's tracker: closed (every dev portrait, 0.002-0.017 eye widths) passes; a
+    rest left open (here: the jaw held at 0.4) is a clear error naming the photo."""
+    from twincast.avatar.build import build_from_photo
+    from twincast.avatar.calibrate import jaw_slope, require_closed_rest
+    from twincast.evaluation.mouth_dynamics import CLOSED_GAP
+
+    photo = portrait_or_skip("grace_hopper")
+    model = build_from_photo(photo)
+    note = model.meta["jaw_calibration"]
+    assert note["rest_ew"] < CLOSED_GAP
+    require_closed_rest(note, photo.name)  # no error
+    model.meta["rest_controls"] = {**model.rest, "jaw": 0.4}
+    rest, _ = jaw_slope(model)
+    assert rest > CLOSED_GAP
+    with pytest.raises(TwincastError) as err:
+        require_closed_rest({"rest_ew": round(rest, 4)}, photo.name)
+    assert photo.name in err.value.problem and "could not be closed" in err.value.problem
+    assert "nothing between them" in err.value.fix

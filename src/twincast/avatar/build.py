@@ -181,9 +181,10 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
         model.meta["relight"] = check_preset(relight)
     add_background_plate(model)
     if neutral:  # one jaw unit opens the same share of the face on every avatar (calibrate.py)
-        from .calibrate import calibrate_jaw
+        from .calibrate import calibrate_jaw, require_closed_rest
 
         model.meta["jaw_calibration"] = calibrate_jaw(model)
+        require_closed_rest(model.meta["jaw_calibration"], photo.name)
         model.meta["rest_controls"] = rest_controls(lm, rig)
     model.meta["build_seconds"] = round(time.perf_counter() - started, 3)
     return model

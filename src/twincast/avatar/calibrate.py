@@ -77,8 +77,29 @@ def calibrate_jaw(model) -> dict:
     return note
 
 
+def require_closed_rest(note: dict, source: str) -> None:
+    """Refuse an avatar whose resting face the tracker does not read as closed.
+
+    The build closes a smiling or parted mouth for the resting face; when something the
+    closure cannot see as lips sits between them (a tongue, food, a pen), the rest stays open
+    and every pause and p/b/m of every clip would show it (issue 19: such a build rendered a
+    mouth that never closed, lip sync r ~0.1). The measure is the one the quality check uses
+    for "closed" (``mouth_dynamics.CLOSED_GAP``, from real speech), read on the rendered rest
+    face, so any cause is caught, not only the kinds someone thought of; the dev portraits
+    read 0.002-0.017 at rest."""
+    from ..errors import TwincastError
+    from ..evaluation.mouth_dynamics import CLOSED_GAP
+
+    rest = note.get("rest_ew")
+    if rest is not None and rest >= CLOSED_GAP:
+        raise TwincastError(
+            f"the mouth in {source} could not be closed for the resting face (the lips stay {rest:.3f} eye widths "
+            f"apart; closed is under {CLOSED_GAP}): something between the lips, such as a tongue, food or an object?",
+            "use a photo with the lips closed or slightly parted and nothing between them")
+
+
 def _round(x: float) -> float | None:
     return round(float(x), 4) if np.isfinite(x) else None
 
 
-__all__ = ["JAW_OPEN_EW", "PROBES", "calibrate_jaw", "jaw_slope"]
+__all__ = ["JAW_OPEN_EW", "PROBES", "calibrate_jaw", "jaw_slope", "require_closed_rest"]
