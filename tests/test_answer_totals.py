@@ -31,3 +31,12 @@ def test_the_reply_states_the_total_and_not_for_a_multibuy_deal():
     assert "357" in d.reply and "327" in d.reply and d.reply.count("327") == 1
     d = engine.handle(Comment("b", "两罐多少钱", 200.0), on_screen="protein-powder")  # its own second-half-price deal
     assert "458" not in d.reply
+
+
+def test_a_store_question_with_many_exceptions_says_what_all_products_share():
+    """"从哪发货的" with nothing on screen: every product ships from the same town, but four of them
+    differ in dispatch time or couriers; the shared clause is said and the others named."""
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    d = AnswerEngine(catalog, intent_model=None).handle(Comment("c", "从哪发货的", 1.0))
+    assert d.action == "answer" and "义乌" in d.reply and "有所不同" in d.reply
+    assert "48小时" not in d.reply  # a clause some products do not share is not said for all

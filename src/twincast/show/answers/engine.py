@@ -85,6 +85,20 @@ def _beyond(text: str, common: str) -> str:
     return ("，" if zh else "; ").join(own) + ("。" if zh else ".")
 
 
+def _shared_only(c: r.Ctx, main: Reply, others: list[Product], replies: list[Reply]) -> Optional[Reply]:
+    """Too many products differ to name each one's exception: say the clauses every product
+    shares ("从浙江义乌发货") and name the products that differ elsewhere, so the viewer can ask."""
+    cut = _CLAUSE_ZH if c.zh else _CLAUSE_EN
+    shared = [x.strip() for x in cut.split(main.text) if x.strip()
+              and all(x.strip() in {y.strip() for y in cut.split(rep.text)} for rep in replies)]
+    if not shared:
+        return None
+    names = ("、" if c.zh else ", ").join(p.name.get(c.lang) for p in others)
+    text = ("，".join(shared) + f"；{names}有所不同，可以问我具体哪款。" if c.zh
+            else "; ".join(shared) + f". It differs for the {names}: ask me about one.")
+    return Reply("answer", text, main.fields)
+
+
 class AnswerEngine:
     """Stateful per show (moderation remembers viewers). ``handle`` is the whole pipeline."""
 
@@ -167,8 +181,10 @@ class AnswerEngine:
         main, common = ordered[0]
         if len(ordered) == 1:
             return main
-        if len(ordered) > _MAX_EXCEPTIONS + 1 or len(common) < 2:
+        if len(common) < 2:
             return None  # no rule most products share: asking which one is shorter than reading all
+        if len(ordered) > _MAX_EXCEPTIONS + 1:
+            return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])
         texts, fields = [main.text], list(main.fields)
         for reply, products in ordered[1:]:
             names = ("、" if c.zh else ", ").join(p.name.get(c.lang) for p in products)
