@@ -67,3 +67,18 @@ def test_the_same_footage_in_the_studio_shows_the_cut_the_check_catches(video_ho
     frame = stage.compose(Camera.HOST, _faces(stage, Camera.HOST, actors), None, None)
     bad = hard_edges(frame, stage.actor_boxes(Camera.HOST), stage.set_plate(Camera.HOST))
     assert "top" in bad.get("host", {})  # the hair cut straight by the footage's frame
+
+
+def test_a_video_host_keeps_playing_when_its_controls_stand_still(video_host, assistant):
+    """Its renderer plays the footage on at every call, so the performer never reuses one of
+    its drawings (a photo avatar's drawing is reused while its controls stand still)."""
+    from twincast.show.performance import StagePerformer
+
+    actors = {"host": video_host, "assistant": assistant}
+    performer = StagePerformer(actors, Stage(actors, 720, 1280), sink=None)
+    r = performer.renderer("host", Camera.HOST)
+    assert r.pure is False and performer.renderer("assistant", Camera.WIDE).pure is True
+    c = np.zeros(len(r.controls), np.float32)
+    frames = [performer.face("host", r, c, False)[0].copy() for _ in range(12)]
+    assert performer.faces_reused == 0
+    assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 0.5  # the footage moved

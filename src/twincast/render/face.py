@@ -43,6 +43,8 @@ def background_plate(model: AvatarModel, canvas: np.ndarray, matte: np.ndarray) 
 
 
 class FaceRenderer:
+    pure = True  # the same controls always give the same pixels (module docstring)
+
     def __init__(self, model: AvatarModel, relight: str | None = None) -> None:
         self.model = model
         self.size = size = model.render_size

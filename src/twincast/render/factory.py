@@ -19,6 +19,10 @@ from ..avatar.model import AvatarModel
 class AvatarRenderer(Protocol):
     controls: tuple[str, ...]
     mask: np.ndarray
+    #: True when the same controls always give the same pixels, so a drawing may be reused
+    #: while the controls stand still (show/performance.py); a renderer that plays footage
+    #: on from call to call is not pure.
+    pure: bool
 
     def render(self, controls: np.ndarray, with_mask: bool = False, cutout: bool = False) -> np.ndarray: ...
 

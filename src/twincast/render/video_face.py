@@ -34,6 +34,8 @@ LEAD = 0.5  # frames of linear look-ahead on the mouth controls
 
 
 class VideoFaceRenderer:
+    pure = False  # each call plays the footage on by a frame: never reuse a drawing
+
     def __init__(self, model: AvatarModel) -> None:
         try:
             meta = json.loads(model.extras["video/meta.json"])

@@ -72,9 +72,10 @@ class StagePerformer:
 
     def face(self, name: str, r: AvatarRenderer, controls: np.ndarray, cutout: bool) -> tuple[np.ndarray, np.ndarray]:
         """(canvas, matte) of the actor for these controls: the last drawing when no control
-        moved by a visible step since (see :data:`POSE_STEP_DEG`), else a new one."""
+        moved by a visible step since (see :data:`POSE_STEP_DEG`) and the renderer is pure (a
+        video avatar's footage plays on every call), else a new one."""
         held = self._held.get(name)
-        if held is not None and held[0] is r and held[1] == cutout:
+        if held is not None and held[0] is r and held[1] == cutout and getattr(r, "pure", False):
             if not (np.abs(controls - held[2]) > self._steps(r)).any():
                 self.faces_reused += 1
                 return held[3]
