@@ -49,7 +49,7 @@ def product_facts(catalog: Catalog, p: Product) -> list[FactLine]:
                             "colours: " + ", ".join(c.en for c in p.colours)))
     if p.size_chart:
         for r in p.size_chart.rows:
-            extra = ", ".join(f"{k} {v}{p.size_chart.unit}" for k, v in (r.model_extra or {}).items())
+            extra = ", ".join(f"{k} {v:g}{p.size_chart.unit_of(k)}" for k, v in (r.model_extra or {}).items())
             ranges = " ".join(f"{name} {a:g}-{b:g}" for name, rng in (("height_cm", r.height_cm), ("weight_kg", r.weight_kg))
                               if rng for a, b in [rng])
             out.append(FactLine(p.id, "size_chart", f"{r.size}码 {ranges} {extra}".strip(), f"{r.size} {ranges} {extra}".strip()))

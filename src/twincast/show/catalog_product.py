@@ -41,6 +41,15 @@ class Variant(_Strict):
 class SizeColumn(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")
     name: Text
+    # the column's own unit when it is not the chart's (foot length in cm beside a CN size in
+    # mm); "none" for a plain size number such as a US shoe size, which takes no unit
+    unit: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _unit(self):
+        if self.unit is not None and self.unit != "none":
+            Quantity(value=1, unit=self.unit)  # unknown unit -> clear error
+        return self
 
 
 class SizeRow(_Strict):
@@ -88,6 +97,12 @@ class SizeChart(_Strict):
 
     def column(self, key: str) -> Optional[SizeColumn]:
         return next((c for c in self.columns if c.key == key), None)
+
+    def unit_of(self, key: str) -> str:
+        """The unit a column's numbers are in ("" for plain size numbers)."""
+        col = self.column(key)
+        unit = col.unit if col is not None and col.unit is not None else self.unit
+        return "" if unit == "none" else unit
 
 
 class Dimensions(_Strict):

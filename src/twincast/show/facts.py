@@ -266,15 +266,14 @@ def _add_v2(f: "Facts", p: Product) -> None:
         for key in ({v.colour for v in p.variants} | {v.size for v in p.variants}) - {None}:
             f.add(sum(v.stock for v in p.variants if key in (v.colour, v.size)), "count")
     if p.size_chart:
-        unit = p.size_chart.unit.lower()
         for r in p.size_chart.rows:
             for rng, u in ((r.height_cm, "cm"), (r.weight_kg, "kg")):
                 for v in rng or ():
                     f.add(v, u)
                     if u == "kg":
                         f.add(v * 2, "jin")
-            for v in (r.model_extra or {}).values():
-                f.add(float(v), unit)
+            for key, v in (r.model_extra or {}).items():
+                f.add(float(v), p.size_chart.unit_of(key).lower())
     quantities = [p.shelf_life, p.after_opening]
     if p.dimensions:
         quantities += [p.dimensions.width, p.dimensions.depth, p.dimensions.height, p.dimensions.weight]

@@ -280,7 +280,7 @@ def _measurement(c: Ctx, p: Product) -> Optional[Reply]:
     rows = [r for r in chart.rows if c.slots.size and r.size.lower() == c.slots.size.lower()] or list(chart.rows)
     parts = []
     for r in rows[:6]:
-        vals = [f"{col.name.get(c.lang)}{'' if c.zh else ' '}{number_text(v)}{chart.unit}"
+        vals = [f"{col.name.get(c.lang)}{'' if c.zh else ' '}{number_text(v)}{chart.unit_of(col.key)}"
                 for col in cols if (v := r.measurement(col.key)) is not None]
         if vals:
             parts.append(f"{r.size}{'码' if c.zh else ''}{'' if c.zh else ': '}{join(vals, c.lang)}")
