@@ -8,6 +8,7 @@ Pure functions over a loaded :class:`Catalog`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .answers.retrieval import fact_items
@@ -30,8 +31,12 @@ class FactLine:
 
 
 def _is(p: Product, words: tuple[str, ...]) -> bool:
+    """Whether the product's category or name says it is of a kind. English words match whole
+    words ("SteadyRest" is no tea, "microwave-safe" no microwave unless it says so), Chinese
+    ones anywhere (Chinese has no spaces)."""
     text = f"{p.category.zh} {p.category.en} {p.name.zh} {p.name.en}".lower()
-    return any(w in text for w in words)
+    latin = set(re.findall(r"[a-z]+", text))
+    return any((w in latin or w + "s" in latin) if w.isascii() else w in text for w in words)
 
 
 def product_facts(catalog: Catalog, p: Product) -> list[FactLine]:
