@@ -40,3 +40,17 @@ def test_a_store_question_with_many_exceptions_says_what_all_products_share():
     d = AnswerEngine(catalog, intent_model=None).handle(Comment("c", "从哪发货的", 1.0))
     assert d.action == "answer" and "义乌" in d.reply and "有所不同" in d.reply
     assert "48小时" not in d.reply  # a clause some products do not share is not said for all
+
+
+def test_instalments_and_purchase_limits_asked_the_short_way():
+    """"能分12期吗", "6期免息吗 每期多少", "max pairs per person?": the store's instalment plan
+    (and today's price over the periods asked) and its purchase limit, not a link."""
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    d = engine.handle(Comment("d", "6期免息吗 每期多少", 1.0), on_screen="smart-watch")
+    assert d.intent == "how_to_buy" and "policies.instalments" in d.fields
+    plan = catalog.policy(catalog.get("smart-watch")).instalments
+    if plan.interest_free and 6 in plan.periods:
+        assert f"{catalog.get('smart-watch').sale_price / 6:.1f}" in d.reply
+    d = engine.handle(Comment("e", "max pairs per person?", 300.0), on_screen="running-shoes")
+    assert d.intent == "how_to_buy" and "policies.purchase_limit" in d.fields

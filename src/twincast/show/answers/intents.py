@@ -47,6 +47,7 @@ _RULES: list[tuple[str, float, str]] = [
                               r"overseas|abroad|international|ship to|deliver to|ship (it )?(out )?to"),
     ("delivery_time", 4, r"几天到|多久到|多久能到|几天能到|什么时候到|什么时候发|几天发货|多久发货|发货时间|啥时候发|啥时候到|"
                          r"(今天|明天|今晚)能发|到货|几天能收到|多久收到|when (will|would|does|do|can) (it|they|i)|"
+                         r"how many days|(delivery|shipping|transit) time|"
                          r"how (long|soon|fast).{0,25}(ship|deliver|arrive|get|take)|arrive|dispatch|ships? within"),
     ("returns", 3, r"退货|退款|能退|可以退|退吗|退换|换货|换码|无理由|不合适|拆封|开封.{0,4}退|"
                    r"\breturns?\b|refund|exchange|send (it )?back"),
@@ -55,7 +56,8 @@ _RULES: list[tuple[str, float, str]] = [
     ("how_to_buy", 3, r"我要买|想买|要买|怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
                       r"发票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
                       r"how (do|can|to) (i )?(buy|order|get|pay)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|"
-                      r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i"),
+                      r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i|"
+                      r"\d+\s*期|免息|分几期|每期|per (person|customer|account|id)\b|how many \w+ can i (buy|order|get)"),
     ("compare", 4, r"区别|对比|哪个好|哪个更|比怎么样|比呢|比哪个|和.{1,10}比|跟.{1,10}比|哪款好|选哪个|二选一|"
                    r"\bvs\.?\b|versus|better than|compared?|difference|which one (is|should)|which is better"),
     ("usage", 3, r"怎么用|如何用|用法|使用方法|怎么使用|怎么洗|怎么清洗|清洗|保养|怎么保存|保存|储存|存放|冷藏|怎么吃|怎么泡|"
@@ -124,7 +126,8 @@ class IntentClassifier:
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
         scores = rule_scores(text)
-        if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|\bget\b|reach", text, re.I):
+        if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|\bget\b|reach|"
+                                      r"how (long|many days) to\b", text, re.I):
             scores["shipping_exception"] = scores.get("shipping_exception", 0) + 3
             scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
         if slots.height_cm and slots.weight_kg or (slots.height_cm and "size" in scores):

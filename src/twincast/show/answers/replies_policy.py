@@ -10,6 +10,7 @@ a product's exception (no returns once opened, a remote-region surcharge) wins w
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from ..catalog import Catalog, Product
 from .reasoners import region_rule
@@ -160,11 +161,24 @@ _SERVICE = re.compile(r"客服|人工|售后电话|customer (service|support|car
                       r"\bsupport (team|hours)")
 
 
+def _per_instalment(c: Ctx, p: Product, i) -> Optional[str]:
+    """"12期每期多少": today's price over the periods asked (interest-free plans only: with
+    interest the shop's own figure is needed)."""
+    m = re.search(r"(\d+)\s*(?:期|months?|instal)", c.text, re.I)
+    if not (i.available and i.interest_free and m and re.search(r"每期|一期|每月|per month|monthly|each", c.text, re.I)):
+        return None
+    n = int(m.group(1))
+    if n not in i.periods:
+        return None
+    each = f"{p.sale_price / n:.1f}"
+    return f"{n}期每期约¥{each}" if c.zh else f"about ¥{each} a month over {n} months"
+
+
 def how_to_buy(c: Ctx, p: Product) -> Reply:
     pol = c.catalog.policy(p)
     low = c.text.lower()
     parts, fields = [], []
-    if re.search(r"分期|花呗|instal|installment|credit", low):
+    if re.search(r"分期|花呗|instal|installment|credit|\d+\s*期|免息|每期|分几期|monthly", low):
         i = pol.instalments
         if i is None:
             return check_reply(c.lang, topic="分期" if c.zh else "about instalments")
@@ -176,13 +190,16 @@ def how_to_buy(c: Ctx, p: Product) -> Reply:
                          else f"instalments over {periods} months" + (", interest-free" if i.interest_free else ""))
         else:
             parts.append("这款不支持分期" if c.zh else "instalments are not available")
+        each = _per_instalment(c, p, i)
+        if each:
+            parts.append(each)
         fields.append("policies.instalments")
     if re.search(r"发票|invoice|receipt", low):
         if pol.invoice is None:
             return check_reply(c.lang, topic="发票" if c.zh else "about invoices")
         parts.append(pol.invoice.get(c.lang))
         fields.append("policies.invoice")
-    if re.search(r"限购|能买几|买几个|最多|limit|how many can", low):
+    if re.search(r"限购|能买几|买几个|最多|limit|how many can|per (person|customer|account)\b|\bmax\b|how many \w+ can i", low):
         lim = pol.purchase_limit
         if lim is None:
             return check_reply(c.lang, topic="限购" if c.zh else "about purchase limits")
