@@ -28,9 +28,9 @@ SHORT_SIDE = 720  # frames are judged at this size (see _normalised)
 PERSON_MIN = 0.5  # segmentation confidence counted as person
 MIN_PERSON = 0.02  # of the frame: a sampled frame with less person is not judged
 FAIL_SHARE = 0.5  # more than this share of the sampled frames with a straight cut fails the row: a pasted
-# picture shows in (nearly) every frame of its camera; a cut-out person's hat side or a drawn overlay
-# the segmenter takes for the person gives a cut in some frames (3 of 8 stage cameras with card
-# and subtitle, docs/quality-check.md#hard-edges)
+# picture shows in (nearly) every frame of its camera; a drawn overlay the segmenter takes for the
+# person gives a cut in some frames (stage cameras with card and subtitle: 1-2 of 8,
+# docs/quality-check.md#hard-edges)
 BAND = (f"straight cut along a person >= {MIN_CUT:.2f} of the short side in <= {FAIL_SHARE:.0%} "
         "of sampled frames")
 SOURCE = ("project band (docs/quality-check.md#hard-edges): calibrated on composited stage renders (pass) "
