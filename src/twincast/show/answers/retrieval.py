@@ -149,10 +149,13 @@ def fact_items(p: Product) -> list[FactItem]:
             zh = "尺寸：" + "，".join(f"{zh_names[k]}{q.say('zh')}" for k, q in sides)
             en = "size: " + ", ".join(f"{q.say('en')} {k}" for k, q in sides)
             items.append(FactItem("dimensions", f"尺寸 大小 多大 长宽高 dimensions size how big {zh} {en}", zh, en))
-        if d.weight is not None:
-            zh = f"重量{d.weight.say('zh')}" if not d.note else d.note.zh
-            en = f"it weighs {d.weight.say('en')}" if not d.note else d.note.en
+        if d.weight is not None:  # the weight first (a note may not state it), then the note's details
+            zh, en = f"重量{d.weight.say('zh')}", f"it weighs {d.weight.say('en')}"
+            if d.note is not None:
+                zh, en = f"{zh}；{d.note.zh}", f"{en}; {d.note.en}"
             items.append(FactItem("dimensions.weight", f"重量 多重 weight heavy {zh} {en}", zh, en))
+        elif d.note is not None:
+            items.append(FactItem("dimensions.note", f"尺寸 重量 size weight {d.note.zh} {d.note.en}", d.note.zh, d.note.en))
     for i, s in enumerate(p.specs):
         items.append(FactItem(f"specs[{i}]", f"{s.key.zh} {s.key.en} {s.value.zh} {s.value.en}",
                               f"{s.key.zh}：{s.value.zh}", f"{s.key.en}: {s.value.en}"))
