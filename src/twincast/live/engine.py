@@ -51,12 +51,13 @@ log = logging.getLogger("twincast.live")
 IDLE_S = 0.2
 TRIM_EVERY_S = 30.0
 FIRST_LINE_WAIT_S = 5.0
-# How long a Python thread may hold the GIL before it must offer it (CPython's default: 5 ms).
-# The render loop makes dozens of OpenCV calls a frame and needs the GIL back after each; with
-# a busy Python thread beside it (the web server refusing a flood, comment intake) it waited
-# up to 5 ms every time (the "convoy effect"), and a 25 ms frame took 45-75 ms. 1 ms keeps the
-# waits short at a small cost in switches; set for the process while a live show is on air.
-SWITCH_INTERVAL_S = 0.001
+# How long a Python thread may hold the GIL before it must offer it, set for the process while
+# a live show is on air; None keeps CPython's 5 ms. The render loop needs the GIL back after each
+# of dozens of OpenCV calls a frame, so a busy Python thread beside it (the web server refusing
+# a flood) slows it (a synthetic loop: 25 ms frames took 45-75 ms at 5 ms, 32-45 ms at 1 ms).
+# But the hostile-flood benchmark did not improve at 1 ms (docs/performance.md, session 10),
+# so the default stays CPython's; the knob is kept for measuring.
+SWITCH_INTERVAL_S: float | None = None
 # How late the render loop may run before it repeats a frame. A clause start (new controls,
 # a subtitle, a camera cross-fade) costs 2-3 frames' time while the next clause synthesises;
 # a frame rendered in 26 ms (p50 at 720x1280) catches up 14 ms a frame afterwards. Players and
