@@ -64,8 +64,7 @@ def camera_fps(frames: int = 100) -> None:
                 sized.append(run(stage, cam, lambda n: perf.renderer(n, cam)))
                 whole.append(run(stage, cam, lambda n: full[n]))
             sized, whole = min(sized), min(whole)
-            sizes = ", ".join(f"{n} {perf.renderer(n, cam).model.render_size if hasattr(perf.renderer(n, cam), 'model') else '-'}px"
-                              for n in stage.visible(cam))
+            sizes = ", ".join(f"{n} {perf.renderer(n, cam).size}px" for n in stage.visible(cam))
             print(f"{w}x{h} {cam.value:8s} render+compose CPU a frame: faces at shown size {sized:5.1f} ms "
                   f"({sizes}), on the full canvas {whole:5.1f} ms, ratio {sized / whole:.2f}")
 

@@ -13,6 +13,7 @@ from ..driving.body import body_track
 from ..driving.drive import DriveConfig, controls_for
 from ..output.threaded import Sink
 from ..render.factory import AvatarRenderer, renderer_for
+from ..render.pose3d import POSE_CONTROLS
 from ..render.scaled import at_size, size_for
 from ..render.stage import Camera, ProductView, Stage, crossfade
 from ..voice.base import Speech
@@ -25,7 +26,6 @@ FADE_FRAMES = 6  # a 240 ms cross-fade between cameras; cuts on the beat look ab
 # (the jaw) and blinks change every frame and are drawn every frame.
 POSE_STEP_DEG = 0.1
 EXPRESSION_STEP = 0.01
-POSE_NAMES = ("yaw", "pitch", "roll")
 
 
 class StagePerformer:
@@ -60,9 +60,9 @@ class StagePerformer:
         """The actor's renderer at the size these cameras show its face (the largest of them):
         a face shown small is drawn small (render/scaled.py), which is most of what a
         two-shot, a product shot and a picture-in-picture tile used to cost."""
-        shown = max((self.stage.face_px(c, name) for c in cameras if c is not None and name in self.stage.visible(c)),
-                    default=0)
         model = self.models[name]
+        shown = max((self.stage.face_px(c, name) for c in cameras if c is not None and name in self.stage.visible(c)),
+                    default=model.render_size)  # on no camera given: the full canvas
         size = size_for(shown, model.render_size)
         key = (name, size)
         if key not in self._sized:
@@ -86,7 +86,7 @@ class StagePerformer:
 
     def _steps(self, r: AvatarRenderer) -> np.ndarray:
         if r.controls not in self._step_sizes:
-            self._step_sizes[r.controls] = np.array([POSE_STEP_DEG if n in POSE_NAMES else EXPRESSION_STEP
+            self._step_sizes[r.controls] = np.array([POSE_STEP_DEG if n in POSE_CONTROLS else EXPRESSION_STEP
                                                      for n in r.controls], np.float32)
         return self._step_sizes[r.controls]
 
