@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python benchmarks/abuse.py [--show real|fake] [--seconds 30] [--rate 1000]
 
-The show and its web server run in this process, as under ``twincast live`` (the server trusts
-127.0.0.1 as a proxy so the load can claim 50 addresses with X-Forwarded-For). A second process
+The show runs in this process and its web server in a process of its own, as under ``twincast
+live`` (``--web thread``: on a thread of this process, as before session 11; the server trusts
+127.0.0.1 as a proxy so the load can claim 50 addresses with X-Forwarded-For). A third process
 (started here, stopped by its PID, niced so it does not take the show's place on two cores)
 plays the crowd, on loopback only and bounded in time:
 - ``--rate`` comments/s from 500 invented viewer ids spread over 50 addresses for ``--seconds``;
@@ -49,6 +50,25 @@ def thread_cpu() -> dict[str, float]:
         name = name.split("-")[0] if name.startswith(("AnyIO", "ThreadPool")) else name
         out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
+
+
+def process_cpu_s(pid: str | None) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far; 0 without one."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def web_rss(pid: str | None) -> float:
+    """Resident MB of the web process (0 when the web layer runs in this process)."""
+    try:
+        return rss_mb(pid) if pid else 0.0
+    except OSError:
+        return 0.0
 
 
 def machine_busy_s() -> float:
@@ -276,6 +296,8 @@ def main() -> None:
     ap.add_argument("--switch-interval", type=float, default=0.0,
                     help="sys.setswitchinterval for the show process (default: the engine's, live/engine.py)")
     ap.add_argument("--parts", default="flood,idle,oversized,real", help="what the crowd does (for isolating costs)")
+    ap.add_argument("--web", choices=("process", "thread"), default="process",
+                    help="the web layer in its own process (as `twincast live` runs it) or on a thread of the show's")
     ap.add_argument("--role", default="show")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
@@ -291,6 +313,7 @@ def run_show(args) -> None:
     from twincast.live.analytics import Analytics
     from twincast.live.web import serve
     from twincast.live.web.clients import ClientPolicy
+    from twincast.live.web.process import serve_process
 
     tmp = Path(tempfile.mkdtemp(prefix="abuse-"))
     show = make_show(args.show, tmp / "rec")
@@ -298,18 +321,24 @@ def run_show(args) -> None:
         show.switch_interval = args.switch_interval
     analytics = Analytics(tmp / "analytics.db")
     policy = ClientPolicy(trusted_proxies=(HOST,))
-    server, _ = serve(show, host=HOST, port=0, analytics=analytics, policy=policy)
+    if args.web == "process":  # as under `twincast live`
+        server = serve_process(show, host=HOST, port=0, analytics_path=tmp / "analytics.db", policy=policy)
+        web_pid = str(server.pid)
+    else:
+        server, _ = serve(show, host=HOST, port=0, analytics=analytics, policy=policy)
+        web_pid = None
     print(f"load before: {os.getloadavg()}; show {args.show}; server {server.url}", flush=True)
     show.start()
     time.sleep(10)  # settle: the first seconds on air are not the attack's
-    rss0, threads0 = rss_mb(), threading.active_count()
+    rss0, threads0 = rss_mb() + web_rss(web_pid), threading.active_count()
     s0, cpu0, busy0 = show.on_air(), thread_cpu(), machine_busy_s()
+    web0 = process_cpu_s(web_pid)
     peak = [rss0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.wait(0.5):
-            peak[0] = max(peak[0], rss_mb())
+            peak[0] = max(peak[0], rss_mb() + web_rss(web_pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -325,22 +354,25 @@ def run_show(args) -> None:
         while proc.poll() is None and time.monotonic() < attack_end + args.wait_answer + 60:
             if s_attack is None and time.monotonic() >= attack_end:
                 s_attack, cpu1, busy1, load1 = show.on_air(), thread_cpu(), machine_busy_s(), os.getloadavg()
+                web1 = process_cpu_s(web_pid)
             time.sleep(0.2)
         if proc.poll() is None:
             proc.kill()  # ours, by PID
         out = proc.communicate(timeout=10)[0]
     finally:
+        import resource
+
+        crowd_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)  # before the web process is reaped
         s1 = show.on_air()
         stop.set()
         threads1 = threading.active_count()
-        rss1 = rss_mb()
+        rss1 = rss_mb() + web_rss(web_pid)
+        if s_attack is None:
+            web1 = process_cpu_s(web_pid)
         show.stop()
         server.stop()
     if s_attack is None:
         s_attack, cpu1, busy1, load1 = s1, thread_cpu(), machine_busy_s(), os.getloadavg()
-    import resource
-
-    crowd_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = {k: round(v - cpu0.get(k, 0.0), 2) for k, v in sorted(cpu1.items(), key=lambda kv: -kv[1])}
     crowd_result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     frames = s_attack["frames"] - s0["frames"]
@@ -364,6 +396,7 @@ def run_show(args) -> None:
         # CPU the rest of the machine used during the attack window (other jobs), of 2 x seconds
         "machine_cpu_s_during_attack": round(busy1 - busy0, 1),
         "show_process_cpu_s_during_attack": round(sum(cpu1.values()) - sum(cpu0.values()), 1),
+        "web": args.web, "web_process_cpu_s_during_attack": round(web1 - web0, 1) if web_pid else None,
         "comments_recorded": sum(summary["comments"].values()), "orders": summary["orders_total"],
         **crowd_result,
     }

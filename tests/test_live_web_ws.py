@@ -23,9 +23,12 @@ from twincast.live.fake_show import FakeShow
 from twincast.live.web import serve
 
 
-@pytest.fixture
-def live(tmp_path):
-    with live_server(tmp_path, show=FakeShow(answer_delay=0.05), session="ws") as env:
+@pytest.fixture(params=["thread", "process"])
+def live(tmp_path, request):
+    """Every socket test twice: the web layer on a thread of the show's process, and in a
+    process of its own (``twincast live``), where events and FLV cross a pipe."""
+    with live_server(tmp_path, show=FakeShow(answer_delay=0.05), session="ws",
+                     process=request.param == "process") as env:
         yield env
 
 

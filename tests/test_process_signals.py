@@ -180,3 +180,13 @@ def test_killed_live_show_loses_at_most_a_second_of_recording(tmp_path):
     (rec,) = (tmp_path / "rec").glob("live-*.mp4")
     recorded = _recorded_seconds(rec)
     assert produced - 1.5 <= recorded <= produced + 0.5, (produced, recorded)
+    # the web layer's process saw its show go and ended too: nothing answers on the port
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the viewer page still answers 15 s after its show was killed (an orphaned web process)")

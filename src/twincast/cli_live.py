@@ -26,7 +26,7 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
     from .config.flags import with_flags
     from .config.load import expand_env
     from .live.engine import LiveShow
-    from .live.web.server import serve
+    from .live.web.process import serve_process
     from .show.catalog_io import load_catalog
     from .show.rundown import Rundown
 
@@ -66,7 +66,7 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
     try:
         console.print("[bold]warming up voices and models...[/]")
         try:
-            server, _ = serve(show, host=bind, port=port, token=token)
+            server = serve_process(show, host=bind, port=port, token=token)  # its own process: docs/security.md
         except RuntimeError as exc:
             raise TwincastError(str(exc), f"choose another port with --port (now {port})") from None
         show.start()
@@ -75,7 +75,7 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
 
             show.comments = CommentManager(show, comment_conf, say=console.print).start()
         _announce(server, show, rtmp)
-        _wait_on_air(show, minutes)
+        _wait_on_air(show, minutes, server)
     except Interrupted as exc:  # Ctrl-C / SIGTERM (twincast.signals): stop cleanly, then exit 130 / 143
         interrupted = exc
     finally:
@@ -105,12 +105,19 @@ def _announce(server, show, rtmp: Optional[str]) -> None:
     console.print("[dim]AI label on. Ctrl-C stops the show.[/]")
 
 
-def _wait_on_air(show, minutes: float) -> None:
-    """Until the show ends, ``minutes`` pass (0: no limit) or a signal raises Interrupted."""
+def _wait_on_air(show, minutes: float, server=None) -> None:
+    """Until the show ends, ``minutes`` pass (0: no limit) or a signal raises Interrupted. A web
+    process that ends on its own is said once: the stream and the recording go on without it."""
     deadline = time.monotonic() + minutes * 60 if minutes > 0 else None
+    told = False
     while show.state.get("status") not in ("stopped", "error"):
         if deadline and time.monotonic() > deadline:
             return
+        if server is not None and not told and not server.alive:
+            told = True
+            console.print(f"[red]the viewer page and console stopped[/] (web process {server.pid} exited with "
+                          f"code {server.proc.exitcode}); the stream and the recording go on. Restart the show "
+                          "to get them back; the log above says why it ended.")
         time.sleep(0.5)
 
 

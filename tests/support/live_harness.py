@@ -15,6 +15,7 @@ from websockets.sync.client import connect
 from twincast.live.analytics import Analytics
 from twincast.live.fake_show import FakeShow
 from twincast.live.web import create_app, serve
+from twincast.live.web.process import serve_process
 
 TOKEN = "security-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -38,18 +39,25 @@ def app_client(tmp_path, *, peer: str = PEER, show: Optional[FakeShow] = None, s
 
 
 @contextlib.contextmanager
-def live_server(tmp_path, *, show: Optional[FakeShow] = None, session: str = "ws", **app_kwargs):
-    """A real server (uvicorn, loopback, free port) on the real app."""
+def live_server(tmp_path, *, show: Optional[FakeShow] = None, session: str = "ws", process: bool = False,
+                **app_kwargs):
+    """A real server (uvicorn, loopback, free port) on the real app: on a thread of this process,
+    or (``process=True``) in a web process of its own as ``twincast live`` runs it; then the
+    ``analytics`` yielded is this process's reader of the same database file."""
     show = show or FakeShow(answer_delay=0.05)
     analytics = Analytics(tmp_path / "analytics.db")
-    server, thread = serve(show, port=0, token=TOKEN, analytics=analytics, session_id=session, **app_kwargs)
+    if process:
+        server = serve_process(show, port=0, token=TOKEN, analytics_path=tmp_path / "analytics.db",
+                               session_id=session, **app_kwargs)
+    else:
+        server, _ = serve(show, port=0, token=TOKEN, analytics=analytics, session_id=session, **app_kwargs)
     try:
         yield server, show, analytics
     finally:
         server.stop()
         show.stop()
         analytics.close()
-    assert not thread.is_alive()
+    assert not (server.alive if process else server.thread.is_alive())
 
 
 def ws(server, path: str, **kwargs):

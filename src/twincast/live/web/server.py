@@ -1,7 +1,7 @@
-"""Run the web layer with uvicorn on a background thread (for ``twincast live`` and tests).
+"""Run the web layer with uvicorn: on a thread of this process (``serve``: tests, embedding), or
+as the body of the web process ``twincast live`` starts (``make_server``, see ``process.py``).
 
-Why a thread and not a process: the show engine lives in this process and hands out
-in-memory queues. Defaults are chosen for safety: bind 127.0.0.1 (expose it deliberately,
+Defaults are chosen for safety: bind 127.0.0.1 (expose it deliberately,
 e.g. behind a TLS reverse proxy), no access log (it would record the operator token and
 viewers' addresses), no per-message deflate (compressing H.264 wastes CPU for nothing), and
 uvicorn's own proxy-header handling off: it trusts X-Forwarded-For from 127.0.0.1 by default,
@@ -48,6 +48,21 @@ class LiveServer(uvicorn.Server):
     def console_url(self) -> str:
         return f"{self.url}/console?token={self.token}"
 
+    def start_thread(self, startup_timeout: float = 15.0) -> Optional[str]:
+        """Run on a thread named twincast-web; None once the socket listens, else what went wrong."""
+        self.thread = threading.Thread(target=self.run, name="twincast-web", daemon=True)
+        self.thread.start()
+        host, port = self.config.host, self.config.port
+        deadline = time.monotonic() + startup_timeout
+        while not self.started:
+            if not self.thread.is_alive():
+                return f"the web server did not start on {host}:{port} (port in use?)"
+            if time.monotonic() > deadline:
+                self.stop()
+                return "the web server did not start in time"
+            time.sleep(0.02)
+        return None
+
     def stop(self, timeout: float = 10.0) -> None:
         self.should_exit = True
         if self.thread is not None:
@@ -63,17 +78,10 @@ def new_session_id() -> str:
     return time.strftime("live-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
-def serve(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] = None, *,
-          analytics=None, session_id: Optional[str] = None, title: str = "twincast live",
-          startup_timeout: float = 15.0, **app_kwargs) -> tuple[LiveServer, threading.Thread]:
-    """Start serving ``show``; returns once the socket listens (``port=0``: a free port,
-    see ``server.port``). Stop with ``server.stop()``. Without ``analytics`` it opens the
-    machine's database ($TWINCAST_HOME/analytics.db) and closes it on stop."""
-    from ..analytics import Analytics
-
+def make_server(show, analytics, *, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] = None,
+                session_id: Optional[str] = None, title: str = "twincast live", **app_kwargs) -> LiveServer:
+    """The app for ``show`` in a uvicorn server that is not running yet (``start_thread``)."""
     install_secrets_filter()
-    owns = analytics is None
-    analytics = analytics or Analytics()
     token = token or new_token()
     session_id = session_id or new_session_id()
     app = create_app(show, analytics, token, session_id, title=title, **app_kwargs)
@@ -82,16 +90,25 @@ def serve(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] 
                             lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False,
                             server_header=False, limit_concurrency=4096)
     server = LiveServer(config)
-    server.token, server.session_id, server.analytics, server._owns_analytics = token, session_id, analytics, owns
-    thread = threading.Thread(target=server.run, name="twincast-web", daemon=True)
-    server.thread = thread
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError(f"the web server did not start on {host}:{port} (port in use?)")
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError("the web server did not start in time")
-        time.sleep(0.02)
-    return server, thread
+    server.token, server.session_id, server.analytics = token, session_id, analytics
+    return server
+
+
+def serve(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] = None, *,
+          analytics=None, session_id: Optional[str] = None, title: str = "twincast live",
+          startup_timeout: float = 15.0, **app_kwargs) -> tuple[LiveServer, threading.Thread]:
+    """Start serving ``show`` on a thread of this process; returns once the socket listens
+    (``port=0``: a free port, see ``server.port``). Stop with ``server.stop()``. Without
+    ``analytics`` it opens the machine's database ($TWINCAST_HOME/analytics.db) and closes it on
+    stop. ``twincast live`` serves from a process of its own instead (``process.serve_process``)."""
+    from ..analytics import Analytics
+
+    owns = analytics is None
+    analytics = analytics or Analytics()
+    server = make_server(show, analytics, host=host, port=port, token=token, session_id=session_id, title=title,
+                         **app_kwargs)
+    server._owns_analytics = owns
+    error = server.start_thread(startup_timeout)
+    if error is not None:
+        raise RuntimeError(error)
+    return server, server.thread
