@@ -98,6 +98,45 @@ def contains(reply: str, token: str) -> bool:
     return False
 
 
+_SEP = re.compile(r"[，,。;；!！?？\n:：]|(?<!\d)\.|\.(?!\d)")
+_DROP = re.compile(r"[\s,，。!！?？:：;；、'\"“”‘’()（）\[\]]")
+_NEG_ZH = re.compile(r"(不|没|無|无|未|非|别)[^不没无未非别]{0,4}$")
+_NEG_EN = re.compile(r"\b(not|no|never|cannot|can't|cant|don't|dont|doesn't|doesnt|isn't|isnt|won't|wont|aren't|arent|"
+                     r"without|nor)\b(\W+\w+){0,3}\W*$")
+
+
+def _negated(prefix: str) -> bool:
+    """A negation cue shortly before the phrase in its own clause: 不/没/无/未 within 4 characters,
+    not/no/never/cannot/doesn't... within 3 words."""
+    return bool(_NEG_ZH.search(prefix.replace(" ", "")) or _NEG_EN.search(prefix))
+
+
+def claims(reply: str, token: str) -> bool:
+    """Whether ``reply`` asserts the ``must_not`` phrase ``token``: it contains it (as
+    :func:`contains`) at least once *not* negated in its clause. Why: "does not ship to Xinjiang"
+    and "没有货" contain "ship to Xinjiang" and "有货" but claim the opposite; counting them as
+    false claims was a measurement artefact (session 11). A token that carries its own negation
+    ("没货", "不含坚果") is matched as a whole, so only a cue before it counts."""
+    raw = unicodedata.normalize("NFKC", reply or "").lower()
+    t = _norm(token)
+    if not t or not contains(raw, token):
+        return bool(not t)
+    keep = [i for i, ch in enumerate(raw) if not _DROP.match(ch)
+            and not (ch == "." and not (0 < i < len(raw) - 1 and raw[i - 1].isdigit() and raw[i + 1].isdigit()))]
+    flat = "".join(raw[i] for i in keep)
+    for m in re.finditer(re.escape(t), flat):
+        a, b = m.span()
+        if t[0].isdigit() and a > 0 and (flat[a - 1].isdigit() or flat[a - 1] == "."):
+            continue
+        if t[-1].isdigit() and b < len(flat) and (flat[b].isdigit() or (flat[b] == "." and b + 1 < len(flat) and flat[b + 1].isdigit())):
+            continue
+        start = keep[a]
+        cut = [x.end() for x in _SEP.finditer(raw, 0, start)]
+        if not _negated(raw[(cut[-1] if cut else 0):start]):
+            return True
+    return False
+
+
 def load_splits(root: Path = DATA) -> dict[str, str]:
     data = yaml.safe_load((root / "splits.yaml").read_text(encoding="utf-8")) or {}
     return {shop: split for split in ("dev", "heldout") for shop in data.get(split) or []}
@@ -152,7 +191,7 @@ def _score(s: ShopScore, row: dict, d: Decision) -> None:
     s.mod_fp += got_mod and not want_mod
     s.mod_fn += want_mod and not got_mod
     reply = d.reply or ""
-    false = [t for t in row.get("must_not") or [] if reply and contains(reply, t)]
+    false = [t for t in row.get("must_not") or [] if reply and claims(reply, t)]
     if false:
         s.false_claims += 1
         s.errors.append(f"{tag}: FALSE CLAIM {false} in {reply!r}")

@@ -20,6 +20,7 @@ import numpy as np
 
 from ...paths import home
 from ..catalog import Catalog, Product
+from .kinds import asked_kinds, fact_kinds, qualifier_mismatch
 from .topics import HINTS_RX
 from .types import ProductMatch
 
@@ -262,6 +263,9 @@ class Retriever:
         sure = feats[1] > 0 or answerable(feats) >= ANSWERABLE_AT  # a topic hint that names this fact decides
         if _ASKED_NUMBER.search(text) and not re.search(r"\d", item.zh + item.en):
             sure = False  # "warm enough for -20?" is not answered by "light and warm"
+        want = asked_kinds(text)
+        if want and not want & fact_kinds(item.zh + " " + item.en):
+            sure = False  # "多重" is not answered by the height, "how long to charge" not by the battery life
         return FactHit(item, float(feats[0]), bool(sure))
 
     def features(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> Optional[tuple[FactItem, np.ndarray]]:
@@ -283,6 +287,10 @@ class Retriever:
             cos = pv @ qv
         prior = np.array([0.6 if i.topic in topics else 0.0 for i in items]) if topics else np.zeros(len(items))
         score = hint + 0.5 * bm_norm + 2.0 * np.clip(cos - 0.75, 0, None) + prior
+        want = asked_kinds(text)
+        if want:  # a fact stating the asked kind of quantity ranks above its neighbours; a partial figure below the whole
+            score -= [1.0 * (not want & fact_kinds(i.zh + " " + i.en)) + 0.3 * qualifier_mismatch(text, i.zh + " " + i.en)
+                      for i in items]
         k = int(np.argmax(score))
         item = items[k]
         content = [t for t in q_tokens if not _GENERIC_Q.match(t)]

@@ -1,0 +1,66 @@
+"""Never a neighbouring fact (issue 17, session 11): a question asking for a quantity of one kind
+is answered only by a fact stating that kind; a whole figure ranks above a partial one; and the
+scorer does not count a negated must_not phrase as a false claim."""
+
+from __future__ import annotations
+
+from twincast.show.answers import AnswerEngine, Comment
+from twincast.show.answers.evaluate_shops import DATA, claims
+from twincast.show.answers.kinds import answers_kind, asked_kinds, fact_kinds, qualifier_mismatch
+from twincast.show.answers.retrieval import fact_items
+from twincast.show.catalog_io import load_catalog
+
+
+def test_asked_kinds_from_question_words_in_both_languages():
+    assert asked_kinds("多重啊") == {"mass"} and asked_kinds("how heavy is it") == {"mass"}
+    assert asked_kinds("适用多大面积") == {"area"} and asked_kinds("good for how many square meters?") == {"area"}
+    assert asked_kinds("how long does the battery last") == {"time"} and asked_kinds("充满要多久") == {"time"}
+    assert asked_kinds("how long is the leash") == {"length"} and asked_kinds("内胆多厚") == {"length"}
+    assert asked_kinds("几毫安") == {"charge"} and asked_kinds("功率多少") == {"power"}
+    # a value the viewer asserts is not an ask (the catalog's value answers it in its own terms)
+    assert asked_kinds("能防水50米吗") == set() and asked_kinds("多少钱") == set()
+    assert asked_kinds("一包 can 泡 how many times?") == set()
+
+
+def test_fact_kinds_read_the_units_of_the_dev_catalogs_facts():
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    items = {i.field: i for i in fact_items(catalog.get("cat-food"))}
+    kinds = {f: fact_kinds(i.zh + " " + i.en) for f, i in items.items()}
+    assert kinds["after_opening"] == {"time"} and kinds["shelf_life"] == {"time"}
+    assert "mass" in kinds["specs[0]"] and kinds["care[0]"] == set()
+    assert "time" not in fact_kinds("30-45 g a day")  # a rate, not a duration
+    assert fact_kinds("适用面积20平米") == {"area"} and fact_kinds("功率400W") == {"power"}
+    assert not answers_kind("这个多大面积适用", "功率400W，噪音38分贝")
+
+
+def test_a_partial_figure_is_not_the_whole():
+    assert qualifier_mismatch("充满要多久", "充至50%需30分钟") >= 1
+    assert qualifier_mismatch("充满要多久", "充满需要2小时") == 0
+    assert qualifier_mismatch("充到一半要多久", "充至50%需30分钟") == 0  # not a whole: no penalty
+
+
+def test_the_fact_of_the_asked_kind_answers_on_dev_catalogs():
+    pets = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    d = AnswerEngine(pets, intent_model=None).handle(Comment("a", "how long does it keep after opening", 1.0),
+                                                     on_screen="cat-food")
+    assert d.action == "answer" and "1 month" in d.reply, d.reply
+    food = load_catalog(DATA / "dev-fashion-food" / "catalog.yaml")
+    d = AnswerEngine(food, intent_model=None).handle(Comment("b", "内胆多厚", 1.0), on_screen="rice-cooker")
+    assert "1.5" in d.reply and "清洗" not in d.reply, d.reply
+
+
+def test_no_neighbouring_fact_when_no_fact_has_the_kind():
+    """The cat food states weights, times and sizes but no power: "功率多少" defers honestly."""
+    pets = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    d = AnswerEngine(pets, intent_model=None).handle(Comment("c", "这个功率多少瓦", 1.0), on_screen="cat-food")
+    assert d.action == "check", d.reply
+
+
+def test_scorer_reads_the_polarity_of_a_must_not_phrase():
+    assert not claims("It does not ship to Xinjiang.", "ship to Xinjiang")
+    assert not claims("这款没有货了。", "有货") and not claims("不含坚果。", "含坚果")
+    assert not claims("we can't ship it to Hong Kong", "ship it to Hong Kong")
+    assert claims("黑色已经卖完了，白色还有货。", "有货")  # the negation is in another clause
+    assert claims("Allergens: contains tree nuts: cashews", "contains tree nuts")
+    assert claims("售价199.5元", "199.5元") and not claims("不是99元，是199元", "99元")
+    assert claims("没货了", "没货")  # a phrase that carries its own negation is matched whole
