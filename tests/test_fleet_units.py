@@ -123,3 +123,27 @@ def test_fleet_commands_name_the_problem_without_a_traceback(tmp_path):
         res = run_cli(*args, cwd=tmp_path, timeout=120)
         assert res.returncode == 2 and words in res.stderr and "fix:" in res.stderr, res.stderr
         assert "Traceback" not in res.stderr
+
+
+def test_the_outbox_is_shared_by_the_writer_and_the_shipper(tmp_path):
+    """The room's web process writes the journal and the room's reporter (another process, its
+    own connection to the file) ships and trims it: both see one outbox."""
+    sid = "room-b-s1"
+    writer = JournalAnalytics(tmp_path / "i1.db", "i1", last_seq=40)
+    shipper = JournalAnalytics(tmp_path / "i1.db", "i1", last_seq=40)
+    writer.start_session(sid, "room b")
+    writer.record_order(sid, "viewer-0001", "ann", "tea", 1, 80.0)
+    writer.record_event(sid, Event("comment", 1.0, 100.0, {"id": 1, "user": "ann", "text": "多少钱"}))
+    assert [(op.seq, op.kind) for op in shipper.pending()] == [(41, "session"), (42, "order"), (43, "event")]
+    assert shipper.pending()[1].body["product"] == "tea"
+    shipper.acked(42)
+    assert [op.seq for op in writer.pending()] == [43]
+    writer.record_event(sid, Event("comment", 2.0, 101.0, {"id": 2, "user": "bob", "text": "有货吗"}))
+    assert [op.seq for op in shipper.pending()] == [43, 44]
+    reopened = JournalAnalytics(tmp_path / "i1.db", "i1", last_seq=40)  # a writer restarted on the file
+    reopened.record_event(sid, Event("comment", 3.0, 102.0, {"id": 3, "user": "cy", "text": "包邮吗"}))
+    assert [op.seq for op in shipper.pending()] == [43, 44, 45]  # sequence numbers never reused
+    shipper.acked(45)
+    again = JournalAnalytics(tmp_path / "i1.db", "i1", last_seq=40)  # every row shipped and gone
+    again.record_event(sid, Event("comment", 4.0, 103.0, {"id": 4, "user": "dee", "text": "几号发货"}))
+    assert [op.seq for op in shipper.pending()] == [46]

@@ -116,7 +116,7 @@ def _wait_on_air(show, minutes: float, server=None) -> None:
         if server is not None and not told and not server.alive:
             told = True
             console.print(f"[red]the viewer page and console stopped[/] (web process {server.pid} exited with "
-                          f"code {server.proc.exitcode}); the stream and the recording go on. Restart the show "
+                          f"code {server.exitcode}); the stream and the recording go on. Restart the show "
                           "to get them back; the log above says why it ended.")
         time.sleep(0.5)
 

@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS fleet_ops(session TEXT NOT NULL, seq INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS fleet_visits(session TEXT NOT NULL, key TEXT NOT NULL, visit INTEGER NOT NULL,
   PRIMARY KEY (session, key));
 """
+# The room instance's outbox, in its own file: the room's web process writes it, the room's
+# reporter (another process) ships and trims it. AUTOINCREMENT: SQLite remembers the highest
+# number ever written (sqlite_sequence) even once every row is shipped and deleted.
+OUTBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fleet_outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL);
+"""
 STOCK_SCHEMA = """
 CREATE TABLE IF NOT EXISTS stock(session TEXT NOT NULL, product TEXT NOT NULL, initial INTEGER NOT NULL,
   remaining INTEGER NOT NULL CHECK (remaining >= 0), PRIMARY KEY (session, product));
@@ -63,27 +69,28 @@ class JournalAnalytics(Analytics):
                  base_cid: int = 0) -> None:
         super().__init__(path)
         self.instance, self.base_t, self.base_cid = instance, base_t, base_cid
-        self._seq = last_seq
-        self._outbox: list[Op] = []
         self._olock = threading.Lock()
         self._replaying = False
+        with self._lock:
+            self._db.executescript(OUTBOX_SCHEMA)
+            last = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='fleet_outbox'").fetchone()
+        self._seq = max(last_seq, int(last[0]) if last else 0)
 
-    # ---- the outbox ----------------------------------------------------------------------
+    # ---- the outbox (a table: the writer and the shipper may be different processes) ---------
     def _journal(self, kind: str, body: dict[str, Any]) -> None:
         if self._replaying:
             return
         with self._olock:
             self._seq += 1
-            self._outbox.append(Op(self._seq, kind, body))
+            self._exec("INSERT INTO fleet_outbox(seq, kind, body) VALUES (?, ?, ?)", Op(self._seq, kind, body).row())
 
     def pending(self, limit: int = 1000) -> list[Op]:
-        with self._olock:
-            return list(self._outbox[:limit])
+        rows = self._rows("SELECT seq, kind, body FROM fleet_outbox ORDER BY seq LIMIT ?", (limit,))
+        return [Op(seq, kind, json.loads(body)) for seq, kind, body in rows]
 
     def acked(self, upto: int) -> None:
         """The ledger holds every operation up to ``upto``: forget them."""
-        with self._olock:
-            self._outbox = [op for op in self._outbox if op.seq > upto]
+        self._exec("DELETE FROM fleet_outbox WHERE seq <= ?", (upto,))
 
     # ---- journaled writes ------------------------------------------------------------------
     def start_session(self, session_id: str, title: str = "", wall: Optional[float] = None) -> None:

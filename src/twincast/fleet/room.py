@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, Optional
 
@@ -111,7 +112,7 @@ class Room:
     def begin(self, resume: dict) -> dict:
         """Go on air where the session was: ``resume`` holds the checkpoint (or None for a new
         session), the ledger's operations to replay, and the journal's next sequence number."""
-        from ..live.web.server import serve
+        from ..live.web.process import serve_process
 
         t0 = time.monotonic()
         warm = self.show is not None  # a spare: loaded and warmed up in advance
@@ -127,13 +128,16 @@ class Room:
             show.rundown.hero[:] = plan.hero
             show.rundown.loop = plan.loop
         path = node_dir("rooms", self.spec.name) / f"{self.instance}.db"
-        self.analytics = JournalAnalytics(path, self.instance, resume.get("last_seq", 0), self.base_t,
-                                          resume.get("base_cid", 0))
+        journal = partial(JournalAnalytics, path, self.instance, resume.get("last_seq", 0), self.base_t,
+                          resume.get("base_cid", 0))
+        self.analytics = journal()  # here: the replay, then the reporter's reader of the outbox
         ops = [Op(*op) for op in resume.get("ops", [])]
         self.analytics.replay(self.session, ops, show.products())
         t1 = time.monotonic()
-        self.server, _ = serve(show, port=self.spec.port, token=self.token, analytics=self.analytics,
-                               session_id=self.session, title=f"twincast fleet: {self.spec.name}")
+        # the page in a process of its own, as under `twincast live` (docs/live.md): it writes the journal
+        self.server = serve_process(show, port=self.spec.port, token=self.token, analytics_path=path,
+                                    analytics_factory=journal, session_id=self.session,
+                                    title=f"twincast fleet: {self.spec.name}")
         t2 = time.monotonic()
         # taking over (a checkpoint exists): on air at once, idle until the first line is ready
         show.start(warm=False, **({"first_line_wait": 0.0} if cp else {}))  # prepare() warmed it up

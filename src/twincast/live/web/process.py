@@ -18,15 +18,17 @@ was between processes (``live/shop.py``): the show reads it with a connection of
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import queue
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 log = logging.getLogger("twincast.live.web")
 
@@ -47,6 +49,7 @@ class WebSpec:
     catalog_dir: Optional[str]
     has_product_image: bool
     app_kwargs: dict[str, Any] = field(default_factory=dict)
+    analytics_factory: Optional[Callable[[], Any]] = None
 
 
 def _portable_error(exc: BaseException) -> BaseException:
@@ -194,7 +197,11 @@ class WebProcess:
 
     @property
     def alive(self) -> bool:
-        return self.proc.is_alive()
+        return self.proc.poll() is None
+
+    @property
+    def exitcode(self) -> Optional[int]:
+        return self.proc.poll()
 
     @property
     def port(self) -> int:
@@ -212,13 +219,15 @@ class WebProcess:
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the web process to close its session and exit; end it by its PID if it will not."""
         self.bridge.send_stop()
-        self.proc.join(timeout)
-        if self.proc.is_alive():
-            self.proc.terminate()
-            self.proc.join(5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join(5)
+        for end, wait_s in ((None, timeout), (self.proc.terminate, 5.0), (self.proc.kill, 5.0)):
+            if self.proc.poll() is not None:
+                break
+            if end is not None:
+                end()  # ours, by the PID we started
+            try:
+                self.proc.wait(wait_s)
+            except subprocess.TimeoutExpired:
+                pass
         self.bridge.stop()
         for conn in (self.bridge.calls, self.bridge.feed):
             conn.close()
@@ -229,33 +238,38 @@ class WebProcess:
 
 def serve_process(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] = None, *,
                   analytics_path: str | Path | None = None, session_id: Optional[str] = None,
-                  title: str = "twincast live", startup_timeout: float = 60.0, **app_kwargs) -> WebProcess:
+                  title: str = "twincast live", startup_timeout: float = 60.0, analytics_factory=None,
+                  **app_kwargs) -> WebProcess:
     """Serve ``show`` from a new process; returns once its socket listens (``port=0``: a free
     port). ``analytics_path``: the session's database (default $TWINCAST_HOME/analytics.db); it
-    must be a file both processes can open. ``app_kwargs`` go to ``create_app`` (limits, policy,
-    max_viewers) and must be picklable."""
+    must be a file both processes can open. ``analytics_factory``: a picklable callable the web
+    process opens that file with instead of ``Analytics(path)`` (fleet rooms: their journal).
+    ``app_kwargs`` go to ``create_app`` (limits, policy, max_viewers) and must be picklable.
+
+    The process is ``python -m twincast.live.web.remote`` with the two pipes' descriptors, not a
+    multiprocessing child: spawning through multiprocessing re-imports the parent's main module
+    (a Ray worker's, a benchmark's), and forking a process with render threads is unsafe."""
     from ..analytics import Analytics, default_path
     from ..shop import Shop
     from .app import catalog_root
-    from .remote import web_main
     from .security import new_token
     from .server import new_session_id
 
     path = Path(analytics_path) if analytics_path else default_path()
     spec = WebSpec(host, port, token or new_token(), session_id or new_session_id(), title, str(path),
-                   str(catalog_root(show)), hasattr(show, "product_image"), dict(app_kwargs))
-    ctx = mp.get_context("spawn")  # never fork a process with render and encoder threads
-    calls_show, calls_web = ctx.Pipe(duplex=True)
-    feed_web, feed_show = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=web_main, args=(calls_web, feed_web, spec), name="twincast-web", daemon=True)
-    proc.start()
+                   str(catalog_root(show)), hasattr(show, "product_image"), dict(app_kwargs), analytics_factory)
+    calls_show, calls_web = Pipe(duplex=True)
+    feed_web, feed_show = Pipe(duplex=False)
+    fds = (calls_web.fileno(), feed_web.fileno())
+    proc = subprocess.Popen([sys.executable, "-m", "twincast.live.web.remote", *map(str, fds)], pass_fds=fds)
     calls_web.close()
     feed_web.close()
     bridge = ShowBridge(show, calls_show, feed_show)
+    calls_show.send(spec)  # the web process's first read
     bridge.start()
     deadline = time.monotonic() + startup_timeout
     while not bridge.started.wait(0.1):
-        if time.monotonic() > deadline or not proc.is_alive():
+        if time.monotonic() > deadline or proc.poll() is not None:
             break
     kind, detail = bridge.startup if bridge.started.is_set() else ("error", "the web server did not start in time")
     stock_db = None

@@ -12,7 +12,10 @@ import itertools
 import logging
 import queue
 import signal
+import sys
 import threading
+from dataclasses import replace
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Optional
@@ -167,12 +170,14 @@ def web_main(calls: Connection, feed: Connection, spec) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     show = RemoteShow(calls, spec.catalog_dir, spec.has_product_image)
+    if spec.analytics_factory is None:
+        spec = replace(spec, analytics_factory=partial(Analytics, spec.analytics_path))
     # replies and feeds must flow while the app is built (the shop asks the show for products)
     reader = threading.Thread(target=_read_show, args=(show, calls, feed, stopping), name="web-remote", daemon=True)
     reader.start()
     analytics = server = None
     try:
-        analytics = Analytics(spec.analytics_path)
+        analytics = spec.analytics_factory()
         server = make_server(show, analytics, host=spec.host, port=spec.port, token=spec.token,
                              session_id=spec.session_id, title=spec.title, **spec.app_kwargs)
         error = server.start_thread()
@@ -206,3 +211,18 @@ def _read_show(show: RemoteShow, calls: Connection, feed: Connection, stopping: 
         stopping.set()
     finally:
         show.fail_all()
+
+
+def main(argv: list[str]) -> None:
+    """``python -m twincast.live.web.remote CALLS_FD FEED_FD``: the two pipe ends the show
+    process passed down; the first message on CALLS is the ``WebSpec``."""
+    calls, feed = Connection(int(argv[0])), Connection(int(argv[1]), writable=False)
+    try:
+        spec = calls.recv()
+    except (EOFError, OSError):
+        return
+    web_main(calls, feed, spec)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
