@@ -64,3 +64,23 @@ def test_scorer_reads_the_polarity_of_a_must_not_phrase():
     assert claims("Allergens: contains tree nuts: cashews", "contains tree nuts")
     assert claims("售价199.5元", "199.5元") and not claims("不是99元，是199元", "99元")
     assert claims("没货了", "没货")  # a phrase that carries its own negation is matched whole
+
+
+def test_a_thing_the_shop_does_not_sell_is_told_so_with_what_is_sold():
+    pets = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(pets, intent_model=None)
+    for i, (text, screen) in enumerate((("有狗粮吗 我家还有只狗", "cat-food"), ("有没有猫爬架", None),
+                                        ("有瑜伽砖和拉力带吗", "yoga-mat"))):
+        d = engine.handle(Comment(f"v{i}", text, 100.0 * i), on_screen=screen)
+        assert d.action == "answer" and d.intent == "unknown" and "没有卖" in d.reply, (text, d.reply)
+        assert "瑜伽垫" in d.reply and "狗粮" not in d.reply  # lists what is sold, never echoes the comment
+
+
+def test_a_variant_feature_or_document_is_not_an_unsold_thing():
+    from twincast.show.answers.unsold import not_sold_thing, thing_asked
+
+    pets = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    for text in ("有没有试吃装", "有没有5磅装的", "有测血压的功能吗", "有没有兴奋剂检测报告", "有人玩原神吗", "主播几岁了 有对象吗"):
+        assert thing_asked(text) is None, text
+    assert not not_sold_thing(pets, "有猫粮吗")  # a product of the shop
+    assert not not_sold_thing(pets, "有没有瑜伽垫")

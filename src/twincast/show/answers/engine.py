@@ -25,6 +25,7 @@ from .moderation import Moderator
 from .phrasing import AnswerPhraser
 from .reasoners import match_colour, size_named
 from .retrieval import Embedder, Retriever
+from .unsold import not_sold_thing
 from .types import Comment, Decision, IntentResult, Reply
 
 log = logging.getLogger("twincast.show.answers")
@@ -145,10 +146,14 @@ class AnswerEngine:
         ctx = r.Ctx(self.catalog, self.retriever, comment.text, intent.slots, lang, self.stock_of)
         if not products:
             same = self._same_for_all(ctx, intent)
+            if same is None and not_sold_thing(self.catalog, comment.text):
+                return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
             reply = same or r.clarify_reply(self.catalog, lang)
             return self._finish(comment, lang, intent.intent, reply, (), method, intent)
         intent = _availability_first(intent, products[0], comment.text)
         reply = self._compose(ctx, intent, products)
+        if reply.kind == "check" and reply.reason == "missing_fact" and not_sold_thing(self.catalog, comment.text):
+            return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
         main = "unknown" if reply.kind == "check" and reply.reason == "missing_fact" else _by_fact(intent.intent, reply)
         return self._finish(comment, lang, main, reply, tuple(p.id for p in products), method, intent)
 
