@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..api import mask_secrets
-from ..events import CommentEvent, LiveEvent, OperatorEvent, ProductEvent, SayEvent, StreamEvent
+from ..events import (
+    CommentEvent,
+    LiveEvent,
+    OperatorEvent,
+    ProductEvent,
+    SayEvent,
+    StreamEvent,
+)
 from .clients import AddressBook, ClientPolicy
 
 log = logging.getLogger("twincast.live.web")
@@ -53,6 +60,22 @@ def viewer_message(ev: LiveEvent) -> Optional[dict[str, Any]]:
     if isinstance(ev, StreamEvent):
         return {"type": "stream", "state": ev.state}
     return None
+
+
+def take_batch(q: queue.Queue, timeout: float = 0.5, limit: int = 64) -> list:
+    """What ``q`` holds now, up to ``limit`` items and ending at an end mark (``None``), after
+    waiting up to ``timeout`` for the first; [] when nothing came. Why batches: a frame's FLV
+    tags arrive together, and one hand-over per batch costs a fraction of one per tag."""
+    try:
+        batch = [q.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while batch[-1] is not None and len(batch) < limit:
+        try:
+            batch.append(q.get_nowait())
+        except queue.Empty:
+            break
+    return batch
 
 
 def _json(msg: dict) -> str:
@@ -265,17 +288,9 @@ class FlvFanout:
         q = self._q = self.show.subscribe_flv()
         try:
             while not self._stop.is_set():
-                try:
-                    item = q.get(timeout=0.5)
-                except queue.Empty:
+                batch: list[Optional[bytes]] = take_batch(q)
+                if not batch:
                     continue
-                batch: list[Optional[bytes]] = [item]
-                while item is not None and len(batch) < 64:
-                    try:
-                        item = q.get_nowait()
-                    except queue.Empty:
-                        break
-                    batch.append(item)
                 if self._stop.is_set():
                     break
                 self._call(self._dispatch, batch)

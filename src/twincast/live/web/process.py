@@ -30,6 +30,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from .hub import take_batch
+
 log = logging.getLogger("twincast.live.web")
 
 # What the web process may ask of the show: ShowControl's methods and the optional image lookup.
@@ -166,18 +168,8 @@ class ShowBridge:
         q = self.show.subscribe_flv()
         try:
             while not stop.is_set() and not self._stop.is_set():
-                try:
-                    item = q.get(timeout=0.5)
-                except queue.Empty:
-                    continue
-                batch = [item]
-                while item is not None and len(batch) < 64:
-                    try:
-                        item = q.get_nowait()
-                    except queue.Empty:
-                        break
-                    batch.append(item)
-                if not self._send_feed("flv", batch) or batch[-1] is None:
+                batch = take_batch(q)
+                if batch and (not self._send_feed("flv", batch) or batch[-1] is None):
                     stop.set()
         finally:
             self.show.unsubscribe_flv(q)
