@@ -76,10 +76,13 @@ def test_short_closure_is_not_skipped():
 
 def test_lips_stay_closed_over_the_whole_bilabial():
     # issue 19: closing only the centre frame of a 100 ms /m/ left the lips apart as the face
-    # mesh sees them; every frame the /m/ overlaps (from 40 ms before it) is closed
+    # mesh sees them; every frame the /m/ overlaps (from the language's lead before it) is closed
+    from twincast.driving.timeline import BILABIAL_LEAD_S
+
     phones = spans([("ɑ", .3), ("m", .1), ("ɑ", .3)])
     frames = mouth_track(phones, int(0.7 * FPS) + 1, FPS)
-    first, last = int(np.floor((0.3 - 0.04) * FPS + 0.25)), int(np.ceil(0.4 * FPS - 0.25)) - 1
+    lead = BILABIAL_LEAD_S["en"]
+    first, last = int(np.floor((0.3 - lead) * FPS + 0.25)), int(np.ceil(0.4 * FPS - 0.25)) - 1
     assert last - first + 1 >= 3
     assert (frames[first:last + 1, JAW] <= 0.03).all()
     assert frames[int(0.15 * FPS), JAW] > 0.45 and frames[int(0.55 * FPS), JAW] > 0.45

@@ -114,7 +114,34 @@ def frame_average(curve: np.ndarray, n_frames: int, fps: int, rate: int = FINE_R
     return out
 
 
-def keep_closures(frames: np.ndarray, keys: list[VisemeKey], fps: int) -> np.ndarray:
+#: The lips meet this long before a bilabial's labelled start, per language. English: none;
+#: Piper's p/b/m (23-116 ms, median 58) already span the closure, and with a 40 ms lead the
+#: closed run around each p/b/m was 4 frames (mean 4.2) against the real SyncNet speaker's 3
+#: (2-3 on every p/b/m away from a pause), which put the dev sentences' closed share while
+#: talking at 1.1x real (0.35 vs 0.32). Mandarin keeps 40 ms: its voice labels b/p/m 25-75 ms
+#: and, without the lead, the dev photos closed on fewer of them (obama_close 0.75) and its
+#: closed share, already under real, fell further.
+BILABIAL_LEAD_S = {"zh": 0.04, "en": 0.0}
+#: A bilabial closes every frame it overlaps by at least this share of a frame.
+BILABIAL_OVERLAP = 0.25
+#: A bilabial closes at least this many frames (the ones before its centre when it is short):
+#: one closed frame between open ones is not always read closed by the face mesh.
+MIN_BILABIAL_FRAMES = 2
+#: The jaw on a bilabial's closed frames (press does the rest). It was 0.03: on the dev
+#: photos such a frame read 0.020-0.027 eye widths, at the tracker's closed line (0.025), and
+#: one p/b/m in ten read open (obama_close: 0.90 in English, 0.875 in Mandarin; now 1.00).
+BILABIAL_JAW = 0.0
+#: The jaw's gain per language, applied to the blended curve (closures untouched). Mandarin
+#: holds its open vowels longer than English and reaches further into them: with the jaw
+#: calibrated for English (avatar/calibrate.py) the dev photos' Mandarin range was 0.158-0.205
+#: eye widths (mean 0.179, 1.13x real speech's 0.158; held-out jesse 0.210, over 1.3x). At 0.9
+#: it is 0.145-0.177 (mean 0.155) with lip sync unchanged (r within 0.01 on every photo).
+JAW_GAIN = {"zh": 0.9, "en": 1.0}
+
+
+def keep_closures(frames: np.ndarray, keys: list[VisemeKey], fps: int,
+                  lead_s: float = BILABIAL_LEAD_S["zh"]) -> np.ndarray:
+    """Close the lips on every bilabial (``lead_s``: the language's :data:`BILABIAL_LEAD_S`)."""
     out = frames.copy()
     jaw, press = V.MOUTH.index("jaw"), V.MOUTH.index("press")
     for k in keys:
@@ -123,13 +150,15 @@ def keep_closures(frames: np.ndarray, keys: list[VisemeKey], fps: int) -> np.nda
         # every frame the bilabial overlaps, and at least the one holding its centre (issue
         # 19: closing only the centre frame left the lips apart on a third of p/b/m as the face
         # mesh sees them, since the frames around stayed open; real closures last 2-3 frames)
-        # (the lips meet a little before a stop's burst: the closure starts 40 ms early)
-        first = int(np.floor((k.start - 0.04) * fps + 0.25))
-        last = int(np.ceil(k.end * fps - 0.25)) - 1
+        # (the Mandarin voice's short b/p/m close from 40 ms early, BILABIAL_LEAD_S)
+        first = int(np.floor((k.start - lead_s) * fps + BILABIAL_OVERLAP))
+        last = int(np.ceil(k.end * fps - BILABIAL_OVERLAP)) - 1
         centre = int(k.centre * fps)
-        for i in range(min(first, centre), max(last, centre) + 1):
+        first, last = min(first, centre), max(last, centre)
+        first = min(first, last - MIN_BILABIAL_FRAMES + 1)
+        for i in range(first, last + 1):
             if 0 <= i < len(out):
-                out[i, jaw] = min(out[i, jaw], 0.03)
+                out[i, jaw] = min(out[i, jaw], BILABIAL_JAW)
                 out[i, press] = max(out[i, press], 0.8)
     return out
 
@@ -141,4 +170,6 @@ def mouth_track(phones: list[PhoneSpan], n_frames: int, fps: int) -> np.ndarray:
     lang = max(set(langs), key=langs.count) if langs else "zh"
     curve = coarticulate(keys, n_frames / fps,
                          held_pause_s=HELD_PAUSE_S.get(lang, max(HELD_PAUSE_S.values())))
-    return keep_closures(frame_average(curve, n_frames, fps), keys, fps)
+    curve[:, V.MOUTH.index("jaw")] *= JAW_GAIN.get(lang, 1.0)
+    return keep_closures(frame_average(curve, n_frames, fps), keys, fps,
+                         lead_s=BILABIAL_LEAD_S.get(lang, max(BILABIAL_LEAD_S.values())))
