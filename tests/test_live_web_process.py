@@ -27,15 +27,35 @@ def _post(server, path: str, body: dict) -> dict:
         return json.load(r)
 
 
-def test_a_dead_web_process_leaves_the_show_on_air(tmp_path):
+def test_a_dead_web_process_is_started_again_on_the_same_port_and_session(tmp_path):
     show = FakeShow(answer_delay=0.05)
     show.start()
-    with live_server(tmp_path, show=show, process=True) as (server, _, _):
-        os.kill(server.pid, signal.SIGKILL)  # ours: started by serve_process
-        assert wait(lambda: not server.alive, 10)
+    restarted = []
+    server = serve_process(show, port=0, token=TOKEN, analytics_path=tmp_path / "a.db", session_id="again",
+                           on_restart=lambda n, code: restarted.append((n, code)))
+    try:
+        from websockets.sync.client import connect
+
+        ws = connect(server.url.replace("http", "ws") + "/ws/events?viewer=viewer-0001", origin=server.url,
+                     legacy=True)
+        ws.recv(timeout=5)
+        first_pid, port = server.pid, server.port
         frames = show.on_air()["frames"]
-        assert wait(lambda: show.on_air()["frames"] > frames + 10, 5), "the show stopped with its web process"
-        assert show.on_air()["status"] == "on_air"
+        os.kill(first_pid, signal.SIGKILL)  # ours: started by serve_process
+        assert wait(lambda: restarted, 20), "the web process was not started again"
+        assert restarted == [(1, -signal.SIGKILL)] and server.pid != first_pid and server.port == port
+        assert show.on_air()["frames"] > frames and show.on_air()["status"] == "on_air"  # never off air
+        assert _post(server, "/api/comment", {"text": "还在吗 多少钱", "user": "bo", "viewer": "viewer-0002"})["action"]
+        ws.close()
+        db = sqlite3.connect(tmp_path / "a.db")
+        assert wait(lambda: db.execute("SELECT COUNT(*) FROM comments WHERE session='again'").fetchone() == (1,), 5)
+        assert db.execute("SELECT COUNT(*) FROM sessions").fetchone() == (1,)  # the same session goes on
+        # the killed process's socket left its visit open: closed when the new process started
+        assert db.execute("SELECT COUNT(*), COUNT(left) FROM visits WHERE session='again'").fetchone() == (1, 1)
+        assert db.execute("SELECT ended FROM sessions WHERE id='again'").fetchone() == (None,)
+    finally:
+        server.stop()
+        show.stop()
 
 
 def test_the_web_process_ends_with_its_show_and_closes_the_session(tmp_path):

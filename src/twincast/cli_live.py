@@ -66,7 +66,8 @@ def run_live(catalog: Optional[Path] = None, rtmp: Optional[str] = None, size: s
     try:
         console.print("[bold]warming up voices and models...[/]")
         try:
-            server = serve_process(show, host=bind, port=port, token=token)  # its own process: docs/security.md
+            server = serve_process(show, host=bind, port=port, token=token,  # its own process: docs/live.md
+                                   on_restart=_web_restarted)
         except RuntimeError as exc:
             raise TwincastError(str(exc), f"choose another port with --port (now {port})") from None
         show.start()
@@ -105,19 +106,24 @@ def _announce(server, show, rtmp: Optional[str]) -> None:
     console.print("[dim]AI label on. Ctrl-C stops the show.[/]")
 
 
+def _web_restarted(restarts: int, code) -> None:
+    console.print(f"[yellow]the viewer page's process ended (code {code}) and was started again[/] "
+                  f"(restart {restarts}); viewers' pages reconnect by themselves")
+
+
 def _wait_on_air(show, minutes: float, server=None) -> None:
     """Until the show ends, ``minutes`` pass (0: no limit) or a signal raises Interrupted. A web
-    process that ends on its own is said once: the stream and the recording go on without it."""
+    process that keeps ending (past its restarts) is said once: the stream and recording go on."""
     deadline = time.monotonic() + minutes * 60 if minutes > 0 else None
     told = False
     while show.state.get("status") not in ("stopped", "error"):
         if deadline and time.monotonic() > deadline:
             return
-        if server is not None and not told and not server.alive:
+        if server is not None and not told and not server.alive and server.restarts >= server.MAX_RESTARTS:
             told = True
-            console.print(f"[red]the viewer page and console stopped[/] (web process {server.pid} exited with "
-                          f"code {server.exitcode}); the stream and the recording go on. Restart the show "
-                          "to get them back; the log above says why it ended.")
+            console.print(f"[red]the viewer page and console stopped[/] (their process kept ending: {server.restarts} "
+                          "restarts); the stream and the recording go on. Restart the show to get them back; "
+                          "the log above says why it ended.")
         time.sleep(0.5)
 
 

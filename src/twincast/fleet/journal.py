@@ -93,8 +93,9 @@ class JournalAnalytics(Analytics):
         self._exec("DELETE FROM fleet_outbox WHERE seq <= ?", (upto,))
 
     # ---- journaled writes ------------------------------------------------------------------
-    def start_session(self, session_id: str, title: str = "", wall: Optional[float] = None) -> None:
-        super().start_session(session_id, title, wall)
+    def start_session(self, session_id: str, title: str = "", wall: Optional[float] = None,
+                      owner_pid: Optional[int] = None) -> None:
+        super().start_session(session_id, title, wall, owner_pid)
         row = self.session(session_id)
         self._journal("session", {"title": title, "wall": row["started"] if row else wall})
 

@@ -153,11 +153,22 @@ class Analytics:
             self._db.close()
 
     # ---- sessions -------------------------------------------------------------------------------
-    def start_session(self, session_id: str, title: str = "", wall: Optional[float] = None) -> None:
-        """A new session, owned by this process; first closes sessions a crash left open."""
+    def start_session(self, session_id: str, title: str = "", wall: Optional[float] = None,
+                      owner_pid: Optional[int] = None) -> None:
+        """A new session, owned by ``owner_pid`` (default: this process; a web process records
+        its show's, whose end is the session's); first closes sessions a crash left open."""
         self.close_abandoned()
         self._exec("INSERT OR IGNORE INTO sessions(id, title, started, pid, host) VALUES (?, ?, ?, ?, ?)",
-                   (session_id, title, wall if wall is not None else time.time(), os.getpid(), socket.gethostname()))
+                   (session_id, title, wall if wall is not None else time.time(), owner_pid or os.getpid(),
+                    socket.gethostname()))
+
+    def close_open_visits(self, session_id: str, wall: Optional[float] = None) -> int:
+        """End the session's visits still open (their sockets died with a web process that is
+        being replaced), one by one through ``viewer_leave`` so a journal sees each."""
+        rows = self._rows("SELECT id FROM visits WHERE session=? AND left IS NULL", (session_id,))
+        for (vid,) in rows:
+            self.viewer_leave(vid, wall)
+        return len(rows)
 
     def close_abandoned(self) -> list[str]:
         """Close sessions still marked live whose process is gone (same host, pid not running, or

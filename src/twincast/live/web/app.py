@@ -105,13 +105,15 @@ def product_json(p) -> dict[str, Any]:
 
 def create_app(show: ShowControl, analytics, console_token: str, session_id: str, *,
                limits: Optional[RateLimits] = None, max_viewers: int = 500, title: str = "twincast live",
-               policy: Optional[ClientPolicy] = None, worker_threads: int = 8):
+               policy: Optional[ClientPolicy] = None, worker_threads: int = 8, session_owner: Optional[int] = None):
     """The whole web layer for one show session. ``analytics`` records into ``session_id``;
     its event consumer runs while the app runs (lifespan), so tests and ``serve`` get the same.
     ``limits``: comment/order/join rates; ``policy``: trusted proxies, origins, per-address caps
     and the body limit (docs/security.md). ``worker_threads`` caps the threads that run blocking
     endpoint work (anyio's default is 40: under a flood, 40 threads would fight the render loop
-    for the GIL; requests beyond the cap wait their turn on the event loop instead)."""
+    for the GIL; requests beyond the cap wait their turn on the event loop instead).
+    ``session_owner``: the pid whose end ends the session (the show's, when this app runs in a
+    web process of its own)."""
     from . import operator, report
     from .security import TokenGuard
 
@@ -122,7 +124,7 @@ def create_app(show: ShowControl, analytics, console_token: str, session_id: str
     flv = FlvFanout(show)
     guard = TokenGuard(console_token)
     rate = limits or RateLimits()
-    analytics.start_session(session_id, title)
+    analytics.start_session(session_id, title, owner_pid=session_owner)
     shop = Shop(analytics, session_id, show.products)
     if hasattr(show, "use_stock"):
         show.use_stock(shop.remaining_stock)

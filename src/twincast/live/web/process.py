@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -52,6 +52,8 @@ class WebSpec:
     has_product_image: bool
     app_kwargs: dict[str, Any] = field(default_factory=dict)
     analytics_factory: Optional[Callable[[], Any]] = None
+    owner_pid: Optional[int] = None  # the show's process: the session ends with it, not with us
+    restart: bool = False  # this process replaces one that died (its open visits are closed first)
 
 
 def _portable_error(exc: BaseException) -> BaseException:
@@ -177,11 +179,25 @@ class ShowBridge:
 
 # ---- the process ------------------------------------------------------------------------------------
 class WebProcess:
-    """The running web process, with the face of ``LiveServer`` (url, console_url, stop)."""
+    """The running web process, with the face of ``LiveServer`` (url, console_url, stop).
 
-    def __init__(self, proc, bridge: ShowBridge, spec: WebSpec, port: int, stock_db) -> None:
-        self.proc, self.bridge, self.spec, self._port, self._stock_db = proc, bridge, spec, port, stock_db
+    A web process that dies while the show goes on is started again on the same port, token and
+    session (``watch``: at most ``MAX_RESTARTS`` within ``RESTART_WINDOW_S``): viewers' pages
+    reconnect by themselves, and visits its sockets left open are closed first."""
+
+    MAX_RESTARTS, RESTART_WINDOW_S = 5, 600.0
+
+    def __init__(self, show, spec: WebSpec, startup_timeout: float = 60.0,
+                 on_restart: Optional[Callable[[int, Optional[int]], None]] = None) -> None:
+        self.show, self.spec, self.startup_timeout, self.on_restart = show, spec, startup_timeout, on_restart
         self.token, self.session_id = spec.token, spec.session_id
+        self.proc: Optional[subprocess.Popen] = None
+        self.bridge: Optional[ShowBridge] = None
+        self._port = spec.port
+        self._stock_db = None
+        self._stopping = threading.Event()
+        self._restarts: list[float] = []
+        self._watch: Optional[threading.Thread] = None
 
     @property
     def pid(self) -> int:
@@ -189,11 +205,15 @@ class WebProcess:
 
     @property
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self.proc is not None and self.proc.poll() is None
 
     @property
     def exitcode(self) -> Optional[int]:
-        return self.proc.poll()
+        return self.proc.poll() if self.proc is not None else None
+
+    @property
+    def restarts(self) -> int:
+        return len(self._restarts)
 
     @property
     def port(self) -> int:
@@ -208,21 +228,87 @@ class WebProcess:
     def console_url(self) -> str:
         return f"{self.url}/console?token={self.token}"
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the web process to close its session and exit; end it by its PID if it will not."""
-        self.bridge.send_stop()
-        for end, wait_s in ((None, timeout), (self.proc.terminate, 5.0), (self.proc.kill, 5.0)):
-            if self.proc.poll() is not None:
+    def start(self) -> "WebProcess":
+        """Launch the process; raises RuntimeError (bind failure, start-up error) with its cause."""
+        self._launch(self.spec)
+        if hasattr(self.show, "use_stock"):  # the show's stock lines read the table the web process writes
+            from ..analytics import Analytics
+            from ..shop import Shop
+
+            self._stock_db = Analytics(self.spec.analytics_path)
+            self.show.use_stock(Shop(self._stock_db, self.session_id, self.show.products).remaining_stock)
+        self._watch = threading.Thread(target=self._watch_loop, name="web-watchdog", daemon=True)
+        self._watch.start()
+        log.info("web layer in process %d on %s", self.pid, self.url)
+        return self
+
+    def _launch(self, spec: WebSpec) -> None:
+        calls_show, calls_web = Pipe(duplex=True)
+        feed_web, feed_show = Pipe(duplex=False)
+        fds = (calls_web.fileno(), feed_web.fileno())
+        self.proc = subprocess.Popen([sys.executable, "-m", "twincast.live.web.remote", *map(str, fds)], pass_fds=fds)
+        calls_web.close()
+        feed_web.close()
+        self.bridge = ShowBridge(self.show, calls_show, feed_show)
+        calls_show.send(spec)  # the web process's first read
+        self.bridge.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while not self.bridge.started.wait(0.1):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                break
+        kind, detail = self.bridge.startup if self.bridge.started.is_set() else ("error", "the web server did not start in time")
+        if kind != "ready":
+            self._end_process(2.0)
+            raise RuntimeError(str(detail))
+        self._port = int(detail)
+
+    def _watch_loop(self) -> None:
+        while not self._stopping.wait(0.5):
+            if self.proc.poll() is None:
+                continue
+            code = self.proc.returncode
+            now = time.monotonic()
+            self._restarts = [t for t in self._restarts if now - t < self.RESTART_WINDOW_S]
+            if len(self._restarts) >= self.MAX_RESTARTS:
+                log.error("the web process ended again (code %s): %d restarts in %.0f s, giving up; the show "
+                          "goes on without its page", code, len(self._restarts), self.RESTART_WINDOW_S)
+                return
+            self._restarts.append(now)
+            log.warning("the web process ended (code %s); starting it again on port %d", code, self._port)
+            self._end_process(0.0)
+            try:
+                self._launch(replace(self.spec, port=self._port, restart=True))
+            except RuntimeError as exc:
+                log.error("the web process could not be started again: %s", exc)
+            if self.on_restart is not None:
+                self.on_restart(self.restarts, code)
+
+    def _end_process(self, timeout: float) -> None:
+        """Stop the current process (asked first, then by its PID, which we started) and its bridge."""
+        proc, bridge = self.proc, self.bridge
+        if bridge is not None:
+            bridge.send_stop()
+        for end, wait_s in ((None, timeout), (proc.terminate, 5.0), (proc.kill, 5.0)):
+            if proc.poll() is not None:
                 break
             if end is not None:
-                end()  # ours, by the PID we started
+                end()
             try:
-                self.proc.wait(wait_s)
+                proc.wait(wait_s)
             except subprocess.TimeoutExpired:
                 pass
-        self.bridge.stop()
-        for conn in (self.bridge.calls, self.bridge.feed):
-            conn.close()
+        if bridge is not None:
+            bridge.stop()
+            for conn in (bridge.calls, bridge.feed):
+                conn.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the web process to close its session and exit; end it by its PID if it will not."""
+        self._stopping.set()
+        if self._watch is not None:
+            self._watch.join(10)
+        if self.proc is not None:
+            self._end_process(timeout)
         if self._stock_db is not None:
             self._stock_db.close()
             self._stock_db = None
@@ -231,46 +317,26 @@ class WebProcess:
 def serve_process(show, host: str = "127.0.0.1", port: int = 8800, token: Optional[str] = None, *,
                   analytics_path: str | Path | None = None, session_id: Optional[str] = None,
                   title: str = "twincast live", startup_timeout: float = 60.0, analytics_factory=None,
-                  **app_kwargs) -> WebProcess:
+                  on_restart=None, **app_kwargs) -> WebProcess:
     """Serve ``show`` from a new process; returns once its socket listens (``port=0``: a free
     port). ``analytics_path``: the session's database (default $TWINCAST_HOME/analytics.db); it
     must be a file both processes can open. ``analytics_factory``: a picklable callable the web
     process opens that file with instead of ``Analytics(path)`` (fleet rooms: their journal).
+    ``on_restart(restarts, exit_code)``: told after the web process died and was started again.
     ``app_kwargs`` go to ``create_app`` (limits, policy, max_viewers) and must be picklable.
 
     The process is ``python -m twincast.live.web.remote`` with the two pipes' descriptors, not a
     multiprocessing child: spawning through multiprocessing re-imports the parent's main module
     (a Ray worker's, a benchmark's), and forking a process with render threads is unsafe."""
-    from ..analytics import Analytics, default_path
-    from ..shop import Shop
+    import os
+
+    from ..analytics import default_path
     from .app import catalog_root
     from .security import new_token
     from .server import new_session_id
 
     path = Path(analytics_path) if analytics_path else default_path()
     spec = WebSpec(host, port, token or new_token(), session_id or new_session_id(), title, str(path),
-                   str(catalog_root(show)), hasattr(show, "product_image"), dict(app_kwargs), analytics_factory)
-    calls_show, calls_web = Pipe(duplex=True)
-    feed_web, feed_show = Pipe(duplex=False)
-    fds = (calls_web.fileno(), feed_web.fileno())
-    proc = subprocess.Popen([sys.executable, "-m", "twincast.live.web.remote", *map(str, fds)], pass_fds=fds)
-    calls_web.close()
-    feed_web.close()
-    bridge = ShowBridge(show, calls_show, feed_show)
-    calls_show.send(spec)  # the web process's first read
-    bridge.start()
-    deadline = time.monotonic() + startup_timeout
-    while not bridge.started.wait(0.1):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            break
-    kind, detail = bridge.startup if bridge.started.is_set() else ("error", "the web server did not start in time")
-    stock_db = None
-    server = WebProcess(proc, bridge, spec, int(detail) if kind == "ready" else port, stock_db)
-    if kind != "ready":
-        server.stop(2)
-        raise RuntimeError(str(detail))
-    if hasattr(show, "use_stock"):  # the show's stock lines read the table the web process writes
-        server._stock_db = Analytics(path)
-        show.use_stock(Shop(server._stock_db, spec.session_id, show.products).remaining_stock)
-    log.info("web layer in process %d on %s", server.pid, server.url)
-    return server
+                   str(catalog_root(show)), hasattr(show, "product_image"), dict(app_kwargs), analytics_factory,
+                   owner_pid=os.getpid())
+    return WebProcess(show, spec, startup_timeout, on_restart).start()

@@ -178,8 +178,11 @@ def web_main(calls: Connection, feed: Connection, spec) -> None:
     analytics = server = None
     try:
         analytics = spec.analytics_factory()
+        if spec.restart:  # the sockets of the process this one replaces are gone
+            analytics.close_open_visits(spec.session_id)
         server = make_server(show, analytics, host=spec.host, port=spec.port, token=spec.token,
-                             session_id=spec.session_id, title=spec.title, **spec.app_kwargs)
+                             session_id=spec.session_id, title=spec.title, session_owner=spec.owner_pid,
+                             **spec.app_kwargs)
         error = server.start_thread()
     except Exception as exc:  # noqa: BLE001 - reported to the show process, which raises it
         error = f"{type(exc).__name__}: {exc}"
