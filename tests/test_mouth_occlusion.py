@@ -103,3 +103,44 @@ def test_a_rest_the_tracker_does_not_read_as_closed_is_refused():
         require_closed_rest({"rest_ew": round(rest, 4)}, photo.name)
     assert photo.name in err.value.problem and "could not be closed" in err.value.problem
     assert "nothing between them" in err.value.fix
+
+
+def test_the_rest_is_also_read_as_a_listening_clip_shows_it():
+    """The still rest (every control at zero) is not a face any clip shows: silence carries the
+    idle's smile and head motion, read by the check's tracker in tracking mode. That reading
+    (``idle_rest``) is closed on a dev portrait (dev: 0.001-0.017 eye widths), open when the
+    rest is held open, and an open idle reading alone refuses the build."""
+    from twincast.avatar.build import build_from_photo
+    from twincast.avatar.calibrate import idle_rest, require_closed_rest
+    from twincast.evaluation.mouth_dynamics import CLOSED_GAP
+
+    photo = portrait_or_skip("feat_pressed")
+    model = build_from_photo(photo)
+    note = model.meta["jaw_calibration"]
+    assert note["idle_rest_ew"] < CLOSED_GAP, note
+    model.meta["rest_controls"] = {**model.rest, "jaw": 0.4}
+    idle = idle_rest(model)
+    assert idle > CLOSED_GAP, idle
+    with pytest.raises(TwincastError) as err:
+        require_closed_rest({"rest_ew": 0.008, "idle_rest_ew": round(idle, 4)}, photo.name)
+    assert f"{idle:.3f}" in err.value.problem
+
+
+def test_a_greyscale_photo_says_its_mouth_was_not_checked(tmp_path):
+    """The tongue and cover checks read colour: on a greyscale photo they see nothing. The same
+    painted tongue that is refused in colour builds once the photo is grey, so the build says
+    the mouth was not checked (a limit, not a fix: docs/realism.md); colour photos say nothing."""
+    from twincast.avatar.build import build_from_photo
+    from twincast.avatar.occlusion import colour_seen
+
+    photo = portrait_or_skip("grace_hopper")
+    canvas, lm, rgb, face = _canvas(photo)
+    assert colour_seen(canvas, lm)
+    grey = cv2.cvtColor(cv2.cvtColor(_paint_tongue(rgb, face.landmarks), cv2.COLOR_RGB2GRAY),
+                        cv2.COLOR_GRAY2BGR)
+    assert not colour_seen(cv2.cvtColor(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB), lm)
+    out = tmp_path / "grey_tongue.png"
+    cv2.imwrite(str(out), grey)
+    model = build_from_photo(out)
+    assert model.meta["mouth_checks"]["colour"] is False
+    assert "not checked for a tongue" in model.meta["mouth_checks"]["note"]

@@ -83,6 +83,8 @@ def avatar_build(photo: Path = typer.Argument(..., help="Portrait photo (JPEG/PN
         console.print(f"the photo smiles (mouth {r['width_ratio']:.2f} eye widths wide): the resting "
                       f"face relaxes it to {r['width_ratio_rest']:.2f}; the smile comes back with "
                       f"the emotion (rig smile {r['photo_smile']:.2f} = the photo's)")
+    if model.meta.get("mouth_checks", {}).get("colour") is False:
+        console.print(f"[yellow]note:[/] {model.meta['mouth_checks']['note']}")
     console.print("[dim]Use only likenesses of people who consented. Outputs carry an AI label.[/]")
 
 

@@ -185,6 +185,12 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
 
         model.meta["jaw_calibration"] = calibrate_jaw(model)
         require_closed_rest(model.meta["jaw_calibration"], photo.name)
+        from .occlusion import colour_seen
+
+        if not colour_seen(model.canvas_image, lm):  # say what could not be checked
+            model.meta["mouth_checks"] = {
+                "colour": False, "note": "greyscale photo: the mouth was not checked for a tongue "
+                "out or a cover (those checks need colour); only its resting face was read"}
         model.meta["rest_controls"] = rest_controls(lm, rig)
     model.meta["build_seconds"] = round(time.perf_counter() - started, 3)
     return model

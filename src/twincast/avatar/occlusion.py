@@ -118,6 +118,31 @@ def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
     return float(np.median(reach)) if reach else 0.0
 
 
+#: Spread (std) of Lab a* and b* over the face under which a photo carries no colour to judge:
+#: a greyscale photo reads 0, the colour dev portraits 2.8-7.7 (the larger of the two).
+MIN_CHROMA_SPREAD = 1.0
+
+
+def colour_seen(canvas: np.ndarray, lm: np.ndarray) -> bool:
+    """Whether the face has colour for the colour checks (a mask or a microphone less red than
+    the cheeks, ``neutral.check_mouth_visible``; a tongue as red as the lips, here) to see.
+
+    Why: on a greyscale photo every pixel has a* = b* = 0, so both checks read nothing and pass
+    whatever covers or hangs over the lips (dev: a painted tongue over Grace Hopper's lower lip
+    is refused in colour, 0.44 mouth widths, and builds once the same photo is made grey). Such
+    a build is not refused (greyscale portraits are fine otherwise); it says that the mouth was
+    not checked for a tongue or a cover, and the resting face is still read by the tracker
+    (``calibrate.require_closed_rest``)."""
+    xy = lm[:, :2].astype(np.float64)
+    m = np.zeros(canvas.shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round(xy[T.face_oval()]).astype(np.int32)], 1)
+    if m.sum() < 50:
+        return True
+    lab = cv2.cvtColor(canvas, cv2.COLOR_RGB2LAB).astype(np.float32)
+    spread = max(float(lab[..., 1][m > 0].std()), float(lab[..., 2][m > 0].std()))
+    return spread >= MIN_CHROMA_SPREAD
+
+
 def check_mouth_is_lips(canvas: np.ndarray, lm: np.ndarray) -> dict:
     """Raise a clear error for a hand over the mouth or a tongue out; returns the measures."""
     cover = hand_cover(canvas, lm)
@@ -134,4 +159,5 @@ def check_mouth_is_lips(canvas: np.ndarray, lm: np.ndarray) -> dict:
     return {"hand_cover": round(cover, 3), "tongue_reach": round(reach, 3)}
 
 
-__all__ = ["HAND_COVER", "TONGUE_REACH", "check_mouth_is_lips", "hand_cover", "tongue_reach"]
+__all__ = ["HAND_COVER", "MIN_CHROMA_SPREAD", "TONGUE_REACH", "check_mouth_is_lips", "colour_seen",
+           "hand_cover", "tongue_reach"]
