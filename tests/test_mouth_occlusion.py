@@ -105,25 +105,31 @@ def test_a_rest_the_tracker_does_not_read_as_closed_is_refused():
     assert "nothing between them" in err.value.fix
 
 
-def test_the_rest_is_also_read_as_a_listening_clip_shows_it():
+def test_the_mouth_is_also_read_as_a_clip_shows_it():
     """The still rest (every control at zero) is not a face any clip shows: silence carries the
-    idle's smile and head motion, read by the check's tracker in tracking mode. That reading
-    (``idle_rest``) is closed on a dev portrait (dev: 0.001-0.017 eye widths), open when the
-    rest is held open, and an open idle reading alone refuses the build."""
+    idle's smile and head motion, speech moves the jaw, and the check's tracker runs in tracking
+    mode. ``read_motion`` reads a listening clip with a jaw sweep that way: on a dev portrait the
+    rest is closed, the opening follows the sweep (dev r 0.985-0.995) and every closed frame
+    reads closed; with the rest held open it reads open, and the build's check refuses it."""
     from twincast.avatar.build import build_from_photo
-    from twincast.avatar.calibrate import idle_rest, require_closed_rest
+    from twincast.avatar.calibrate import MIN_FOLLOW_R, read_motion, require_closed_rest
     from twincast.evaluation.mouth_dynamics import CLOSED_GAP
 
     photo = portrait_or_skip("feat_pressed")
     model = build_from_photo(photo)
     note = model.meta["jaw_calibration"]
-    assert note["idle_rest_ew"] < CLOSED_GAP, note
+    assert note["idle_rest_ew"] < CLOSED_GAP and note["follow_r"] > 0.95, note
+    assert note["sweep_closed"] == 1.0, note
     model.meta["rest_controls"] = {**model.rest, "jaw": 0.4}
-    idle = idle_rest(model)
-    assert idle > CLOSED_GAP, idle
+    held = read_motion(model)
+    assert held["idle_rest_ew"] > CLOSED_GAP and held["sweep_closed"] < 0.5, held
     with pytest.raises(TwincastError) as err:
-        require_closed_rest({"rest_ew": 0.008, "idle_rest_ew": round(idle, 4)}, photo.name)
-    assert f"{idle:.3f}" in err.value.problem
+        require_closed_rest({"rest_ew": 0.008, **held}, photo.name)
+    assert f"{held['idle_rest_ew']:.3f}" in err.value.problem
+    # a mouth at rest that the tracker does not see follow the jaw is refused too
+    with pytest.raises(TwincastError) as err:
+        require_closed_rest({**note, "follow_r": round(MIN_FOLLOW_R - 0.3, 3)}, photo.name)
+    assert "does not open and close" in err.value.problem
 
 
 def test_a_greyscale_photo_says_its_mouth_was_not_checked(tmp_path):
@@ -144,3 +150,16 @@ def test_a_greyscale_photo_says_its_mouth_was_not_checked(tmp_path):
     model = build_from_photo(out)
     assert model.meta["mouth_checks"]["colour"] is False
     assert "not checked for a tongue" in model.meta["mouth_checks"]["note"]
+
+
+def test_a_real_tongue_out_is_a_clear_error():
+    """The one real tongue-out dev photo (a contact-sheet cell, evaluation/portraits.py): the
+    mouth is open round the tongue and the build stops with the wide-open error, which names a
+    tongue as a cause; the hand at the chin from the same sheet still builds."""
+    from twincast.avatar.build import build_from_photo
+
+    with pytest.raises(TwincastError) as err:
+        build_from_photo(portrait_or_skip("ft_grid_tongue"))
+    assert "tongue" in err.value.problem, err.value
+    model = build_from_photo(portrait_or_skip("ft_grid_chin"))
+    assert model.meta["jaw_calibration"]["idle_rest_ew"] < 0.025

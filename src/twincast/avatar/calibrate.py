@@ -59,78 +59,115 @@ def jaw_slope(model) -> tuple[float, float]:
     return rest, slope
 
 
-#: Frames of a listening clip whose resting face is read by the check's tracker (``idle_rest``):
-#: two seconds, enough for the idle's head motion to move a few degrees and to blink.
+#: Frames of a listening clip whose resting face is read by the check's tracker
+#: (:func:`read_motion`): two seconds, enough for the idle's head motion to move a few degrees.
 IDLE_FRAMES = 50
+#: Jaw values of the speech-like sweep played over the listening clip's second half: closes,
+#: small and large openings, and closures right after them (where a tracker may stick).
+SWEEP = (0.0, 0.0, 0.3, 0.7, 1.0, 0.7, 0.3, 0.0, 0.0, 0.0, 0.5, 0.9, 0.5, 0.0, 0.0, 0.2, 0.6,
+         0.2, 0.0, 0.0, 1.0, 0.6, 0.1, 0.0, 0.0)
+#: The tracked opening follows the sweep at least this well (Pearson r), and reads closed on at
+#: least this share of its closed frames; see :func:`require_closed_rest` for the dev values.
+MIN_FOLLOW_R = 0.8
+MIN_SWEEP_CLOSED = 0.5
 
 
-def idle_rest(model) -> float:
-    """The median opening the quality check's own tracker reads on a listening clip.
+def read_motion(model) -> dict:
+    """The resting face and a jaw sweep as a clip shows them, read by the check's own tracker.
 
     Why: the build's rest reading renders every control at zero and reads it with a still-image
     face mesh, but no clip shows that face to that tracker: silence carries the idle's base
-    smile (``emotion.smile_base``, 0.12), head motion of a few degrees and blinks, and the check
-    reads every frame with the face mesh in tracking mode (``lipsync.mouth_openings``). A mouth
-    read as closed only in that one frontal, smile-free still is not closed for viewers (issue
-    19, held-out run 4: a build whose still rest read 0.008 eye widths never closed in its clips,
-    lead-in and tail silences included). So the first :data:`IDLE_FRAMES` of a listening clip
-    are rendered and read exactly as the check reads a video."""
+    smile (``emotion.smile_base``, 0.12), head motion of a few degrees and blinks, speech opens
+    and closes the jaw, and the check reads every frame with the face mesh in tracking mode
+    (``lipsync.mouth_openings``). A mouth read as closed only in that one frontal, smile-free
+    still is not a mouth that closes for viewers (issue 19, held-out run 4: a build whose still
+    rest read 0.008 eye widths never closed in its clips, lead-in and tail included, and lip
+    sync fell to r ~0.1). So a listening clip of :data:`IDLE_FRAMES` is rendered, the jaw plays
+    :data:`SWEEP` over its second half, and the frames are read exactly as the check reads a
+    video: ``idle_rest_ew`` is the median opening of the first half, ``follow_r`` the
+    correlation of the opening with the sweep, ``sweep_closed`` the share of the sweep's closed
+    frames read closed (``mouth_dynamics.CLOSED_GAP``)."""
     from ..driving.drive import drive
     from ..evaluation.lipsync import mouth_openings
+    from ..evaluation.mouth_dynamics import CLOSED_GAP
     from ..render.face import FaceRenderer
 
     renderer = FaceRenderer(model)
     track = drive(None, IDLE_FRAMES).reorder(renderer.controls)
+    half = IDLE_FRAMES - len(SWEEP)
+    jaw = np.zeros(IDLE_FRAMES, np.float32)
+    jaw[half:] = SWEEP
+    track[:, renderer.controls.index("jaw")] = jaw
     o = mouth_openings(renderer.render(c) for c in track)
-    o = o[np.isfinite(o)]
-    return float(np.median(o)) if len(o) else float("nan")
+    rest, sw, j = o[:half], o[half:], jaw[half:]
+    ok = np.isfinite(sw)
+    note = {"idle_rest_ew": _round(np.nanmedian(rest)) if np.isfinite(rest).any() else None}
+    if ok.sum() >= len(SWEEP) // 2 and np.std(sw[ok]) > 0:
+        note["follow_r"] = round(float(np.corrcoef(sw[ok], j[ok])[0, 1]), 3)
+        shut = ok & (j == 0)
+        note["sweep_closed"] = round(float((sw[shut] < CLOSED_GAP).mean()), 3) if shut.any() else None
+    return note
 
 
 def calibrate_jaw(model) -> dict:
     """Scale ``model.rig``'s jaw so one unit opens :data:`JAW_OPEN_EW` eye widths on the
-    tracker; returns a note for the manifest (the scale is 1 when nothing could be read)."""
+    tracker; returns a note for the manifest (the scale is 1 when nothing could be read), with
+    the calibrated avatar's resting face and jaw sweep as a clip shows them (:func:`read_motion`)."""
     rest, slope = jaw_slope(model)
     note = {"target_ew_per_jaw": JAW_OPEN_EW, "rest_ew": _round(rest),
-            "idle_rest_ew": _round(idle_rest(model)), "measured_ew_per_jaw": _round(slope)}
+            "measured_ew_per_jaw": _round(slope)}
     if not np.isfinite(slope) or slope <= 0.02:
         note["scale"] = 1.0
         note["why"] = "the face mesh did not read the rendered mouth; jaw left as built"
-        return note
-    lo, hi = SCALE_LIMITS
-    scale = float(np.clip(JAW_OPEN_EW / slope, lo, hi))
-    k = model.rig.index("jaw")
-    model.rig.displacements[k] *= np.float32(scale)
-    note["scale"] = round(scale, 3)
+    else:
+        lo, hi = SCALE_LIMITS
+        scale = float(np.clip(JAW_OPEN_EW / slope, lo, hi))
+        k = model.rig.index("jaw")
+        model.rig.displacements[k] *= np.float32(scale)
+        note["scale"] = round(scale, 3)
+    note.update(read_motion(model))
     return note
 
 
 def require_closed_rest(note: dict, source: str) -> None:
-    """Refuse an avatar whose resting face the tracker does not read as closed.
+    """Refuse an avatar whose mouth the tracker does not see closing and opening with the rig.
 
     The build closes a smiling or parted mouth for the resting face; when something the
     closure cannot see as lips sits between them (a tongue, food, a pen), the rest stays open
     and every pause and p/b/m of every clip would show it (issue 19: such a build rendered a
-    mouth that never closed, lip sync r ~0.1). The measure is the one the quality check uses
-    for "closed" (``mouth_dynamics.CLOSED_GAP``, from real speech), read on the rendered rest
-    face, so any cause is caught, not only the kinds someone thought of; the dev portraits
-    read 0.002-0.017 at rest. The rest is read twice: every control at zero (``rest_ew``) and
-    as a listening clip shows it, with the idle's smile and head motion (``idle_rest_ew``,
-    :func:`idle_rest`); the larger reading counts."""
+    mouth that never closed, lip sync r ~0.1). The measures are the quality check's own (its
+    tracker, its opening, its "closed", ``mouth_dynamics.CLOSED_GAP`` from real speech), read
+    on the avatar's own renders, so any cause is caught, not only the kinds someone thought of:
+
+    * the still rest, every control at zero (``rest_ew``; dev portraits 0.002-0.017 eye widths);
+    * the rest as a listening clip shows it (``idle_rest_ew``, :func:`read_motion`; dev
+      0.001-0.017); the larger of the two must be under CLOSED_GAP;
+    * a jaw sweep over that clip: the opening follows it (``follow_r`` >= :data:`MIN_FOLLOW_R`;
+      dev 0.985-0.995) and its closed frames read closed (``sweep_closed`` >=
+      :data:`MIN_SWEEP_CLOSED`; dev 1.0 on every portrait)."""
     from ..errors import TwincastError
     from ..evaluation.mouth_dynamics import CLOSED_GAP
 
+    fix = "use a photo with the lips closed or slightly parted and nothing between them"
     readings = [r for r in (note.get("rest_ew"), note.get("idle_rest_ew")) if r is not None]
     rest = max(readings) if readings else None
     if rest is not None and rest >= CLOSED_GAP:
         raise TwincastError(
             f"the mouth in {source} could not be closed for the resting face (the lips stay {rest:.3f} eye widths "
             f"apart; closed is under {CLOSED_GAP}): something between the lips, such as a tongue, food or an object?",
-            "use a photo with the lips closed or slightly parted and nothing between them")
+            fix)
+    follow, shut = note.get("follow_r"), note.get("sweep_closed")
+    if (follow is not None and follow < MIN_FOLLOW_R) or (shut is not None and shut < MIN_SWEEP_CLOSED):
+        shut_txt = "?" if shut is None else f"{shut:.0%}"
+        raise TwincastError(
+            f"the mouth in {source} does not open and close as the avatar moves it (seen by the quality check's "
+            f"face tracker: opening follows the jaw r={follow}, closed on {shut_txt} of the closed frames): "
+            "something at the lips, such as a tongue, food or an object?", fix)
 
 
 def _round(x: float) -> float | None:
     return round(float(x), 4) if np.isfinite(x) else None
 
 
-__all__ = ["JAW_OPEN_EW", "PROBES", "IDLE_FRAMES", "calibrate_jaw", "idle_rest", "jaw_slope",
-           "require_closed_rest"]
+__all__ = ["JAW_OPEN_EW", "PROBES", "IDLE_FRAMES", "SWEEP", "MIN_FOLLOW_R", "MIN_SWEEP_CLOSED",
+           "calibrate_jaw", "read_motion", "jaw_slope", "require_closed_rest"]

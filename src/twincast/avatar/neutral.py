@@ -202,7 +202,8 @@ def closing_map(canvas: np.ndarray, lm: np.ndarray) -> tuple | None:
     gmax = float((lo - up).max())
     if gmax > WIDE_OPEN_GAP * mw:
         raise TwincastError(
-            f"the mouth in the photo is wide open (lips {gmax / mw:.0%} of the mouth width apart)",
+            f"the mouth in the photo is wide open (lips {gmax / mw:.0%} of the mouth width apart: "
+            "a shout, a yawn, or a tongue out?)",
             "use a photo with the lips closed or slightly parted, e.g. a smile or a neutral face")
     teeth = teeth_texture(canvas, xs, up, lo)
     # the edge pixels are a blend of lip and tooth: take them into the opening as well

@@ -86,6 +86,15 @@ PORTRAITS: tuple[Portrait, ...] = (
              "young man, head turned ~40 degrees, closed mouth", "dev", expect="refuse"),
     Portrait("feat_single", _FEAT, "feat/tests/data/single_face.jpg", _FEAT_LIC,
              "young man, smile with teeth, outdoors", "dev"),
+    # dev cells of the held-out contact sheet below (same woman, same light as ft_grid_*; added
+    # in session 11, when no other package was found with a tongue out): a real tongue, and a
+    # hand at the chin beside the mouth that must still build
+    Portrait("ft_grid_tongue", _FT, "data/input/test3.jpg", _FT_LIC,
+             "young woman, mouth open, tongue out over the lower lip (contact-sheet cell)", "dev",
+             crop=(0, 1536, 384, 1920), expect="refuse"),
+    Portrait("ft_grid_chin", _FT, "data/input/test3.jpg", _FT_LIC,
+             "young woman, closed-lip smile, hand at the chin, a finger beside the mouth "
+             "(contact-sheet cell)", "dev", crop=(0, 384, 384, 768)),
     # --- held-out (fixed before rendering; measured only, never tuned on) ---
     Portrait("ft_laughing", _FT, "data/input/test2.jpg", _FT_LIC,
              "young woman, darker skin, laughing with teeth, hands on cheeks, face large, "
