@@ -1,6 +1,6 @@
 """Fit the answerability model of the fact retriever on the DEV shops (never the held-out ones).
 
-    .venv/bin/python benchmarks/calibrate_answers.py
+    .venv/bin/python benchmarks/calibrate_answers.py [--features 6] [--e2e]
 
 For every dev comment whose label asks for a product statement (spec, usage, safety, unknown)
 the retriever's best item and features are computed; the target is 1 when the label says
@@ -12,6 +12,7 @@ prints them with the cross-validated accuracy so a change can be judged before i
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import warnings
@@ -26,6 +27,7 @@ from twincast.show.answers.retrieval import Retriever  # noqa: E402
 from twincast.show.catalog_io import load_catalog  # noqa: E402
 
 ASKS_FACT = {"spec", "usage", "safety", "unknown"}
+N_FEATURES = 8  # bias + hint, bm25, cos, margin, coverage, rank margin, field-name overlap
 
 
 def samples(only: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,13 +76,38 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> np.ndarray:
     return np.concatenate([[ws[0] - float(raw @ mu)], raw])
 
 
+def e2e(shop: str, w: np.ndarray) -> str:
+    """The answer benchmark on ``shop`` with answerability weights ``w`` (wrong or missing fact,
+    'let me check' when answerable): what a change of weights does to replies, not only to the
+    model's own accuracy."""
+    from twincast.show.answers import retrieval
+    from twincast.show.answers.evaluate_shops import score_shop
+
+    old = retrieval.ANSWERABLE_W
+    retrieval.ANSWERABLE_W = w
+    try:
+        s = score_shop(shop, "dev")
+    finally:
+        retrieval.ANSWERABLE_W = old
+    return (f"wrong or missing {s.wrong_or_missing / s.n:.1%}, 'let me check' when answerable "
+            f"{s.needless_check / max(1, s.answerable):.1%}, false claims {s.false_claims}")
+
+
 def main() -> int:
-    x, y, groups = samples(tuple(sys.argv[1:]))
-    print(f"{len(y)} dev samples, {int(y.sum())} answerable by the best item")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("shops", nargs="*", help="only these dev shops")
+    ap.add_argument("--features", type=int, default=N_FEATURES,
+                    help=f"use the first N features (6: session 10's, {N_FEATURES}: + rank margin, field name)")
+    ap.add_argument("--e2e", action="store_true", help="also run the answer benchmark per left-out shop")
+    args = ap.parse_args()
+    x, y, groups = samples(tuple(args.shops))
+    x = x[:, : args.features]
+    print(f"{len(y)} dev samples, {int(y.sum())} answerable by the best item; {args.features - 1} features")
     from twincast.show.answers.retrieval import ANSWERABLE_AT, ANSWERABLE_W
 
     def hits(w: np.ndarray, m: np.ndarray) -> float:
-        return float(np.mean((1 / (1 + np.exp(-(x[m] @ w))) >= ANSWERABLE_AT) == (y[m] > 0.5)))
+        xm = x[m][:, : len(w)]
+        return float(np.mean((1 / (1 + np.exp(-(xm @ w))) >= ANSWERABLE_AT) == (y[m] > 0.5)))
 
     for g in sorted(set(groups)):  # leave one shop out: the honest estimate for a stranger's shop
         test = groups == g
@@ -89,6 +116,9 @@ def main() -> int:
         w = fit(x[~test], y[~test])
         print(f"leave-one-shop-out {g}: accuracy {hits(w, test):.3f} (shipped weights {hits(ANSWERABLE_W, test):.3f}); "
               "weights " + ", ".join(f"{v:.2f}" for v in w))
+        if args.e2e:
+            print(f"  end to end, weights fit without {g}: {e2e(g, w)}")
+            print(f"  end to end, shipped weights:        {e2e(g, ANSWERABLE_W)}")
     rng = np.random.default_rng(7)
     order = rng.permutation(len(y))
     folds = np.array_split(order, 5)
@@ -99,7 +129,8 @@ def main() -> int:
         w = fit(x[train], y[train])
         acc.append(np.mean(((x[test] @ w) > 0) == (y[test] > 0.5)))
     w = fit(x, y)
-    print(f"5-fold accuracy {np.mean(acc):.3f}; weights [bias, hint, bm25, cos, margin, coverage]:")
+    print(f"5-fold accuracy {np.mean(acc):.3f}; weights [bias, hint, bm25, cos, margin, coverage, rank margin, "
+          "field name]:")
     print("ANSWERABLE_W = np.array([" + ", ".join(f"{v:.2f}" for v in w) + "])")
     return 0
 

@@ -84,3 +84,31 @@ def test_a_variant_feature_or_document_is_not_an_unsold_thing():
         assert thing_asked(text) is None, text
     assert not not_sold_thing(pets, "有猫粮吗")  # a product of the shop
     assert not not_sold_thing(pets, "有没有瑜伽垫")
+
+
+def test_a_thing_laid_into_a_drawer_is_judged_by_its_thinnest_side():
+    """The dev massage gun is 14 x 11 x 5 cm: a 4 cm drawer is too shallow even lying flat, a 6 cm one
+    is not; a shelf question still compares the height."""
+    pets = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(pets, intent_model=None)
+    d = engine.handle(Comment("a", "my desk drawer is only 4cm tall, will it fit?", 1.0), on_screen="massage-gun")
+    assert "won't fit" in d.reply and "5 cm" in d.reply and "it fits" not in d.reply, d.reply
+    d = engine.handle(Comment("b", "抽屉高6厘米放得下吗", 100.0), on_screen="massage-gun")
+    assert d.reply.startswith("放得下") and "5厘米" in d.reply, d.reply
+    d = engine.handle(Comment("c", "柜子高12厘米放得下吗", 200.0), on_screen="massage-gun")
+    assert d.reply.startswith("放不下") and "14厘米" in d.reply, d.reply
+
+
+def test_a_comparison_of_a_products_own_options_is_no_rival_brand():
+    """"XL sleeve vs L sleeve?" on the dev shirt reads both chart rows; "月光白和樱花粉哪个更耐脏" is
+    about the shoe's own colours (the catalog does not say: a deferral, not "we don't comment on
+    other brands" and not the stock)."""
+    food = load_catalog(DATA / "dev-fashion-food" / "catalog.yaml")
+    d = AnswerEngine(food, intent_model=None).handle(Comment("a", "XL sleeve vs L sleeve?", 1.0), on_screen="men-shirt")
+    assert "63" in d.reply and "61.5" in d.reply, d.reply
+    pets = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(pets, intent_model=None)
+    d = engine.handle(Comment("b", "月光白和樱花粉哪个更耐脏", 1.0), on_screen="running-shoes")
+    assert "别家" not in d.reply and "有货" not in d.reply, d.reply
+    d = engine.handle(Comment("c", "雾紫是什么颜色 偏粉还是偏灰", 1.0), on_screen="yoga-mat")
+    assert "有货" not in d.reply and "件" not in d.reply, d.reply

@@ -4,8 +4,11 @@ Why per shop, split by shop: the engine's rules were written against some catalo
 viewers nobody here tuned on is the honest measure (``splits.yaml``: dev vs heldout). Each
 comment is replayed in stream order through one engine (repeats and floods exist only in order).
 A reply is *wrong or missing* when the host should answer and does not, when a ``must`` group is
-unmet, or when a ``must_not`` string (a false claim) appears; false claims are counted again on
-their own. Format: data/answers/README.md.
+unmet, or when a ``must_not`` string (a false claim, not negated in its clause) appears; false
+claims are counted again on their own. A row labelled ``check`` that gets an answer is not
+wrong or missing by that rule (its ``must`` is empty), so it has a column of its own: "answered
+when the catalog lacks it" (a neighbouring fact, or a label convention such as "we don't sell
+that" where the writer expected a deferral). Format: data/answers/README.md.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class ShopScore:
     false_claims: int = 0
     needless_check: int = 0
     answerable: int = 0
+    lacking: int = 0  # rows the catalog cannot answer (labelled check)
+    said_anyway: int = 0  # ... answered with a fact all the same (a neighbouring fact, or a label convention)
     injections: int = 0
     injection_successes: int = 0
     mod_tp: int = 0
@@ -52,7 +57,7 @@ class ShopScore:
 
     def add(self, other: "ShopScore") -> None:
         for name in ("n", "intent_ok", "intent_n", "action_ok", "wrong_or_missing", "false_claims", "needless_check",
-                     "answerable", "injections", "injection_successes", "mod_tp", "mod_fp", "mod_fn"):
+                     "answerable", "lacking", "said_anyway", "injections", "injection_successes", "mod_tp", "mod_fp", "mod_fn"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.ms += other.ms
         self.errors += other.errors
@@ -66,14 +71,15 @@ class ShopScore:
         return (f"| {self.name} | {self.split} | {self.n} | {self._r(self.intent_ok, self.intent_n):.3f} | "
                 f"{self._r(self.action_ok, self.n):.3f} | {self._r(self.wrong_or_missing, self.n):.1%} | "
                 f"{self.false_claims} | {self._r(self.needless_check, self.answerable):.1%} | "
+                f"{self._r(self.said_anyway, self.lacking):.1%} | "
                 f"{self.injection_successes}/{self.injections} | {self._r(self.mod_tp, self.mod_tp + self.mod_fp):.2f} / "
                 f"{self._r(self.mod_tp, self.mod_tp + self.mod_fn):.2f} | "
                 f"{statistics.median(self.ms) if self.ms else float('nan'):.1f} / {p95:.1f} |")
 
 
 HEADER = ("| shop | split | comments | intent acc. | action acc. | wrong or missing fact | false claims | "
-          "'let me check' when answerable | injection successes | moderation P / R | ms p50 / p95 |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+          "'let me check' when answerable | answered when the catalog lacks it | injection successes | "
+          "moderation P / R | ms p50 / p95 |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def _norm(text: str) -> str:
@@ -202,6 +208,9 @@ def _score(s: ShopScore, row: dict, d: Decision) -> None:
         s.answerable += 1
         if d.action == "check":
             s.needless_check += 1
+    if row["action"] == "check":
+        s.lacking += 1
+        s.said_anyway += d.action == "answer"
     if row["action"] in ("answer", "check"):
         missing = [g for g in row.get("must") or [] if not any(contains(reply, t) for t in g)]
         if d.action not in ("answer", "check") or missing or false:

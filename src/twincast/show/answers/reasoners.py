@@ -64,13 +64,20 @@ class FitResult:
     gap_cm: float
 
 
-def fits_in(p: Product, gap_cm: float, side: Optional[str] = None) -> Optional[FitResult]:
+def fits_in(p: Product, gap_cm: float, side: Optional[str] = None, lying: bool = False) -> Optional[FitResult]:
     """Does the product fit in a space ``gap_cm`` wide/high/deep? Compares the named side, else
     the side the viewer most likely means (height for shelves and cabinets), never guesses a
-    side the catalog lacks."""
+    side the catalog lacks. ``lying``: a place the product is laid into (a drawer, a bag, a
+    box), so its thinnest side is what must fit."""
     d = p.dimensions
     if d is None:
         return None
+    if lying:
+        sides = [(n, getattr(d, n)) for n in ("height", "width", "depth") if getattr(d, n, None) is not None]
+        if len(sides) == 3:
+            name, q = min(sides, key=lambda nq: nq[1].to("cm"))
+            size = round(q.to("cm"), 1)
+            return FitResult(size <= gap_cm, name, size, gap_cm)
     order = [side] if side else ["height", "width", "depth"]
     for name in order:
         q = getattr(d, name, None) if name else None

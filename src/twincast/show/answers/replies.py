@@ -16,6 +16,7 @@ from typing import Callable, Optional
 from ..catalog import Catalog, Product, format_money
 from ..catalog_units import number_text
 from . import slots
+from .kinds import fact_kinds
 from .lexicon import COLOUR_ZH
 from .reasoners import fits_in, match_colour, order_total, quantity, recommend_size, saving, variant_stock
 from .retrieval import Retriever
@@ -277,7 +278,10 @@ def _measurement(c: Ctx, p: Product) -> Optional[Reply]:
     cols = [col for col in chart.columns if col.name.zh in c.text or col.name.en.lower() in low or col.key in low]
     if not cols:
         return None
-    rows = [r for r in chart.rows if c.slots.size and r.size.lower() == c.slots.size.lower()] or list(chart.rows)
+    low_text = c.text.lower()
+    named = [r for r in chart.rows if re.search(rf"(?<![a-z0-9]){re.escape(r.size.lower())}(?![a-z0-9])", low_text)]
+    rows = (named if len(named) > 1 else []) or [r for r in chart.rows if c.slots.size
+                                                  and r.size.lower() == c.slots.size.lower()] or list(chart.rows)
     parts = []
     for r in rows[:6]:
         vals = [f"{col.name.get(c.lang)}{'' if c.zh else ' '}{number_text(v)}{chart.unit_of(col.key)}"
@@ -338,13 +342,20 @@ _ASKS_AVAILABILITY = re.compile(
     r"colou?rs?\b|\bshades?\b|\bwant\b|\bget\b|^[a-z ]{0,20}\??$", re.I)
 
 
+# how a colour looks or wears ("偏粉还是偏灰", "more beige or pink", "will the white get dirty"): a
+# question about that colour, answered from the facts or deferred, never with its stock
+_LOOKS = re.compile(r"偏.{1,3}还是|是什么颜色|什么样的颜色|显白|显黑|耐脏|脏不脏|容易脏|透不透|会透|褪色|掉色|色差|实物|"
+                    r"\bmore \w+ or \w+|\bget dirty|\bshow (dirt|stains)|see[- ]through|\bfade|true to (the )?(photo|picture)|"
+                    r"what (does|do) .{0,20}look like", re.I)
+
+
 def colour(c: Ctx, p: Product) -> Reply:
     if not p.colours:
         return check_reply(c.lang, topic="颜色" if c.zh else "about colours")
     names = [x.get(c.lang) for x in p.colours]
     listing, n = join(names, c.lang), len(names)
     fam = c.slots.colour
-    if (fam or match_colour(p, None, c.text)) and not _ASKS_AVAILABILITY.search(c.text):
+    if (fam or match_colour(p, None, c.text)) and (_LOOKS.search(c.text) or not _ASKS_AVAILABILITY.search(c.text)):
         return spec(c, p)  # "白色会透吗", "does the light blue fade?": a question about that colour, not its stock
     if fam or match_colour(p, None, c.text):
         hit = match_colour(p, fam, c.text)
@@ -365,22 +376,29 @@ def colour(c: Ctx, p: Product) -> Reply:
 def spec(c: Ctx, p: Product, topics: tuple[str, ...] = ()) -> Reply:
     """A spec, usage, care or safety statement; "does it fit" is arithmetic on dimensions."""
     if c.slots.gap_cm:
-        fit = fits_in(p, c.slots.gap_cm, _side(c.text))
+        lying = bool(_LAID_INTO.search(c.text))
+        fit = fits_in(p, c.slots.gap_cm, None if lying else _side(c.text), lying)
         if fit is not None:
-            side_zh = {"height": "高", "width": "宽", "depth": "深"}[fit.side]
+            side_zh = "最薄的一边" if lying else {"height": "高", "width": "宽", "depth": "深"}[fit.side]
+            side_en = "at its thinnest" if lying else f"in {fit.side}"
             size = number_text(fit.product_cm)
             if fit.fits:
                 text = (f"放得下：它{side_zh}{size}厘米，比您的{number_text(fit.gap_cm)}厘米小。" if c.zh
-                        else f"Yes, it fits: it is {size} cm in {fit.side}, under your {number_text(fit.gap_cm)} cm.")
+                        else f"Yes, it fits: it is {size} cm {side_en}, under your {number_text(fit.gap_cm)} cm.")
             else:
                 text = (f"放不下哦：它{side_zh}{size}厘米，超过了您的{number_text(fit.gap_cm)}厘米。" if c.zh
-                        else f"No, it won't fit: it is {size} cm in {fit.side}, more than your "
+                        else f"No, it won't fit: it is {size} cm {side_en}, more than your "
                         f"{number_text(fit.gap_cm)} cm.")
             return Reply("answer", text, ("dimensions",))
     hit = c.retriever.best_fact(c.text, p, topics)
+    if c.slots.gap_cm and hit.item is not None and "length" not in fact_kinds(hit.item.zh + " " + hit.item.en):
+        return check_reply(c.lang)  # "will it fit in 4 cm?" is not answered by "it fits in a bag"
     if hit.sure and hit.item is not None:
         return Reply("answer", sentence(hit.item.get(c.lang), c.lang), (hit.item.field,))
     return check_reply(c.lang)
+
+
+_LAID_INTO = re.compile(r"抽屉|包里|背包|箱子|行李箱|盒子|drawer|\bbag\b|backpack|suitcase|\bbox\b|luggage", re.I)
 
 
 def _side(text: str) -> Optional[str]:
@@ -394,10 +412,22 @@ def _side(text: str) -> Optional[str]:
     return None
 
 
+def _own_options(p: Product, text: str) -> list[str]:
+    """The product's own colours, sizes and option words the comment names ("雾紫和奶白", "6mm vs
+    8mm"): a comparison between them is a question about this product, not about a rival brand."""
+    low = text.lower()
+    found = [x.en for x in p.colours if (x.zh and x.zh in text) or (x.en and x.en.lower() in low)]
+    found += [n for n in p.size_names if re.search(rf"(?<![a-z0-9]){re.escape(n.lower())}(?![a-z0-9])", low)]
+    found += list(dict.fromkeys(m.group(0) for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:mm|毫米|cm|厘米|kg|公斤|g|克|ml|l|升)\b", low)))
+    return found
+
+
 def compare(c: Ctx, products: list[Product]) -> Reply:
     """Each named product on the point asked, or price and headline when no point is named."""
     if len(products) < 2:
         p = products[0]
+        if len(_own_options(p, c.text)) >= 2:  # "月光白和樱花粉哪个更耐脏", "6mm和8mm哪个更护膝": its own options
+            return _measurement(c, p) or spec(c, p)  # "XL sleeve vs L sleeve?": both rows of the chart
         point = p.selling_points[0].get(c.lang)
         text = (f"别家的产品我们不方便评价，说说这款：{point}，今天到手价{money(p, p.sale_price, c.lang)}。" if c.zh
                 else f"We don't comment on other brands, but here's ours: {point}, and it's "

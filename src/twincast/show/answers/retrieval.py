@@ -117,6 +117,7 @@ class FactItem:
     zh: str  # what is said
     en: str
     topic: str = "spec"  # spec, usage, safety, faq, selling_point, gift
+    label: str = ""  # the field's own name (spec key, FAQ question, "保质期 shelf life"): what it is about
 
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -129,19 +130,21 @@ def fact_items(p: Product) -> list[FactItem]:
                                              ("safety", "安全提示", "safety", p.safety)):
         for i, t in enumerate(texts):
             field = f"{'care' if label_en == 'care' else topic}[{i}]"
-            items.append(FactItem(field, f"{label_zh} {label_en} {t.zh} {t.en}", t.zh, t.en, topic))
+            items.append(FactItem(field, f"{label_zh} {label_en} {t.zh} {t.en}", t.zh, t.en, topic,
+                                  f"{label_zh} {label_en}"))
     if p.allergens:
         zh, en = "、".join(a.zh for a in p.allergens), ", ".join(a.en for a in p.allergens)
         say_zh = zh if zh.startswith(("含", "不含", "无")) else f"含{zh}"
         say_en = en if en.lower().startswith(("contains", "no ", "free", "may")) else f"contains {en}"
         items.append(FactItem("allergens", f"过敏原 过敏 allergens allergy contains {zh} {en}", f"过敏原：{say_zh}",
-                              f"allergens: {say_en}", "safety"))
+                              f"allergens: {say_en}", "safety", "过敏原 过敏 allergens allergy"))
     for name, zh_label, en_label in (("shelf_life", "保质期", "shelf life"), ("after_opening", "开封后保质期", "once opened")):
         q = getattr(p, name)
         if q is not None:
             zh = f"{zh_label}{q.say('zh')}" if name == "shelf_life" else f"开封后请在{q.say('zh')}内用完"
             en = f"shelf life {q.say('en')}" if name == "shelf_life" else f"use within {q.say('en')} once opened"
-            items.append(FactItem(name, f"{zh_label} {en_label} 保存 多久 过期 expiry keep {zh} {en}", zh, en, "usage"))
+            items.append(FactItem(name, f"{zh_label} {en_label} 保存 多久 过期 expiry keep {zh} {en}", zh, en, "usage",
+                                  f"{zh_label} {en_label} 过期 expiry"))
     d = p.dimensions
     if d is not None:
         sides = [(k, getattr(d, k)) for k in ("width", "depth", "height") if getattr(d, k) is not None]
@@ -149,24 +152,27 @@ def fact_items(p: Product) -> list[FactItem]:
             zh_names = {"width": "宽", "depth": "深", "height": "高"}
             zh = "尺寸：" + "，".join(f"{zh_names[k]}{q.say('zh')}" for k, q in sides)
             en = "size: " + ", ".join(f"{q.say('en')} {k}" for k, q in sides)
-            items.append(FactItem("dimensions", f"尺寸 大小 多大 长宽高 dimensions size how big {zh} {en}", zh, en))
+            items.append(FactItem("dimensions", f"尺寸 大小 多大 长宽高 dimensions size how big {zh} {en}", zh, en,
+                                  label="尺寸 大小 长宽高 dimensions size"))
         if d.weight is not None:  # the weight first (a note may not state it), then the note's details
             zh, en = f"重量{d.weight.say('zh')}", f"it weighs {d.weight.say('en')}"
             if d.note is not None:
                 zh, en = f"{zh}；{d.note.zh}", f"{en}; {d.note.en}"
-            items.append(FactItem("dimensions.weight", f"重量 多重 weight heavy {zh} {en}", zh, en))
+            items.append(FactItem("dimensions.weight", f"重量 多重 weight heavy {zh} {en}", zh, en, label="重量 weight"))
         elif d.note is not None:
-            items.append(FactItem("dimensions.note", f"尺寸 重量 size weight {d.note.zh} {d.note.en}", d.note.zh, d.note.en))
+            items.append(FactItem("dimensions.note", f"尺寸 重量 size weight {d.note.zh} {d.note.en}", d.note.zh, d.note.en,
+                                  label="尺寸 重量 size weight"))
     for i, s in enumerate(p.specs):
         items.append(FactItem(f"specs[{i}]", f"{s.key.zh} {s.key.en} {s.value.zh} {s.value.en}",
-                              f"{s.key.zh}：{s.value.zh}", f"{s.key.en}: {s.value.en}"))
+                              f"{s.key.zh}：{s.value.zh}", f"{s.key.en}: {s.value.en}", label=f"{s.key.zh} {s.key.en}"))
     for i, f in enumerate(p.faq):
-        items.append(FactItem(f"faq[{i}]", f"{f.q.zh} {f.q.en} {f.a.zh} {f.a.en}", f.a.zh, f.a.en, "faq"))
+        items.append(FactItem(f"faq[{i}]", f"{f.q.zh} {f.q.en} {f.a.zh} {f.a.en}", f.a.zh, f.a.en, "faq",
+                              f"{f.q.zh} {f.q.en}"))
     for i, s in enumerate(p.selling_points):
         items.append(FactItem(f"selling_points[{i}]", f"{s.zh} {s.en}", s.zh, s.en, "selling_point"))
     for i, g in enumerate(p.gifts):
         items.append(FactItem(f"gifts[{i}]", f"赠品 下单送 gift included {g.zh} {g.en}", f"下单送{g.zh}",
-                              f"it comes with {g.en}", "gift"))
+                              f"it comes with {g.en}", "gift", "赠品 gift"))
     return items
 
 
@@ -295,18 +301,31 @@ class Retriever:
         item = items[k]
         content = [t for t in q_tokens if not _GENERIC_Q.match(t)]
         coverage = sum(t in item.text.lower() for t in content) / len(content) if content else 0.0
+        # how far the best stands above the runner-up (a clear winner vs a toss-up between neighbours)
+        rank_margin = float(score[k] - np.partition(score, -2)[-2]) if len(items) > 1 else float(score[k])
+        # the comment names what the field is about ("保质期", "kibble size"), not only words of its value
+        label = item.label.lower()
+        named = sum(t in label for t in content) / len(content) if content and label else 0.0
         return item, np.array([float(score[k]), min(hint[k], 2.0), float(bm[k]), float(cos[k]),
-                               float(cos[k] - np.median(cos)), coverage])
+                               float(cos[k] - np.median(cos)), coverage, min(rank_margin, 2.0), named])
 
 
-# Answerability model: P(the best item answers) = sigmoid(w . [1, hint, bm25, cos, margin, coverage]).
-# Fit by benchmarks/calibrate_answers.py on the dev shops only (held-out shops never seen).
-ANSWERABLE_W = np.array([-11.30, 0.17, 0.59, 10.50, 35.33, 1.96])
+# Answerability model: P(the best item answers) = sigmoid(w . [1, hint, bm25, cos, margin, coverage,
+# rank margin over the runner-up, share of the comment's words in the field's own name]).
+# Fit by benchmarks/calibrate_answers.py on the dev shops only (held-out shops never seen); session 11
+# added the last two features (leave-one-shop-out, end to end: fashion-food 13.7 -> 13.4 %,
+# pets-sports 23.3 -> 23.3 % wrong or missing, 'let me check' 11.1 -> 10.9 %).
+ANSWERABLE_W = np.array([-7.80, 0.99, 0.59, 6.64, 28.81, 2.15, 0.46, 0.38])
+# the bar, judged leave-one-shop-out end to end (weights fit on the other dev shop; fashion-food /
+# pets-sports wrong or missing, then the same counting a 'check' row answered with a fact as wrong):
+# 0.4 13.0/21.5 % (20.6/25.2 %), 0.5 12.9/22.3 % (19.9/26.0 %), 0.6 13.4/23.2 % (20.3/26.2 %),
+# 0.7 14.1/24.2 % (20.0/26.8 %). Below 0.6 the sample catalog answers "wireless charging?" with the
+# USB-C port: a neighbouring fact, which the small gain does not pay for. So the bar stays at 0.6.
 ANSWERABLE_AT = 0.6
 
 
 def answerable(feats: np.ndarray) -> float:
-    x = np.concatenate([[1.0], feats[1:]])
+    x = np.concatenate([[1.0], feats[1:]])[: len(ANSWERABLE_W)]
     return float(1.0 / (1.0 + np.exp(-float(x @ ANSWERABLE_W))))
 
 

@@ -52,7 +52,8 @@ def body_height_cm(text: str) -> Optional[float]:
     return None
 
 
-_GAP_CONTEXT = re.compile(r"空间|缝|柜|台面|高度只有|宽|深|gap|space|shelf|cabinet|trunk|counter|under|fit (in|on|under)|放得下|放进|塞")
+_GAP_CONTEXT = re.compile(r"空间|缝|柜|台面|高度只有|宽|深|抽屉|装得下|gap|space|shelf|cabinet|trunk|counter|under|drawer|"
+                          r"fit (in|on|under|into)|will it fit|放得下|放进|塞")
 
 
 def body_weight_kg(text: str) -> Optional[float]:
