@@ -63,6 +63,14 @@ SWITCH_INTERVAL_S: float | None = None
 # a frame rendered in 26 ms (p50 at 720x1280) catches up 14 ms a frame afterwards. Players and
 # RTMP ingest buffer far more than this, and the recording's timestamps never move.
 LATE_LIMIT_S = 0.2
+# How many frames the render loop may run ahead of the stream (160 ms at 25 fps). Rendered
+# frames wait in the encoder's queue and go out at their due time (LiveEncoder paces them), so
+# what viewers get and the media clock are unchanged; but a moment when the render loop cannot
+# get a core (another room's burst, a clause start, a camera cross-fade: 30-60 ms frames) is
+# absorbed by frames already rendered instead of making the stream late. Repeats start only
+# after RENDER_AHEAD / fps + LATE_LIMIT_S of lateness. Costs that much extra delay from a
+# viewer's comment or an operator's command to the screen, at most.
+RENDER_AHEAD = 4
 
 
 def release_freed_memory() -> None:
@@ -115,11 +123,13 @@ class LiveShow(EventHub):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.recording = Path(record_dir) / f"live-{stamp}.mp4"
         extra = [self.flv] + ([self.rtmp] if self.rtmp else [])
-        self.encoder = LiveEncoder(self.recording, self.preset, self.clock, ai_metadata(title="twincast live"), extra)
+        self.encoder = LiveEncoder(self.recording, self.preset, self.clock, ai_metadata(title="twincast live"), extra,
+                                   ahead=RENDER_AHEAD)
         self.performer = self.parts.performer(_EncoderSink(self), drive, self.clock)  # docs/expression.md
         self.performer.skip = self.behind
         self.speech = SpeechLine(self._synthesize, self._next_beats, self.media_time, self._next_answer)
         self.realtime = realtime
+        self.render_ahead = RENDER_AHEAD  # frames; 0 renders each frame just in time (as before)
         self.switch_interval: float | None = SWITCH_INTERVAL_S  # None: leave the process as it is
         self.muted = False
         self.forced_camera: Camera | None = None
@@ -179,15 +189,19 @@ class LiveShow(EventHub):
         return late
 
     def emit_frame(self, rgb: np.ndarray, audio: np.ndarray) -> None:
+        """Hand a frame and its audio to the encoder. In real time the render loop waits only
+        while it is more than ``render_ahead`` frames ahead of the frame's due time; the
+        encoder sends it out at that due time (see :data:`RENDER_AHEAD`)."""
+        due = None
         if self.realtime:
             due = self._t0 + self.encoder.frames / self.clock.fps
-            lag = time.monotonic() - due
+            lag = time.monotonic() - (due - self.render_ahead / self.clock.fps)
             if lag < 0:
                 time.sleep(-lag)
-            elif lag > 1.0 / self.clock.fps:
+            elif lag - self.render_ahead / self.clock.fps > 1.0 / self.clock.fps:
                 self.late_frames += 1
-        self.encoder.audio_chunk(audio)
-        self.encoder.frame(rgb)
+        self.encoder.audio_chunk(audio, due)
+        self.encoder.frame(rgb, due)
 
     def _perform(self, u: Utterance | None) -> None:
         if self._clip is not None:

@@ -244,7 +244,7 @@ class Stage:
         room_name = room[0] if room else None
         moved = {name: self._place(camera, name).moved(*bodies.get(name, (0.0, 0.0)))
                  for name in self.visible(camera) if name != room_name}
-        key = (id(plate), tuple((n, m[3]) for n, m in moved.items()))
+        key = (id(plate), tuple((n, m.tf) for n, m in moved.items()))
         hit = self._body_cache.get(camera)
         if room is None and hit is not None and hit[0] == key:
             return hit[1]
@@ -252,13 +252,10 @@ class Stage:
         if room is not None:
             self._room_view(camera, room_name).draw(frame, room[1])
         unders = {}
-        for name, (rgb, w1, w0, tf, (lx, ly)) in moved.items():
-            x0, y0, x1, y1, *_ = self._face_box(camera, name, *tf)
+        for name, m in moved.items():
+            x0, y0, x1, y1, *_ = self._face_box(camera, name, *m.tf)
             unders[name] = frame[y0:y1, x0:x1].copy() if x1 > x0 and y1 > y0 else None
-            if rgb.size:
-                lh, lw = rgb.shape[:2]
-                roi = frame[ly:ly + lh, lx:lx + lw]
-                frame[ly:ly + lh, lx:lx + lw] = cv2.blendLinear(rgb, roi, w1, w0)
+            m.over(frame)  # solid copied, soft outline blended: as blendLinear, 2-3x faster
         top = self.table_top(camera)
         if top is not None:  # the table stands in front of the actors
             frame[top:] = plate.rgb[top:]
@@ -267,7 +264,7 @@ class Stage:
         pad = round(8 * self.scale)
         faceboxes = []
         for name, m in moved.items():
-            x0, y0, x1, y1, *_ = self._face_box(camera, name, *m[3])
+            x0, y0, x1, y1, *_ = self._face_box(camera, name, *m.tf)
             faceboxes.append((x0 - pad, y0 - pad, x1 + pad, y1 + pad))
         if plate.picture is not None:  # the moving product picture is drawn per frame too
             px, py = plate.picture_xy
@@ -320,7 +317,7 @@ class Stage:
         for i, name in enumerate(names):
             if name not in faces or unders.get(name) is None:
                 continue
-            x0, y0, x1, y1, nx, ny, ns = self._face_box(camera, name, *moved[name][3])
+            x0, y0, x1, y1, nx, ny, ns = self._face_box(camera, name, *moved[name].tf)
             canvas, matte = faces[name]
             sq = cv2.resize(canvas, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
             m = cv2.resize(matte, (ns, ns), interpolation=cv2.INTER_LINEAR)[y0 - ny:y1 - ny, x0 - nx:x1 - nx]
@@ -328,13 +325,7 @@ class Stage:
             # one fused OpenCV pass: float numpy blending here cost ~3 ms a frame
             frame[y0:y1, x0:x1] = cv2.blendLinear(np.ascontiguousarray(sq), unders[name], m, 1 - m)
             for front in names[i + 1:]:
-                rgb, w1, w0, _, (lx, ly) = moved[front]
-                bx0, by0 = max(x0, lx), max(y0, ly)
-                bx1, by1 = min(x1, lx + rgb.shape[1]), min(y1, ly + rgb.shape[0])
-                if bx1 > bx0 and by1 > by0:
-                    sub = np.s_[by0 - ly:by1 - ly, bx0 - lx:bx1 - lx]
-                    frame[by0:by1, bx0:bx1] = cv2.blendLinear(np.ascontiguousarray(rgb[sub]), frame[by0:by1, bx0:bx1],
-                                                              np.ascontiguousarray(w1[sub]), np.ascontiguousarray(w0[sub]))
+                moved[front].over(frame, x0, y0, x1, y1)
 
     def compose(self, camera: Camera, faces: dict[str, tuple[np.ndarray, np.ndarray]],
                 product: ProductView | None = None, subtitle: str | None = None,
