@@ -71,7 +71,10 @@ class FaceRenderer:
         self.source = cv2.blendLinear(self.person, self.plate, alpha, 1 - alpha)
         self.mask = self.source_mask.copy()
         ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
-        self._grid_x, self._grid_y = xs, ys
+        # the identity map as one two-channel array: the frame's map is offsets + this in one
+        # OpenCV add, and remap takes it as is (two float maps cut from numpy's strided
+        # channel views cost two slow copies a frame)
+        self._grid = np.ascontiguousarray(np.dstack([xs, ys]))
         self._half = self._half_fields(size)
         res = self._pose.proxy.res
         self._expr = np.zeros((res, res, 2), np.float32)
@@ -172,10 +175,9 @@ class FaceRenderer:
         else:
             off = expr
         full = cv2.resize(off, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
-        mx = full[..., 0] + self._grid_x
-        my = full[..., 1] + self._grid_y
+        mxy = cv2.add(full, self._grid, dst=full)  # (size, size, 2): x and y of the pixel each shows
         cut = with_mask and cutout
-        both = cv2.remap(self._person_cut if cut else self._person_rgba, mx, my, cv2.INTER_LINEAR,
+        both = cv2.remap(self._person_cut if cut else self._person_rgba, mxy, None, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
         # OpenCV's channel split: numpy copying a strided channel slice costs ~25x more
         # (3-6 ms a frame per actor, the largest single item of a live frame)
@@ -188,25 +190,27 @@ class FaceRenderer:
                             tongue=float(controls[self._n_rig + 1]))
         gain = self._light.frame_gain(*pose)
         if gain is not None:
-            out = self._apply_gain(out, gain, mx, my)
+            out = self._apply_gain(out, gain, mxy)
         if cut:
             self.mask = matte
             return out
         if with_mask:  # the matte proper, not the layer alpha (see __init__): one more remap
-            self.mask = cv2.remap(self.source_mask, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            self.mask = cv2.remap(self.source_mask, mxy, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         alpha = matte.astype(np.float32) * np.float32(1 / 255)
         out = cv2.blendLinear(out, self.plate, alpha, 1 - alpha)
         return out
 
-    def _apply_gain(self, out: np.ndarray, gain: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    def _apply_gain(self, out: np.ndarray, gain: np.ndarray, mxy: np.ndarray) -> np.ndarray:
         """The relight gain is defined on the frontal face; it reaches the output through the
-        same map, sampled at the centre of every ``step`` x ``step`` block, then upsampled."""
+        same map, sampled at the centre of every ``step`` x ``step`` block, then upsampled
+        (as three channels from the small map: the same values as one channel upsampled and
+        merged, without a full-size merge)."""
         s = self._gain_step
-        gx = np.ascontiguousarray((mx[s // 2::s, s // 2::s] - (s - 1) / 2) / s)
-        gy = np.ascontiguousarray((my[s // 2::s, s // 2::s] - (s - 1) / 2) / s)
+        gx = np.ascontiguousarray((mxy[s // 2::s, s // 2::s, 0] - (s - 1) / 2) / s)
+        gy = np.ascontiguousarray((mxy[s // 2::s, s // 2::s, 1] - (s - 1) / 2) / s)
         g = cv2.remap(gain, gx, gy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        g = cv2.resize(g, (self.size, self.size), interpolation=cv2.INTER_LINEAR)
-        return cv2.multiply(out, cv2.merge([g, g, g]), dtype=cv2.CV_8U)
+        g = cv2.resize(cv2.merge([g, g, g]), (self.size, self.size), interpolation=cv2.INTER_LINEAR)
+        return cv2.multiply(out, g, dtype=cv2.CV_8U)
 
     def _paint_lids(self, out: np.ndarray, controls: np.ndarray, pose: tuple[float, float, float]) -> None:
         """Lids are painted over the eye opening as it would be without the blink (head motion
