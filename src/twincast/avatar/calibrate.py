@@ -141,10 +141,10 @@ def require_closed_rest(note: dict, source: str) -> None:
 
     * the still rest, every control at zero (``rest_ew``; dev portraits 0.002-0.017 eye widths);
     * the rest as a listening clip shows it (``idle_rest_ew``, :func:`read_motion`; dev
-      0.001-0.017); the larger of the two must be under CLOSED_GAP;
+      0.001-0.019); the larger of the two must be under CLOSED_GAP;
     * a jaw sweep over that clip: the opening follows it (``follow_r`` >= :data:`MIN_FOLLOW_R`;
-      dev 0.985-0.995) and its closed frames read closed (``sweep_closed`` >=
-      :data:`MIN_SWEEP_CLOSED`; dev 1.0 on every portrait)."""
+      dev 0.981-0.997) and its closed frames read closed (``sweep_closed`` >=
+      :data:`MIN_SWEEP_CLOSED`; dev 1.0, a twisted pucker 0.82)."""
     from ..errors import TwincastError
     from ..evaluation.mouth_dynamics import CLOSED_GAP
 
