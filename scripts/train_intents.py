@@ -156,8 +156,9 @@ def main() -> int:
     for t, per in res.items():
         print(f"  trust {t:.2f}: " + "; ".join(f"{g} {acc:.3f} (rules {rules:.3f}, n={n})" for g, n, acc, rules in per))
     shops = [g for g in groups if g != "v1-sample"] or groups
+    # ties go to the higher threshold: the model overrides the rules no more often than it must
     best = args.trust if args.trust is not None else max(
-        TRUST, key=lambda t: np.mean([acc for g, _, acc, _ in res[t] if g in shops]))
+        reversed(TRUST), key=lambda t: np.mean([acc for g, _, acc, _ in res[t] if g in shops]))
     print(f"trust threshold: {best:.2f}")
     if args.e2e:
         e2e(rows, args.l2, best, args.errors)

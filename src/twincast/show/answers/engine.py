@@ -59,6 +59,10 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
                         ("stock", *(i for i in intent.all if i not in ("stock", "colour", "size", "spec"))))
 
 
+# "my mom is allergic to nuts", "我对坚果过敏": an allergen, not the nut product of the shop
+_ALLERGY = re.compile(r"allergic to [\w' -]{1,30}|allergy to [\w' -]{1,30}|对[^，,。？?]{1,8}过敏|[^，,。？?\s]{1,8}过敏", re.I)
+
+
 _FACT_INTENT = (("usage", re.compile(r"^(usage|care)\[|^after_opening$")), ("safety", re.compile(r"^(safety\[|allergens$)")))
 
 
@@ -126,7 +130,7 @@ class AnswerEngine:
         if not mod.allowed:
             known = intent.intent if mod.reason in ("repeat", "flood") else mod.reason
             return self._log(Decision(comment, "silent", mod.reason, lang, intent=known))
-        named = tuple(self.retriever.mentioned(comment.text))
+        named = tuple(self.retriever.mentioned(_ALLERGY.sub(" ", comment.text)))
         intent = self._learned(comment.text, intent, len(named))
         if asks_for_unsold(comment.text) and not named:
             return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
