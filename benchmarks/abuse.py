@@ -356,6 +356,9 @@ def run_show(args) -> None:
                 s_attack, cpu1, busy1, load1 = show.on_air(), thread_cpu(), machine_busy_s(), os.getloadavg()
                 web1 = process_cpu_s(web_pid)
             time.sleep(0.2)
+        if s_attack is None:  # the crowd (or --quiet's sleeper) ended first: measure while the show's threads live
+            s_attack, cpu1, busy1, load1 = show.on_air(), thread_cpu(), machine_busy_s(), os.getloadavg()
+            web1 = process_cpu_s(web_pid)
         if proc.poll() is None:
             proc.kill()  # ours, by PID
         out = proc.communicate(timeout=10)[0]

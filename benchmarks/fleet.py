@@ -3,7 +3,8 @@
 Run: .venv/bin/python benchmarks/fleet.py [--rooms 1,2,3] [--seconds 120] [--size 720x1280]
                                           [--modes plain,ray]
 For each room count N and each mode, N real rooms (LiveShow, host + assistant, both avatars
-rendered, real-time encode and recording; no viewers) run side by side for ``--seconds`` after
+rendered, real-time encode and recording, the viewer page in its own process as `twincast live`
+serves it (``--no-web``: without); no viewers) run side by side for ``--seconds`` after
 their warm-up:
 - plain: each room in its own Python process (multiprocessing, spawn);
 - ray:   each room a Ray actor with 1 CPU reserved, on a Ray head this script starts on
@@ -33,38 +34,47 @@ LIMIT = 0.001
 MARKER = "TWINCAST_BENCH_RAY"
 
 
-def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = None) -> dict:
-    """One room on air for WARM_S + seconds; its numbers over the last ``seconds``."""
+def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = None, web: bool = True) -> dict:
+    """One room on air for WARM_S + seconds; its numbers over the last ``seconds``. ``web``: with
+    its viewer page in a process of its own, as `twincast live` and fleet rooms serve it (no
+    viewers connect; its CPU is counted in the room's cores)."""
     import resource
 
     from twincast.avatar.defaults import default_assistant_path, default_avatar_path
     from twincast.avatar.model import AvatarModel
+    from twincast.config.models import Outputs, TwincastConfig
     from twincast.live.engine import LiveShow
     from twincast.show.catalog_io import load_catalog
-
-    from twincast.config.models import Outputs, TwincastConfig
 
     config = TwincastConfig(outputs=Outputs(encoder=encoder)) if encoder else None
     show = LiveShow(load_catalog(), AvatarModel.load(default_avatar_path()),
                     AvatarModel.load(default_assistant_path()), size=size, record_dir=record_dir, config=config)
     show.start()
+    server = None
+    if web:
+        from twincast.live.web.process import serve_process
+
+        server = serve_process(show, "127.0.0.1", 0, analytics_path=Path(record_dir) / "analytics.db")
     time.sleep(WARM_S)
+    web_pids = [server.pid] if server else []
     a = show.on_air()
-    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0, web0 = resource.getrusage(resource.RUSAGE_SELF), _cpu_rss(web_pids)[0]
     time.sleep(seconds)
     b = show.on_air()
-    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu1, (web1, web_rss) = resource.getrusage(resource.RUSAGE_SELF), _cpu_rss(web_pids)
+    if server:
+        server.stop()
     show.stop()
     frames, dropped = b["frames"] - a["frames"], b["dropped_frames"] - a["dropped_frames"]
-    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime) + (web1 - web0)
     return {"frames": frames, "repeated": dropped, "share": dropped / max(frames, 1), "cores": cpu / seconds,
-            "rss_mb": cpu1.ru_maxrss / 1024, "pid": os.getpid()}
+            "web_cores": (web1 - web0) / seconds, "rss_mb": cpu1.ru_maxrss / 1024 + web_rss, "pid": os.getpid()}
 
 
-def _plain(n: int, size: str, seconds: float, rec: str, encoder: str | None = None) -> list[dict]:
+def _plain(n: int, size: str, seconds: float, rec: str, encoder: str | None = None, web: bool = True) -> list[dict]:
     ctx = mp.get_context("spawn")
     with ctx.Pool(n) as pool:
-        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder) for i in range(n)])
+        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder, web) for i in range(n)])
 
 
 def _pids(marker: str) -> list[int]:
@@ -87,7 +97,8 @@ def _cpu_rss(pids: list[int]) -> tuple[float, float]:
     return cpu, rss
 
 
-def _ray(n: int, size: str, seconds: float, rec: str, cpus: int, encoder: str | None = None) -> tuple[list[dict], dict]:
+def _ray(n: int, size: str, seconds: float, rec: str, cpus: int, encoder: str | None = None,
+         web: bool = True) -> tuple[list[dict], dict]:
     import ray
 
     temp = tempfile.mkdtemp(prefix="tcbench", dir="/tmp")
@@ -102,8 +113,9 @@ def _ray(n: int, size: str, seconds: float, rec: str, cpus: int, encoder: str | 
         started = time.monotonic()
         ray.init(address=f"127.0.0.1:{port}", log_to_driver=False, logging_level="error")
         task = ray.remote(num_cpus=1, max_retries=0)(run_room)
-        res = ray.get([task.remote(size, seconds, f"{rec}/r{i}", encoder) for i in range(n)], timeout=seconds * 3 + 900)
-        rooms = {r["pid"] for r in res}
+        res = ray.get([task.remote(size, seconds, f"{rec}/r{i}", encoder, web) for i in range(n)],
+                      timeout=seconds * 3 + 900)
+        rooms = {r["pid"] for r in res}  # (their web processes have ended by now)
         system = [p for p in _pids(temp) if p not in rooms]  # GCS, raylet, agents, idle workers
         sys_cpu, sys_rss = _cpu_rss(system)
         ray.shutdown()
@@ -124,6 +136,7 @@ def main() -> None:
     ap.add_argument("--modes", default="plain,ray")
     ap.add_argument("--encoder", choices=("ultrafast", "superfast", "veryfast"),
                     help="x264 preset of every room (outputs.encoder); default: the size's own")
+    ap.add_argument("--no-web", action="store_true", help="rooms without their viewer-page process (before session 11)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     print("load before:", os.getloadavg(), "cores:", os.cpu_count(), flush=True)
@@ -134,13 +147,16 @@ def main() -> None:
             for mode in args.modes.split(","):
                 t0 = time.monotonic()
                 if mode == "plain":
-                    rooms, overhead = _plain(n, args.size, args.seconds, rec, args.encoder), {}
+                    rooms, overhead = _plain(n, args.size, args.seconds, rec, args.encoder, not args.no_web), {}
                 else:
-                    rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1), args.encoder)
+                    rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1), args.encoder,
+                                           not args.no_web)
                 worst = max(r["share"] for r in rooms)
-                row = {"rooms": n, "mode": mode, "size": args.size, "encoder": args.encoder or "default", "seconds": args.seconds,
+                row = {"rooms": n, "mode": mode, "size": args.size, "encoder": args.encoder or "default",
+                       "web": not args.no_web, "seconds": args.seconds,
                        "worst_repeated_share": worst, "pass": worst <= LIMIT,
-                       "room_cores": sum(r["cores"] for r in rooms), "room_rss_mb": sum(r["rss_mb"] for r in rooms),
+                       "room_cores": sum(r["cores"] for r in rooms), "web_cores": sum(r["web_cores"] for r in rooms),
+                       "room_rss_mb": sum(r["rss_mb"] for r in rooms),
                        "per_room": rooms, **overhead, "load_after": os.getloadavg(),
                        "wall_s": round(time.monotonic() - t0, 1)}
                 results.append(row)
