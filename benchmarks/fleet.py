@@ -34,10 +34,12 @@ LIMIT = 0.001
 MARKER = "TWINCAST_BENCH_RAY"
 
 
-def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = None, web: bool = True) -> dict:
+def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = None, web: bool = True,
+             render_ahead: int | None = None) -> dict:
     """One room on air for WARM_S + seconds; its numbers over the last ``seconds``. ``web``: with
     its viewer page in a process of its own, as `twincast live` and fleet rooms serve it (no
-    viewers connect; its CPU is counted in the room's cores)."""
+    viewers connect; its CPU is counted in the room's cores). ``render_ahead``: frames the render
+    loop may run ahead of the stream (default: live/engine.py's RENDER_AHEAD), for measuring."""
     import resource
 
     from twincast.avatar.defaults import default_assistant_path, default_avatar_path
@@ -47,6 +49,10 @@ def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = N
     from twincast.show.catalog_io import load_catalog
 
     config = TwincastConfig(outputs=Outputs(encoder=encoder)) if encoder else None
+    if render_ahead is not None:
+        import twincast.live.engine as live_engine
+
+        live_engine.RENDER_AHEAD = render_ahead  # read when the show builds its encoder
     show = LiveShow(load_catalog(), AvatarModel.load(default_avatar_path()),
                     AvatarModel.load(default_assistant_path()), size=size, record_dir=record_dir, config=config)
     show.start()
@@ -71,10 +77,11 @@ def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = N
             "web_cores": (web1 - web0) / seconds, "rss_mb": cpu1.ru_maxrss / 1024 + web_rss, "pid": os.getpid()}
 
 
-def _plain(n: int, size: str, seconds: float, rec: str, encoder: str | None = None, web: bool = True) -> list[dict]:
+def _plain(n: int, size: str, seconds: float, rec: str, encoder: str | None = None, web: bool = True,
+           render_ahead: int | None = None) -> list[dict]:
     ctx = mp.get_context("spawn")
     with ctx.Pool(n) as pool:
-        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder, web) for i in range(n)])
+        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder, web, render_ahead) for i in range(n)])
 
 
 def _pids(marker: str) -> list[int]:
@@ -136,6 +143,7 @@ def main() -> None:
     ap.add_argument("--modes", default="plain,ray")
     ap.add_argument("--encoder", choices=("ultrafast", "superfast", "veryfast"),
                     help="x264 preset of every room (outputs.encoder); default: the size's own")
+    ap.add_argument("--render-ahead", type=int, help="frames each room may render ahead (plain mode; for measuring)")
     ap.add_argument("--no-web", action="store_true", help="rooms without their viewer-page process (before session 11)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
@@ -147,13 +155,14 @@ def main() -> None:
             for mode in args.modes.split(","):
                 t0 = time.monotonic()
                 if mode == "plain":
-                    rooms, overhead = _plain(n, args.size, args.seconds, rec, args.encoder, not args.no_web), {}
+                    rooms, overhead = _plain(n, args.size, args.seconds, rec, args.encoder, not args.no_web,
+                                             args.render_ahead), {}
                 else:
                     rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1), args.encoder,
                                            not args.no_web)
                 worst = max(r["share"] for r in rooms)
                 row = {"rooms": n, "mode": mode, "size": args.size, "encoder": args.encoder or "default",
-                       "web": not args.no_web, "seconds": args.seconds,
+                       "web": not args.no_web, "render_ahead": args.render_ahead, "seconds": args.seconds,
                        "worst_repeated_share": worst, "pass": worst <= LIMIT,
                        "room_cores": sum(r["cores"] for r in rooms), "web_cores": sum(r["web_cores"] for r in rooms),
                        "room_rss_mb": sum(r["rss_mb"] for r in rooms),
