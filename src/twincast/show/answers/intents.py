@@ -95,6 +95,14 @@ PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery
             "price", "returns", "warranty", "how_to_buy", "safety", "usage", "shipping", "spec", "greeting",
             "off_topic")
 _COMPILED = [(intent, w, re.compile(p, re.I | re.A)) for intent, w, p in _RULES]
+# with a region named: how long it takes (delivery_time) vs whether it ships there or costs extra
+# (shipping_exception). "内蒙古发货几天", "how long to ship to Shanghai?" ask the time; "新疆能发吗 几天到"
+# and "新疆多久到 要加钱吗" ask the exception first.
+_TIME_Q = re.compile(r"几天|多少天|多久|几日|幾日|幾多日|幾耐|明天能到|两天能到|当天|how long|how many days|how soon|"
+                     r"how fast|takes?|tomorrow|arrive|transit", re.I)
+_CAN_SHIP = re.compile(r"(能|可以|可唔可以|有得)(发|寄|送|到)|(发|寄|送)(吗|嗎|不|唔)|发不发|寄不寄|能不能|ok\s*[?？]|可以吗|行吗|"
+                       r"(do|can|could|will|does|would) (you|u|it|they|the \w+)\b.{0,25}\b(ship|send|mail|deliver|go)\b|"
+                       r"运费|運費|邮费|加钱|加錢|包邮|\bfee\b|\bextra\b|surcharge|cost", re.I)
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
 _QUESTION = re.compile(r"还是|几|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|吧|\?|？|^(what|whats|what's|how|which|when|where|is|are|"
                        r"does|do|can|will|should)\b", re.I | re.A)
@@ -128,7 +136,11 @@ class IntentClassifier:
         scores = rule_scores(text)
         if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|\bget\b|reach|"
                                       r"how (long|many days) to\b", text, re.I):
-            scores["shipping_exception"] = scores.get("shipping_exception", 0) + 3
+            asks_time = bool(_TIME_Q.search(text)) and not _CAN_SHIP.search(text)
+            boosted = "delivery_time" if asks_time else "shipping_exception"
+            scores[boosted] = scores.get(boosted, 0) + 3
+            if asks_time and scores.get("shipping_exception", 0) >= scores[boosted]:
+                scores["delivery_time"] = scores["shipping_exception"] + 1  # "how long to ship to X" is not "ship to X?"
             scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
         if slots.height_cm and slots.weight_kg or (slots.height_cm and "size" in scores):
             scores["size"] = scores.get("size", 0) + 3

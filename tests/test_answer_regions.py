@@ -1,0 +1,32 @@
+"""A region and a time question (issue 17, session 12): "電飯煲寄香港要幾耐", "how long to ship to
+Shanghai?" ask how long delivery takes there (delivery_time), not whether it ships (shipping_exception);
+the reply still carries the region's own rule (surcharge, not served) from the catalog."""
+
+from __future__ import annotations
+
+from twincast.show.answers import AnswerEngine, Comment
+from twincast.show.answers.evaluate_shops import DATA
+from twincast.show.answers.intents import IntentClassifier
+from twincast.show.catalog_io import load_catalog
+
+
+def test_time_questions_with_a_region_are_delivery_time():
+    c = IntentClassifier()
+    for text in ("内蒙古发货几天", "how long to ship to Shanghai?", "電飯煲寄香港要幾耐", "shipping to Inner Mongolia takes how long",
+                 "香港幾日到"):
+        assert c.classify(text).intent == "delivery_time", text
+    # whether it ships there, or what it costs, stays the exception question
+    for text in ("do you ship to Tibet? extra?", "香港可以寄嗎？運費幾多", "能发新疆吗", "ship to Hong Kong?"):
+        assert c.classify(text).intent == "shipping_exception", text
+
+
+def test_the_reply_keeps_the_regions_rule_from_the_catalog():
+    catalog = load_catalog(DATA / "dev-grocery-kitchen" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    product = next(p for p in catalog.products
+                   if any("Hong Kong" in r.en for s in catalog.policy(p).surcharges or [] for r in s.regions))
+    surcharge = next(s for s in catalog.policy(product).surcharges if any("Hong Kong" in r.en for r in s.regions))
+    d = engine.handle(Comment("v", "寄香港要幾耐"), on_screen=product.id)
+    assert d.intent == "delivery_time" and d.action == "answer"
+    assert str(int(surcharge.fee)) in d.reply  # the surcharge is not dropped for the time
+    assert any("surcharges" in f or "transit" in f or "not_served" in f for f in d.fields)
