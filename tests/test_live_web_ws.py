@@ -111,6 +111,26 @@ def test_flv_socket_delivers_decodable_video(live):
     assert (frames[0].width, frames[0].height) == (360, 640)
 
 
+def test_flv_is_pulled_from_the_show_only_while_a_player_is_open(live):
+    """No player, no subscription: with the web layer in its own process the show would
+    otherwise pickle its whole stream over the pipe for nobody (FlvFanout.IDLE_S grace)."""
+    server, show, _ = live
+    show.start()
+    time.sleep(1.5)
+    subscribers = lambda: len(show._flv._subs)  # noqa: E731 - the show's FLV splitter
+    assert subscribers() == 0
+    with _ws(server, "/ws/flv") as ws:
+        first = ws.recv(timeout=5)
+        assert first[:3] == b"FLV"  # the header, then tags from a keyframe
+        assert subscribers() == 1
+    deadline = time.monotonic() + 12
+    while subscribers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert subscribers() == 0
+    with _ws(server, "/ws/flv") as ws:  # and back for the next player
+        assert ws.recv(timeout=5)[:3] == b"FLV"
+
+
 def test_serve_binds_loopback_and_stops(tmp_path):
     show = FakeShow()
     analytics = Analytics(tmp_path / "a.db")

@@ -249,8 +249,12 @@ class FlvFanout:
     queue; a socket starts with the stream header at the next keyframe and is ended (its player
     reconnects) when it falls ``maxsize`` messages behind, so a stalled phone costs no memory.
     When the show ends its stream (``None``) every socket is ended and the reader subscribes
-    again for a restart.
+    again for a restart. The reader holds a subscription only while a socket is open (and
+    ``IDLE_S`` after the last closed, for a reconnecting player): with the web layer in its own
+    process, an audience without an FLV player costs the show no bytes over the pipe.
     """
+
+    IDLE_S = 5.0
 
     def __init__(self, show) -> None:
         self.show = show
@@ -258,6 +262,7 @@ class FlvFanout:
         self.header = b""
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self._stop = threading.Event()
+        self._wanted = threading.Event()  # set while a socket is open
         self._thread: Optional[threading.Thread] = None
         self._q: Optional[queue.Queue] = None
 
@@ -268,6 +273,7 @@ class FlvFanout:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wanted.set()
         if self._q is not None:
             self._q.put(None)
         if self._thread is not None:
@@ -278,16 +284,33 @@ class FlvFanout:
     def add(self) -> FlvFeed:
         feed = FlvFeed()
         self.feeds.add(feed)
+        self._wanted.set()
         return feed
 
     def remove(self, feed: FlvFeed) -> None:
         self.feeds.discard(feed)
+        if not self.feeds:
+            self._wanted.clear()
 
     # ---- reader thread ------------------------------------------------------------------------
     def _read(self) -> None:
+        while not self._stop.is_set():
+            self._wanted.wait()
+            if not self._stop.is_set():
+                self._relay()
+
+    def _relay(self) -> None:
+        """One subscription: until the stop, or ``IDLE_S`` without a socket."""
         q = self._q = self.show.subscribe_flv()
+        idle_since: Optional[float] = None
         try:
             while not self._stop.is_set():
+                if self._wanted.is_set():
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > self.IDLE_S:
+                    return
                 batch: list[Optional[bytes]] = take_batch(q)
                 if not batch:
                     continue
