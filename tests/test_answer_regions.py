@@ -30,3 +30,26 @@ def test_the_reply_keeps_the_regions_rule_from_the_catalog():
     assert d.intent == "delivery_time" and d.action == "answer"
     assert str(int(surcharge.fee)) in d.reply  # the surcharge is not dropped for the time
     assert any("surcharges" in f or "transit" in f or "not_served" in f for f in d.fields)
+
+
+def test_a_count_to_buy_asks_the_purchase_limit():
+    """"能买5个吗", "can i buy 10 boxes for the office": the store's limit answers, on a real dev catalog."""
+    catalog = load_catalog(DATA / "dev-electronics-office" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    product = next(p for p in catalog.products if catalog.policy(p).purchase_limit is not None)
+    lim = catalog.policy(product).purchase_limit
+    for text in ("能买5个吗 办公室要", "can i buy 5 sets for my class?"):
+        d = engine.handle(Comment("v", text), on_screen=product.id)
+        assert d.intent == "how_to_buy" and d.action == "answer", text
+        assert "policies.purchase_limit" in d.fields
+        if lim.note is None:
+            assert str(lim.per_customer or lim.per_order) in d.reply
+    # a count with a price question stays a price/promo question
+    assert IntentClassifier().classify("买两箱多少钱").intent == "price"
+
+
+def test_warranty_and_return_windows_asked_the_short_way():
+    c = IntentClassifier()
+    assert c.classify("气杆保几年").intent == "warranty" and c.classify("崩口了保不保").intent == "warranty"
+    assert c.classify("保温能保多久").intent != "warranty"  # keeping warm, not a guarantee
+    assert c.classify("是不是只能7天退").intent == "returns"

@@ -17,6 +17,8 @@ from . import slots as slot_rules
 from .types import IntentResult
 
 # Compiled with re.ASCII so that \b works next to Han characters ("有没有black的").
+BUY_COUNT = (r"(买|拍|囤|下单)\s*(\d+|[两三四五六七八九十]+)\s*(个|件|箱|盒|罐|袋|套|瓶|包|支|台|份)?\s*(吗|嗎|可以|行|么|不)|"
+             r"最多(能)?(买|拍|囤)|can i (buy|order|get) (\d+|two|three|four|five|ten)\b|(buy|order) \d+ \w+ for\b")
 _RULES: list[tuple[str, float, str]] = [
     ("ai_disclosure", 5, r"真人吗|是真人|真的人|机器人|数字人|虚拟人|假人|人工智能|是ai|ai吗|是不是ai|ai主播|真人主播|"
                          r"(are|r) (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
@@ -52,7 +54,10 @@ _RULES: list[tuple[str, float, str]] = [
     ("returns", 3, r"退货|退款|能退|可以退|退吗|退换|换货|换码|无理由|不合适|拆封|开封.{0,4}退|"
                    r"\breturns?\b|refund|exchange|send (it )?back"),
     ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
-    ("warranty", 3, r"保修|质保|坏了|维修|保换|售后|几年保|warrant|guarantee|repair|breaks?\b|broken"),
+    ("returns", 3, r"\d+\s*天.{0,2}退|只能.{0,6}退"),
+    # "能买5个吗", "想囤5罐 可以吗", "can i buy 10 boxes": a count to buy asks the purchase limit
+    ("how_to_buy", 3, BUY_COUNT),
+    ("warranty", 3, r"保修|质保|坏了|维修|保换|售后|几年保|保几年|保不保|warrant|guarantee|repair|breaks?\b|broken"),
     ("how_to_buy", 3, r"我要买|想买|要买|怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
                       r"发票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
                       r"how (do|can|to) (i )?(buy|order|get|pay)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|"

@@ -13,6 +13,7 @@ import re
 from typing import Optional
 
 from ..catalog import Catalog, Product
+from .intents import BUY_COUNT
 from .reasoners import region_rule
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
@@ -199,7 +200,8 @@ def how_to_buy(c: Ctx, p: Product) -> Reply:
             return check_reply(c.lang, topic="发票" if c.zh else "about invoices")
         parts.append(pol.invoice.get(c.lang))
         fields.append("policies.invoice")
-    if re.search(r"限购|能买几|买几个|最多|limit|how many can|per (person|customer|account)\b|\bmax\b|how many \w+ can i", low):
+    if re.search(r"限购|能买几|买几个|最多|limit|how many can|per (person|customer|account)\b|\bmax\b|how many \w+ can i", low) \
+            or re.search(BUY_COUNT, low):
         lim = pol.purchase_limit
         if lim is None:
             return check_reply(c.lang, topic="限购" if c.zh else "about purchase limits")
