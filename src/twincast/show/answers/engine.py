@@ -25,6 +25,7 @@ from .moderation import Moderator
 from .phrasing import AnswerPhraser
 from .reasoners import match_colour, size_named
 from .retrieval import Embedder, Retriever
+from .units import with_units
 from .unsold import not_sold_thing
 from .types import Comment, Decision, IntentResult, Reply
 
@@ -229,6 +230,7 @@ class AnswerEngine:
 
     def _finish(self, comment: Comment, lang: str, intent_name: str, reply: Reply, ids: tuple[str, ...],
                 method: str, intent: Optional[IntentResult] = None) -> Decision:
+        reply = with_units(reply, comment.text, lang)  # "how many lbs?": the catalog's kg and the lbs beside
         verdict = self.checker.check(reply.text, lang, allow=self._allow)
         if not verdict.ok:  # a catalog fact phrased illegally: do not say it, check with the team
             reply = r.check_reply(lang, reason="compliance")

@@ -100,6 +100,12 @@ PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery
             "price", "returns", "warranty", "how_to_buy", "safety", "usage", "shipping", "spec", "greeting",
             "off_topic")
 _COMPILED = [(intent, w, re.compile(p, re.I | re.A)) for intent, w, p in _RULES]
+_SIZE_RX = next(rx for intent, _, rx in _COMPILED if intent == "size")
+_UNIT_WORD = re.compile(r"\b(lbs?|pounds?|inch(es)?|oz|ounces?)\b", re.I)
+# the unit is what the answer is wanted in ("how many lbs is it", "weight in lbs?", "under 3 lbs?"), not a
+# body measurement the viewer gives ("7 lbs, which one")
+_UNIT_ASKED = re.compile(r"how many (lbs?|pounds?|inch(es)?|oz|ounces)\b|\bin (lbs?|pounds?|inch(es)?|oz|ounces)\b|"
+                         r"(lbs?|pounds?|inch(es)?|oz|ounces)\s*[?？]|多少(磅|英寸|盎司)", re.I)
 # with a region named: how long it takes (delivery_time) vs whether it ships there or costs extra
 # (shipping_exception). "内蒙古发货几天", "how long to ship to Shanghai?" ask the time; "新疆能发吗 几天到"
 # and "新疆多久到 要加钱吗" ask the exception first.
@@ -147,6 +153,8 @@ class IntentClassifier:
             if asks_time and scores.get("shipping_exception", 0) >= scores[boosted]:
                 scores["delivery_time"] = scores["shipping_exception"] + 1  # "how long to ship to X" is not "ship to X?"
             scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
+        if "size" in scores and _UNIT_ASKED.search(text) and not _SIZE_RX.search(_UNIT_WORD.sub(" ", text)):
+            scores.pop("size")  # "how many lbs is it", "seat height in inches?": a unit, not a garment size
         if slots.height_cm and slots.weight_kg or (slots.height_cm and "size" in scores):
             scores["size"] = scores.get("size", 0) + 3
         if slots.gap_cm:

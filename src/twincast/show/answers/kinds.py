@@ -47,14 +47,15 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
                         r"how long (does|do|will|can|to|until|before|is the (battery|warranty|shelf))|"
                         r"how (many|much) (hours?|minutes?|days?|years?|months?|time\b)|how fast .{0,12}charge|"
                         r"(battery|play|run)\s?time|shelf life", re.I)),
-    ("mass", re.compile(r"多重|多沉|重量|重不重|几斤|多少斤|多少克|多少公斤|几公斤|how heavy|weigh", re.I)),
+    ("mass", re.compile(r"多重|多沉|重量|重不重|几斤|多少斤|多少克|多少公斤|几公斤|how heavy|weigh|多少磅|几磅|"
+                        r"how many (lbs?|pounds?|ounces|oz)\b|\bin (lbs?|pounds?|ounces|oz)\b|(under|over) \d+ (lbs?|pounds?)", re.I)),
     ("volume", re.compile(r"几升|多少升|多少毫升|几毫升|多少ml|how many (ml|litres?|liters?)|\bvolume\b", re.I)),
     ("length", re.compile(r"多高|多宽|多长(?!时间)|多厚|多深|长宽高|几厘米|多少厘米|多少cm|几米长|多少米长|线长|"
                           r"how (tall|wide|high|thick|deep)\b|how long is (the|it|its) (cable|cord|strap|leash|mat|dress|skirt)|"
-                          r"dimensions?", re.I)),
+                          r"dimensions?|多少英寸|几英寸|how many inch(es)?\b|\bin inch(es)?\b", re.I)),
     ("power", re.compile(r"功率|多少瓦|几瓦|费电|耗电|wattage|how many watts|power (draw|consumption|rating)", re.I)),
     ("charge", re.compile(r"几毫安|多少毫安|多少mah|电池容量|battery capacity|how many mah", re.I)),
-    ("temperature", re.compile(r"多少度|几度|温度|temperature|how (hot|cold|warm) (does|can|will)", re.I)),
+    ("temperature", re.compile(r"多少度|几度|温度|temperature|how (hot|cold|warm) (does|can|will)|fahrenheit|华氏", re.I)),
     ("level", re.compile(r"分贝|噪音多大|声音多大|多吵|how (loud|noisy)|noise level|decibel", re.I)),
     ("voltage", re.compile(r"电压|多少伏|几伏|voltage|volts?\b", re.I)),
 ]

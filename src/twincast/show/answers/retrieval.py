@@ -281,6 +281,7 @@ class Retriever:
         if not items:
             return None
         q_tokens = tokens(text)
+        q_tokens += [w for t in q_tokens for w in _METRIC_WORDS.get(t, ())]  # "lbs" finds "重量 1.28 千克"
         bm = np.asarray(self._bm25[p.id].get_scores(q_tokens), dtype=float) if q_tokens else np.zeros(len(items))
         bm_norm = bm / bm.max() if bm.max() > 0 else bm
         hint = np.zeros(len(items))
@@ -331,6 +332,10 @@ def answerable(feats: np.ndarray) -> float:
 
 # a measured value in the question (not a size, model or price): -20°C, 50 m, 30000 mAh
 _ASKED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?\s*(?:°|度|℃|m\b|米|mah|毫安|小时|hours?|h\b|kg|公斤|斤|cm|厘米|%)|-\d+", re.I)
+# imperial unit words a viewer uses -> the words a metric fact states them with (search terms only)
+_METRIC_WORDS = {"lbs": ("重量", "weight", "kg"), "lb": ("重量", "weight", "kg"), "pounds": ("重量", "weight", "kg"),
+                 "pound": ("重量", "weight", "kg"), "inches": ("cm", "厘米"), "inch": ("cm", "厘米"),
+                 "quarts": ("容量", "capacity"), "fahrenheit": ("°c", "温度")}
 _LINK_ALIAS = re.compile(r"链接|\blink\b|号")
 _GENERIC_Q = re.compile(r"^(\d+|[a-z]|吗|啊|呀|好|用|行|怎样|咋样|how|long|big|good|ok|okay|does|is)$")
 
