@@ -114,18 +114,9 @@ def _peak_rss_mb() -> float:
 
 
 def worker(engine: str, precision: str, out: Path) -> None:
-    """Runs in its own process: one thread, peak RSS of this engine alone."""
-    import onnxruntime as ort
-
-    base = ort.SessionOptions
-
-    def one_thread():  # Piper builds its session with default options: pin it to one thread
-        opts = base()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        return opts
-
-    ort.SessionOptions = one_thread
+    """Runs in its own process: one thread (both ONNX engines build their sessions with one
+    intra-op thread: piper_engine.PIPER_THREADS, MandarinEngine(threads=1)), peak RSS of this
+    engine alone."""
     import soundfile as sf
 
     lang = ENGINES[engine]

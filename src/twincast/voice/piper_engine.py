@@ -190,12 +190,48 @@ def _even_alignment(phonemes: list[str], n_samples: int) -> list[tuple[str, int]
     return [(sym, int(b - a)) for sym, a, b in zip(symbols, edges[:-1], edges[1:])]
 
 
+# Intra-op threads of a Piper session. Piper's own loader takes onnxruntime's defaults: a thread
+# per core that spin-waits between kernels. In a live room synthesis runs beside the render loop
+# and the encoder (and beside other rooms on the node), where that spinning is CPU taken from
+# them: one thread without spinning used 20-33 % less CPU for the same speech (docs/performance.md,
+# session 11) at a real-time factor of ~0.13, and matches the Mandarin engine's one thread.
+# 0: onnxruntime's defaults.
+PIPER_THREADS = 1
+
+
+def _session_options():
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    if PIPER_THREADS:
+        opts.intra_op_num_threads = opts.inter_op_num_threads = PIPER_THREADS
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return opts
+
+
 @functools.lru_cache(maxsize=4)
 def _load_voice(model_path: str, config_path: str):
-    """Load (and patch for alignments) a Piper voice once per process: ~2 s each time."""
-    from piper import PiperVoice
+    """Load a Piper voice once per process (~2 s), its graph patched in memory to output the
+    phoneme alignments, as ``PiperVoice.load(include_alignments=True)`` does, but with our
+    session options (see PIPER_THREADS)."""
+    import json
 
-    return PiperVoice.load(model_path, config_path, include_alignments=True)
+    import onnx
+    import onnxruntime as ort
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.patch_voice_with_alignment import add_alignment_output
+    from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+    model = onnx.load(model_path)
+    try:
+        add_alignment_output(model)
+    except ValueError:  # already patched on disk (or no such tensor): use it as it is
+        pass
+    session = ort.InferenceSession(model.SerializeToString(), sess_options=_session_options(),
+                                   providers=["CPUExecutionProvider"])
+    config = PiperConfig.from_dict(json.loads(Path(config_path).read_text(encoding="utf-8")))
+    return PiperVoice(config=config, session=session, espeak_data_dir=Path(ESPEAK_DATA_DIR))
 
 
 def _default_paths() -> tuple[Path, Path]:
