@@ -253,3 +253,51 @@ def order_total(unit_price: float, qty: int, promos) -> OrderTotal:
             if best is None or x.amount > best.amount:
                 best = x
     return OrderTotal(qty, subtotal, best.threshold if best else None, best.amount if best else None)
+
+
+# a space given by two or three sides: "12 x 8.5 inches", "长33宽23", "宽35高20深25"
+_LEN_UNIT = r"(cm|厘米|公分|mm|毫米|inches|inch|in\b|英寸|\")"
+_BOX = re.compile(rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*{_LEN_UNIT}?\s*[x×*乘]\s*(\d{{1,3}}(?:\.\d+)?)"
+                  rf"(?:\s*{_LEN_UNIT}?\s*[x×*乘]\s*(\d{{1,3}}(?:\.\d+)?))?\s*{_LEN_UNIT}?", re.I)
+_NAMED_SIDE = re.compile(r"(长|宽|高|深)\s*(?:只有|是|约|大概)?\s*(\d{1,3}(?:\.\d+)?)\s*(cm|厘米|公分|mm|毫米)?")
+_FIT_ASK = re.compile(r"fit|放得下|放进|放得进|装得下|装进|塞|能放|进去|放下", re.I)
+_TO_CM = {"mm": 0.1, "毫米": 0.1, "in": 2.54, "inch": 2.54, "inches": 2.54, "英寸": 2.54, '"': 2.54}
+
+
+def space_sides(text: str) -> tuple[float, ...]:
+    """The sides (cm, largest first) of a space the viewer asks the product to fit in, when they
+    give two or three; () otherwise. One side alone is :func:`fits_in`'s question."""
+    if not _FIT_ASK.search(text):
+        return ()
+    m = _BOX.search(text)
+    if m:
+        unit = next((u.lower() for u in m.group(2, 4, 6) if u), "cm")
+        nums = [float(x) for x in m.group(1, 3, 5) if x]
+    else:
+        named = {k: (float(v), (u or "cm").lower()) for k, v, u in _NAMED_SIDE.findall(text)}
+        if len(named) < 2:
+            return ()
+        unit = next(iter(named.values()))[1]
+        nums = [v for v, _ in named.values()]
+    return tuple(sorted((round(n * _TO_CM.get(unit, 1.0), 1) for n in nums), reverse=True))
+
+
+@dataclass(frozen=True)
+class BoxFit:
+    fits: bool
+    product_cm: tuple[float, ...]  # largest first
+    space_cm: tuple[float, ...]
+
+
+def fits_box(p: Product, space: tuple[float, ...]) -> Optional[BoxFit]:
+    """Does the product go into a space of two or three sides (turned any way, not tilted)?
+    Its largest sides are matched to the space's largest; with two sides given, the third
+    (its thinnest) is the depth the viewer did not limit. None when a side is missing."""
+    d = p.dimensions
+    if d is None or len(space) < 2:
+        return None
+    sides = [getattr(d, n) for n in ("width", "depth", "height")]
+    if any(s is None for s in sides):
+        return None
+    ps = tuple(sorted((round(s.to("cm"), 1) for s in sides), reverse=True))
+    return BoxFit(all(a <= b for a, b in zip(ps, space)), ps, space)

@@ -18,7 +18,8 @@ from ..catalog_units import number_text
 from . import slots
 from .kinds import fact_kinds
 from .lexicon import COLOUR_ZH
-from .reasoners import fits_in, match_colour, order_total, quantity, recommend_size, saving, variant_stock
+from .reasoners import (fits_box, fits_in, match_colour, order_total, quantity, recommend_size, saving, space_sides,
+                        variant_stock)
 from .retrieval import Retriever
 from .types import Reply, Slots
 
@@ -375,6 +376,16 @@ def colour(c: Ctx, p: Product) -> Reply:
 
 def spec(c: Ctx, p: Product, topics: tuple[str, ...] = ()) -> Reply:
     """A spec, usage, care or safety statement; "does it fit" is arithmetic on dimensions."""
+    box = fits_box(p, space_sides(c.text))
+    if box is not None:  # "12 x 8.5 inches", "长33宽23": every side counts, not one
+        mine, yours = " x ".join(number_text(x) for x in box.product_cm), " x ".join(number_text(x) for x in box.space_cm)
+        if box.fits:
+            text = (f"放得下：它{mine}厘米，您的空间{yours}厘米。" if c.zh
+                    else f"Yes, it fits: it is {mine} cm, your space is {yours} cm.")
+        else:
+            text = (f"放不下哦：它{mine}厘米，您的空间只有{yours}厘米。" if c.zh
+                    else f"No, it won't fit: it is {mine} cm, your space is only {yours} cm.")
+        return Reply("answer", text, ("dimensions",))
     if c.slots.gap_cm:
         lying = bool(_LAID_INTO.search(c.text))
         fit = fits_in(p, c.slots.gap_cm, None if lying else _side(c.text), lying)
