@@ -35,11 +35,12 @@ MARKER = "TWINCAST_BENCH_RAY"
 
 
 def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = None, web: bool = True,
-             render_ahead: int | None = None) -> dict:
+             render_ahead: int | None = None, cv_threads: int | None = None) -> dict:
     """One room on air for WARM_S + seconds; its numbers over the last ``seconds``. ``web``: with
     its viewer page in a process of its own, as `twincast live` and fleet rooms serve it (no
     viewers connect; its CPU is counted in the room's cores). ``render_ahead``: frames the render
-    loop may run ahead of the stream (default: live/engine.py's RENDER_AHEAD), for measuring."""
+    loop may run ahead of the stream (default: live/engine.py's RENDER_AHEAD), for measuring;
+    ``cv_threads``: OpenCV's thread count in the room (default: OpenCV's, one per core)."""
     import resource
 
     from twincast.avatar.defaults import default_assistant_path, default_avatar_path
@@ -49,6 +50,10 @@ def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = N
     from twincast.show.catalog_io import load_catalog
 
     config = TwincastConfig(outputs=Outputs(encoder=encoder)) if encoder else None
+    if cv_threads is not None:
+        import cv2
+
+        cv2.setNumThreads(cv_threads)
     if render_ahead is not None:
         import twincast.live.engine as live_engine
 
@@ -78,10 +83,11 @@ def run_room(size: str, seconds: float, record_dir: str, encoder: str | None = N
 
 
 def _plain(n: int, size: str, seconds: float, rec: str, encoder: str | None = None, web: bool = True,
-           render_ahead: int | None = None) -> list[dict]:
+           render_ahead: int | None = None, cv_threads: int | None = None) -> list[dict]:
     ctx = mp.get_context("spawn")
     with ctx.Pool(n) as pool:
-        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder, web, render_ahead) for i in range(n)])
+        return pool.starmap(run_room, [(size, seconds, f"{rec}/p{i}", encoder, web, render_ahead, cv_threads)
+                                       for i in range(n)])
 
 
 def _pids(marker: str) -> list[int]:
@@ -144,6 +150,7 @@ def main() -> None:
     ap.add_argument("--encoder", choices=("ultrafast", "superfast", "veryfast"),
                     help="x264 preset of every room (outputs.encoder); default: the size's own")
     ap.add_argument("--render-ahead", type=int, help="frames each room may render ahead (plain mode; for measuring)")
+    ap.add_argument("--cv-threads", type=int, help="OpenCV threads in each room (plain mode; for measuring)")
     ap.add_argument("--no-web", action="store_true", help="rooms without their viewer-page process (before session 11)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
@@ -156,13 +163,14 @@ def main() -> None:
                 t0 = time.monotonic()
                 if mode == "plain":
                     rooms, overhead = _plain(n, args.size, args.seconds, rec, args.encoder, not args.no_web,
-                                             args.render_ahead), {}
+                                             args.render_ahead, args.cv_threads), {}
                 else:
                     rooms, overhead = _ray(n, args.size, args.seconds, rec, max(n, os.cpu_count() or 1), args.encoder,
                                            not args.no_web)
                 worst = max(r["share"] for r in rooms)
                 row = {"rooms": n, "mode": mode, "size": args.size, "encoder": args.encoder or "default",
-                       "web": not args.no_web, "render_ahead": args.render_ahead, "seconds": args.seconds,
+                       "web": not args.no_web, "render_ahead": args.render_ahead,
+                       "cv_threads": args.cv_threads, "seconds": args.seconds,
                        "worst_repeated_share": worst, "pass": worst <= LIMIT,
                        "room_cores": sum(r["cores"] for r in rooms), "web_cores": sum(r["web_cores"] for r in rooms),
                        "room_rss_mb": sum(r["rss_mb"] for r in rooms),
