@@ -37,7 +37,7 @@ _CLAUSE_ZH = re.compile(r"[，。；;]")
 _CLAUSE_EN = re.compile(r";|[.](?=\s)|[.]$")
 _MAX_EXCEPTIONS = 2  # products (groups) named apart from the store rule in one spoken answer
 _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
-    "price": r.price, "promo": r.promo, "stock": r.stock, "size": r.size, "colour": r.colour,
+    "price": r.price, "promo": r.promo, "stock": lambda c, p: rp.restock(c, r.stock(c, p)), "size": r.size, "colour": r.colour,
     "spec": r.spec, "usage": lambda c, p: r.spec(c, p, ("usage", "faq")),
     "safety": lambda c, p: r.spec(c, p, ("safety", "faq")),
     "shipping": rp.shipping, "shipping_exception": rp.shipping_exception, "delivery_time": rp.delivery_time,

@@ -257,3 +257,19 @@ def not_sold(catalog: Catalog, lang: str) -> Reply:
     text = (f"这个我们店暂时没有卖哦，今天直播间有{cats}。" if lang == "zh"
             else f"We don't sell that here, sorry. Today we have {cats}.")
     return Reply("answer", text, ("products.category",), "not_sold")
+
+
+# "什么时候补货", "restock when?", "会补货吗": a date the catalog does not hold; "补货了吗" / "back in
+# stock?" asks about today's stock, which it does
+_RESTOCK_FUTURE = re.compile(r"补货|restock|补不补|会补", re.I)
+_RESTOCK_DONE = re.compile(r"补货?了|补了|restock(ed)?\s*了|restocked|back in stock|in stock (now|again)", re.I)
+
+
+def restock(c: Ctx, reply: Reply) -> Reply:
+    """A question about a future restock: today's stock (sold out, what is left) and an honest
+    deferral for the date, as a check; the stock facts are still said."""
+    if reply.kind != "answer" or not _RESTOCK_FUTURE.search(c.text) or _RESTOCK_DONE.search(c.text):
+        return reply
+    text = (reply.text + "补货时间我帮您确认一下，确认好了马上回复您。" if c.zh
+            else reply.text + " Let me check when it will be restocked and get back to you.")
+    return Reply("check", text, reply.fields, "restock")

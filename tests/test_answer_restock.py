@@ -1,0 +1,32 @@
+"""A future restock (issue 17, session 12): "什么时候补货", "restock when?" ask a date no catalog
+holds: the host says today's stock (what is sold out, what is left) and defers the date honestly;
+"补货了吗" / "back in stock?" asks today's stock and is answered."""
+
+from __future__ import annotations
+
+from twincast.show.answers import AnswerEngine, Comment
+from twincast.show.answers.evaluate_shops import DATA
+from twincast.show.catalog_io import load_catalog
+
+
+def _sold_out_colour(catalog):
+    """A colour whose every variant is at 0, with its zh and en names from the product's colours."""
+    for p in catalog.products:
+        for t in p.colours:
+            mine = [v for v in p.variants if v.colour in (t.zh, t.en)]
+            if mine and all(v.stock == 0 for v in mine):
+                return p, t
+    raise AssertionError("the dev catalog has a sold-out colour")
+
+
+def test_restock_when_is_a_check_that_keeps_the_stock_fact():
+    catalog = load_catalog(DATA / "dev-electronics-office" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    p, colour = _sold_out_colour(catalog)
+    d = engine.handle(Comment("v", f"{colour.en} restock when?"), on_screen=p.id)
+    assert d.action == "check" and d.reason == "restock" and d.intent == "stock"
+    assert "sold out" in d.reply and "restock" in d.reply
+    d = engine.handle(Comment("w", f"{colour.zh}什么时候补货"), on_screen=p.id)
+    assert d.action == "check" and ("卖完" in d.reply or "售罄" in d.reply) and "补货" in d.reply
+    d = engine.handle(Comment("x", f"{colour.zh}补货了吗"), on_screen=p.id)
+    assert d.action == "answer"
