@@ -53,3 +53,14 @@ def test_warranty_and_return_windows_asked_the_short_way():
     assert c.classify("气杆保几年").intent == "warranty" and c.classify("崩口了保不保").intent == "warranty"
     assert c.classify("保温能保多久").intent != "warranty"  # keeping warm, not a guarantee
     assert c.classify("是不是只能7天退").intent == "returns"
+
+
+def test_a_reaction_naming_a_product_is_small_talk_not_a_spec_question():
+    """"this shirt slaps fr", "终于等到猫粮了": no question about the product, so no 'let me check'."""
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    food = next(p for p in catalog.products if "猫粮" in p.name.zh + "".join(p.aliases.zh))
+    d = engine.handle(Comment("v", "终于等到猫粮了"), on_screen=None)
+    assert d.intent == "greeting" and d.action == "answer"
+    d = engine.handle(Comment("w", "猫粮肯定是国产的吧"), on_screen=food.id)
+    assert d.intent != "greeting"  # a claim put to the host is still about the product

@@ -20,7 +20,7 @@ from ..compliance import Compliance, default_checker
 from . import replies as r
 from . import replies_policy as rp
 from .intent_model import IntentModel, asks, combine, consult, features
-from .intents import IntentClassifier, asks_for_unsold
+from .intents import IntentClassifier, asks_about, asks_for_unsold
 from .moderation import Moderator
 from .phrasing import AnswerPhraser
 from .reasoners import match_colour, size_named
@@ -136,7 +136,9 @@ class AnswerEngine:
         if asks_for_unsold(comment.text) and not named:
             return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
         if intent.intent == "off_topic" and intent.score == 0 and named:  # "Pro耳机哪年上市的": about a product
-            intent = IntentResult("spec", 1.0, intent.slots, intents=("spec",))
+            # ... when it asks; "this shirt slaps fr" / "终于等到猫粮了" react to it (small talk)
+            main = "spec" if asks_about(comment.text) else "greeting"
+            intent = IntentResult(main, 1.0, intent.slots, intents=(main,))
         if intent.intent == "off_topic":
             return self._log(Decision(comment, "silent", "off_topic", lang, intent="off_topic"))
         if intent.intent == "ai_disclosure":

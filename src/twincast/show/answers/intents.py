@@ -119,6 +119,17 @@ _QUESTION = re.compile(r"还是|几|多少|多久|多大|哪|什么|啥|咋|怎|
                        r"does|do|can|will|should)\b", re.I | re.A)
 
 
+# a question anywhere in the comment, or a claim about the product put to the host ("肯定有涂层")
+_ASKS_OR_CLAIMS = re.compile(r"\b(how|what|which|when|where|why|is it|are they|does it|do they|can it|right)\b|"
+                             r"肯定|一定|应该|是不是|对吧|对不对", re.I)
+
+
+def asks_about(text: str) -> bool:
+    """Whether a comment asks (or asserts) something, rather than reacting ("this shirt slaps fr",
+    "终于等到猫粮了", "筋膜枪!! 打工人必备"): a reaction naming a product is small talk, not a spec question."""
+    return bool(_QUESTION.search(text) or _ASKS_OR_CLAIMS.search(text))
+
+
 def _has_emoji(text: str) -> bool:
     return any(ord(c) >= 0x1F000 or 0x2600 <= ord(c) <= 0x27BF for c in text)
 
