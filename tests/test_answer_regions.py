@@ -64,3 +64,11 @@ def test_a_reaction_naming_a_product_is_small_talk_not_a_spec_question():
     assert d.intent == "greeting" and d.action == "answer"
     d = engine.handle(Comment("w", "猫粮肯定是国产的吧"), on_screen=food.id)
     assert d.intent != "greeting"  # a claim put to the host is still about the product
+
+
+def test_praise_with_a_topic_word_is_small_talk_but_a_question_is_not():
+    c = IntentClassifier()
+    for text in ("lmao this price is a steal 🔥", "xdm冲鸭 太划算了", "拍了拍了 白色的", "nice, ordered the white one"):
+        assert c.classify(text).intent == "greeting", text
+    for text in ("主播好，这个多少钱", "price is insane, is there a coupon?", "拍了 白色的什么时候发货"):
+        assert c.classify(text).intent != "greeting", text

@@ -173,6 +173,8 @@ class IntentClassifier:
         if "ai_disclosure" in scores:
             scores.pop("greeting", None)
         strong = {k: v for k, v in scores.items() if v >= 2 or k != "spec"}
+        if "greeting" in strong and not asks_about(text):  # "lmao this price is a steal 🔥", "拍了拍了 白色的": no question
+            return IntentResult("greeting", strong["greeting"], slots, intents=("greeting",))
         if "greeting" in strong and any(k not in ("greeting", "spec") for k in strong):
             strong.pop("greeting")  # "主播好，这个多少钱" asks the price
         if _OFF_TOPIC.search(text) and max((v for k, v in strong.items() if k != "greeting"), default=0) < 3:
