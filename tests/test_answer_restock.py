@@ -30,3 +30,15 @@ def test_restock_when_is_a_check_that_keeps_the_stock_fact():
     assert d.action == "check" and ("卖完" in d.reply or "售罄" in d.reply) and "补货" in d.reply
     d = engine.handle(Comment("x", f"{colour.zh}补货了吗"), on_screen=p.id)
     assert d.action == "answer"
+
+
+def test_a_variant_asked_the_short_way_is_its_stock():
+    """"does the white one come in L", "black in M?": the variant's stock, on a real dev catalog."""
+    catalog = load_catalog(DATA / "dev-fashion-food" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    p = next(p for p in catalog.products if any(v.colour and v.size for v in p.variants))
+    v = next(v for v in p.variants if v.colour and v.size)
+    colour = next(t for t in p.colours if v.colour in (t.zh, t.en))
+    d = engine.handle(Comment("v", f"does the {colour.en} one come in {v.size}"), on_screen=p.id)
+    assert d.intent == "stock" and d.action == "answer"
+    assert ("sold out" in d.reply) == (v.stock == 0)

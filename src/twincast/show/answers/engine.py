@@ -46,7 +46,8 @@ _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
 
 
 _POLICY_INTENTS = {"promo", "shipping", "shipping_exception", "delivery_time", "returns", "warranty", "how_to_buy"}
-_AVAILABLE = re.compile(r"有吗|有没有|还有|还剩|有货|没货|呢\s*[?？]?$|available|in stock|\bleft\b|any\b.{0,12}\?$", re.I)
+_AVAILABLE = re.compile(r"有吗|有没有|还有|还剩|有货|没货|呢\s*[?？]?$|available|in stock|\bleft\b|any\b.{0,12}\?$|"
+                        r"有[^，,。？?\s]{1,8}吗|\bcome in\b|\bin (xs|s|m|l|xl|xxl|\d{2})\s*[?？]", re.I)
 
 
 def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentResult:
