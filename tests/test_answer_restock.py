@@ -42,3 +42,19 @@ def test_a_variant_asked_the_short_way_is_its_stock():
     d = engine.handle(Comment("v", f"does the {colour.en} one come in {v.size}"), on_screen=p.id)
     assert d.intent == "stock" and d.action == "answer"
     assert ("sold out" in d.reply) == (v.stock == 0)
+
+
+def test_several_products_bought_together_get_their_sum_and_the_store_reduction():
+    """"猫粮和猫砂一起买多少钱": today's prices summed, less the store's full reduction it reaches."""
+    from twincast.show.answers.reasoners import order_total
+
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    a, b = [p for p in catalog.products if not any(v.price for v in p.variants)][:2]
+    d = engine.handle(Comment("v", f"{a.name.zh}和{b.name.zh}一起买多少钱"))
+    assert d.intent == "price" and d.action == "answer"
+    t = order_total(a.sale_price + b.sale_price, 1, catalog.policy(a).promos or ())
+    assert f"共¥{t.subtotal:g}" in d.reply
+    if t.amount:
+        assert f"¥{t.total:g}" in d.reply
+    assert not d.reply.startswith(a.name.zh + "：2件")  # the sum is not one product's line

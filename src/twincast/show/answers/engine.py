@@ -216,13 +216,17 @@ class AnswerEngine:
             for name in wanted:
                 pieces.append((p, _BUILDERS[name](c, p)))
         answered = [(p, x) for p, x in pieces if x.kind == "answer"]
+        total = rp.together_total(c, products) if {"price", "promo"} & set(wanted) else None
+        if total is not None:  # "猫粮和猫砂一起买多少钱": the sum first, then each product's own line
+            answered = [(products[0], total), *answered]
+            pieces = [(products[0], total), *pieces]
         if not answered:
             return pieces[0][1]
         several = len(products) > 1
         texts, fields = [], []
         for p, x in answered:
             text = x.text
-            if several:
+            if several and x is not total:  # the sum is about all of them
                 text = f"{p.name.get(c.lang)}：{text}" if c.zh else f"{p.name.get(c.lang)}: {text}"
             texts.append(text)
             fields += [f"{p.id}:{f}" if several else f for f in x.fields]
