@@ -112,3 +112,12 @@ def test_a_comparison_of_a_products_own_options_is_no_rival_brand():
     assert "别家" not in d.reply and "有货" not in d.reply, d.reply
     d = engine.handle(Comment("c", "雾紫是什么颜色 偏粉还是偏灰", 1.0), on_screen="yoga-mat")
     assert "有货" not in d.reply and "件" not in d.reply, d.reply
+
+
+def test_food_energy_is_its_own_kind():
+    """"每袋多少卡" is not answered by the pack weight; a kcal figure answers it (not a Wh one)."""
+    assert asked_kinds("每袋多少卡") == {"food_energy"} and asked_kinds("calories高吗") == {"food_energy"}
+    catalog = load_catalog(DATA / "dev-pets-sports" / "catalog.yaml")
+    kinds = [fact_kinds(i.zh + " " + i.en) for p in catalog.products for i in fact_items(p)]
+    assert any("food_energy" in k for k in kinds)  # the protein powder's 120 kcal
+    assert "food_energy" not in fact_kinds("规格：每袋25克") and "food_energy" not in fact_kinds("20000mAh, 74Wh")

@@ -32,7 +32,9 @@ for _w, _k in (("毫安时", "charge"), ("mah", "charge"), ("升", "volume"), ("
                ("公升", "volume"), ("克", "mass"), ("千克", "mass"), ("g", "mass"), ("分钟", "time"), ("秒", "time"),
                ("小时", "time"), ("天", "time"), ("个月", "time"), ("年", "time"), ("min", "time"), ("mins", "time"),
                ("°", "temperature"), ("°c", "temperature"), ("℃", "temperature"), ("度", "temperature"),
-               ("瓦", "power"), ("w", "power"), ("分贝", "level"), ("db", "level")):
+               ("瓦", "power"), ("w", "power"), ("分贝", "level"), ("db", "level"), ("kcal", "food_energy"),
+               ("千卡", "food_energy"), ("大卡", "food_energy"), ("卡路里", "food_energy"), ("calories", "food_energy"),
+               ("cal", "food_energy"), ("卡", "food_energy")):
     _KIND_OF_UNIT[_w] = _k
 
 _UNIT_WORDS = sorted((u for u in _KIND_OF_UNIT if u), key=len, reverse=True)
@@ -58,6 +60,7 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [
     ("temperature", re.compile(r"多少度|几度|温度|temperature|how (hot|cold|warm) (does|can|will)|fahrenheit|华氏", re.I)),
     ("level", re.compile(r"分贝|噪音多大|声音多大|多吵|how (loud|noisy)|noise level|decibel", re.I)),
     ("voltage", re.compile(r"电压|多少伏|几伏|voltage|volts?\b", re.I)),
+    ("food_energy", re.compile(r"多少卡|几卡|卡路里|热量|大卡|千卡|calorie|\bkcal\b|how many cal\b|\bcals?\b", re.I)),
 ]
 # words that state a kind without a number ("一整天", "all day") count for facts; "a day" is a
 # rate ("45 g a day"), not a duration, so articles are not counted
