@@ -72,3 +72,13 @@ def test_praise_with_a_topic_word_is_small_talk_but_a_question_is_not():
         assert c.classify(text).intent == "greeting", text
     for text in ("主播好，这个多少钱", "price is insane, is there a coupon?", "拍了 白色的什么时候发货"):
         assert c.classify(text).intent != "greeting", text
+
+
+def test_a_region_after_to_or_song_asks_whether_it_ships_there():
+    c = IntentClassifier()
+    for text in ("nuts to canada?", "knife set to the UK?", "西藏能送吗", "澳门 Macau 能送吗?"):
+        assert c.classify(text).intent == "shipping_exception", text
+    catalog = load_catalog(DATA / "dev-grocery-kitchen" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    d = engine.handle(Comment("v", "apron to australia?"), on_screen=catalog.products[-1].id)
+    assert d.action == "answer" and "policies.not_served" in d.fields

@@ -159,7 +159,8 @@ class IntentClassifier:
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
         scores = rule_scores(text)
-        if slots.region and re.search(r"发|寄|到|邮|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|\bget\b|reach|"
+        if slots.region and re.search(r"发|寄|到|邮|送|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|"
+                                      r"\bget\b|reach|\bto\b|"
                                       r"how (long|many days) to\b", text, re.I):
             asks_time = bool(_TIME_Q.search(text)) and not _CAN_SHIP.search(text)
             boosted = "delivery_time" if asks_time else "shipping_exception"
