@@ -82,3 +82,15 @@ def test_a_region_after_to_or_song_asks_whether_it_ships_there():
     engine = AnswerEngine(catalog, intent_model=None)
     d = engine.handle(Comment("v", "apron to australia?"), on_screen=catalog.products[-1].id)
     assert d.action == "answer" and "policies.not_served" in d.fields
+
+
+def test_after_sales_and_invoice_questions_asked_the_short_way():
+    c = IntentClassifier()
+    assert c.classify("收到胀袋了怎么办").intent == "returns" and c.classify("坏果包赔吗").intent == "returns"
+    assert c.classify("开胶包换吗 多久").intent == "warranty"
+    assert c.classify("打印机能开专票吗").intent == "how_to_buy" and c.classify("4599？？？好贵").intent == "price"
+    catalog = load_catalog(DATA / "dev-electronics-office" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    p = next(p for p in catalog.products if catalog.policy(p).invoice is not None)
+    d = engine.handle(Comment("v", "能开专票吗"), on_screen=p.id)
+    assert d.action == "answer" and "policies.invoice" in d.fields

@@ -24,7 +24,7 @@ _RULES: list[tuple[str, float, str]] = [
                          r"(are|r) (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
                          r"\bu a bot\b|\bai host\b|\bbot\?|\bai\b.{0,20}(host|主播|generated|生成)|(host|主播).{0,20}\bai\b|"
                          r"\bai[- ]generated\b|real or (an? )?(ai|bot|robot)\b|🤖|\bis (it|she|he|this) (an? )?ai\b|\bai or (real|human)|virtual (host|human)"),
-    ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|到手价|单价|一斤多少|"
+    ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|好贵|太贵|这么贵|还是\d+吗|到手价|单价|一斤多少|"
                  r"duoshaoqian|how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b|"
                  r"才\d+|不是\d+|怎么\d+了|涨价|降价|比上次|上次直播|why.{0,20}(more|higher)|was \d+ (last|before)|"
                  r"(一起|一共|总共|合计|加起来).{0,6}多少(?!\s*[斤克个件次天升度寸瓦张本页])|多少钱.{0,2}(一共|总共)|"
@@ -57,12 +57,12 @@ _RULES: list[tuple[str, float, str]] = [
     ("returns", 3, r"退货|退款|能退|可以退|退吗|退换|换货|换码|无理由|不合适|拆封|开封.{0,4}退|"
                    r"\breturns?\b|refund|exchange|send (it )?back"),
     ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
-    ("returns", 3, r"\d+\s*天.{0,2}退|只能.{0,6}退"),
+    ("returns", 3, r"\d+\s*天.{0,2}退|只能.{0,6}退|收到.{0,6}(坏|破|烂|压|胀|漏|碎|损)|包赔|破损|坏果|arrived? (damaged|broken|crushed)"),
     # "能买5个吗", "想囤5罐 可以吗", "can i buy 10 boxes": a count to buy asks the purchase limit
     ("how_to_buy", 3, BUY_COUNT),
-    ("warranty", 3, r"保修|质保|坏了|维修|保换|售后|几年保|保几年|保不保|warrant|guarantee|repair|breaks?\b|broken"),
+    ("warranty", 3, r"保修|质保|坏了|维修|保换|包换|开胶|售后|几年保|保几年|保不保|warrant|guarantee|repair|breaks?\b|broken"),
     ("how_to_buy", 3, r"我要买|想买|要买|怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
-                      r"发票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
+                      r"发票|专票|普票|开票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
                       r"how (do|can|to) (i )?(buy|order|get|pay)|how to buy|\blink\b|\bcart\b|where.{0,10}buy|paypal|"
                       r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i|"
                       r"\d+\s*期|免息|分几期|每期|per (person|customer|account|id)\b|how many \w+ can i (buy|order|get)"),

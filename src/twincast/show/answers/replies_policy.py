@@ -195,7 +195,7 @@ def how_to_buy(c: Ctx, p: Product) -> Reply:
         if each:
             parts.append(each)
         fields.append("policies.instalments")
-    if re.search(r"发票|invoice|receipt", low):
+    if re.search(r"发票|专票|普票|开票|invoice|receipt", low):
         if pol.invoice is None:
             return check_reply(c.lang, topic="发票" if c.zh else "about invoices")
         parts.append(pol.invoice.get(c.lang))
