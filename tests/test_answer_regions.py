@@ -94,3 +94,14 @@ def test_after_sales_and_invoice_questions_asked_the_short_way():
     p = next(p for p in catalog.products if catalog.policy(p).invoice is not None)
     d = engine.handle(Comment("v", "能开专票吗"), on_screen=p.id)
     assert d.action == "answer" and "policies.invoice" in d.fields
+
+
+def test_questions_without_a_question_word_are_not_off_topic():
+    """A-not-A ("吵不吵", "sour 不 sour"), "有没有", "X or Y", traditional 嗎/幾 are questions."""
+    c = IntentClassifier()
+    for text in ("宿舍用吵不吵", "粉尘大不大 我有鼻炎", "handle 烫不烫", "arabica or robusta", "sour 不 sour 啊 我怕酸",
+                 "有没有鸡肉啊 我家猫吃鸡肉会软便"):
+        assert c.classify(text).intent != "off_topic", text
+    assert c.classify("香港運費幾多").intent == "shipping_exception"
+    assert c.classify("不错不错").intent != "spec"  # praise, not A-not-A
+    assert c.classify("今晚吃鸡吗").intent == "off_topic"  # the game, not chicken

@@ -93,7 +93,7 @@ _RULES: list[tuple[str, float, str]] = [
                     r"just ordered|ordered|copped|\bgg\b|好喝|好吃|好用|回购|买过|amazing|awesome|\ba steal\b|love (it|them)|"
                     r"\bbye+\b|拜拜|再见|晚安|下次见|see (you|ya)|good ?night|\blit\b|冲\s*[!！]*\s*$|^\s*1{1,6}\s*$"),
 ]
-_OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
+_OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡(?![肉蛋胸腿翅])|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
                         r"football|soccer|\bgame\b|\bsong\b|\bsing\b|score|weather|what time is it|anyone (from|watching)|"
                         r"today'?s (match|game)", re.I | re.A)
 _NOT_SOLD = re.compile(r"(有没有|有)卖.{1,8}(吗|么|不)|卖不卖|还卖.{1,6}吗|(do|does) (you|u|the shop) (sell|carry)\b|"
@@ -118,7 +118,8 @@ _CAN_SHIP = re.compile(r"(能|可以|可唔可以|有得)(发|寄|送|到)|(发|
                        r"(do|can|could|will|does|would) (you|u|it|they|the \w+)\b.{0,25}\b(ship|send|mail|deliver|go)\b|"
                        r"运费|運費|邮费|加钱|加錢|包邮|\bfee\b|\bextra\b|surcharge|cost", re.I)
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
-_QUESTION = re.compile(r"还是|几|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|吧|\?|？|^(what|whats|what's|how|which|when|where|is|are|"
+_QUESTION = re.compile(r"还是|几|幾|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|嗎|吧|\?|？|有没有|(?<!不)([\u4e00-\u9fff])不\1|"
+                       r"\b(\w+) (or|不) \w+|^(what|whats|what's|how|which|when|where|is|are|"
                        r"does|do|can|will|should)\b", re.I | re.A)
 
 
@@ -159,7 +160,7 @@ class IntentClassifier:
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
         scores = rule_scores(text)
-        if slots.region and re.search(r"发|寄|到|邮|送|运费|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|"
+        if slots.region and re.search(r"发|發|寄|到|邮|郵|送|运费|運費|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|"
                                       r"\bget\b|reach|\bto\b|"
                                       r"how (long|many days) to\b", text, re.I):
             asks_time = bool(_TIME_Q.search(text)) and not _CAN_SHIP.search(text)
