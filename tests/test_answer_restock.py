@@ -58,3 +58,15 @@ def test_several_products_bought_together_get_their_sum_and_the_store_reduction(
     if t.amount:
         assert f"¥{t.total:g}" in d.reply
     assert not d.reply.startswith(a.name.zh + "：2件")  # the sum is not one product's line
+
+
+def test_a_store_question_with_nothing_on_screen_says_what_every_product_shares():
+    """"any discount code?" with no product on screen: each product's own price differs, the
+    store's reduction and coupon are the same for all; they are said, not "which product?"."""
+    catalog = load_catalog(DATA / "dev-electronics-office" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    d = engine.handle(Comment("v", "any discount code?"))
+    assert d.action == "answer" and d.intent == "promo"
+    full = next(x for x in catalog.policy(catalog.products[0]).promos if x.kind == "full_reduction")
+    assert f"{full.amount:g}" in d.reply and f"{full.threshold:g}" in d.reply
+    assert "ask me about one" in d.reply and "¥" not in d.reply.split(".")[0]  # no one product's price as the rule

@@ -101,8 +101,12 @@ def _shared_only(c: r.Ctx, main: Reply, others: list[Product], replies: list[Rep
     if not shared:
         return None
     names = ("、" if c.zh else ", ").join(p.name.get(c.lang) for p in others)
-    text = ("，".join(shared) + f"；{names}有所不同，可以问我具体哪款。" if c.zh
-            else "; ".join(shared) + f". It differs for the {names}: ask me about one.")
+    if len(others) > _MAX_EXCEPTIONS + 1:  # most products differ: naming them all is longer than asking
+        text = ("，".join(shared) + "；其他的各款有所不同，可以问我具体哪款。" if c.zh
+                else "; ".join(shared) + ". The rest differs by product: ask me about one.")
+    else:
+        text = ("，".join(shared) + f"；{names}有所不同，可以问我具体哪款。" if c.zh
+                else "; ".join(shared) + f". It differs for the {names}: ask me about one.")
     return Reply("answer", text, main.fields)
 
 
@@ -194,8 +198,8 @@ class AnswerEngine:
         main, common = ordered[0]
         if len(ordered) == 1:
             return main
-        if len(common) < 2:
-            return None  # no rule most products share: asking which one is shorter than reading all
+        if len(common) < 2:  # every product differs somewhere (today's price): say what they all share, if anything
+            return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])
         if len(ordered) > _MAX_EXCEPTIONS + 1:
             return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])
         texts, fields = [main.text], list(main.fields)
