@@ -45,6 +45,7 @@ _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
 }
 
 
+_SHIPPING = {"shipping", "shipping_exception", "delivery_time"}
 _POLICY_INTENTS = {"promo", "shipping", "shipping_exception", "delivery_time", "returns", "warranty", "how_to_buy"}
 _AVAILABLE = re.compile(r"有吗|有没有|还有|还剩|有货|没货|呢\s*[?？]?$|available|in stock|\bleft\b|any\b.{0,12}\?$|"
                         r"有[^，,。？?\s]{1,8}吗|\bcome in\b|\bin (xs|s|m|l|xl|xxl|\d{2})\s*[?？]", re.I)
@@ -199,6 +200,8 @@ class AnswerEngine:
         if len(ordered) == 1:
             return main
         if len(common) < 2:  # every product differs somewhere (today's price): say what they all share, if anything
+            if _SHIPPING & set(wanted):
+                return None  # each product ships its own way: reading a shared fragment misleads, ask which
             return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])
         if len(ordered) > _MAX_EXCEPTIONS + 1:
             return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])

@@ -279,12 +279,15 @@ def restock(c: Ctx, reply: Reply) -> Reply:
 TOGETHER = re.compile(r"一起|一共|总共|合计|加起来|together|\btotal\b|\bboth\b|\bcombined\b|凑", re.I)
 
 
+_AMOUNT_ASKED = re.compile(r"多少|到手|几块|how much|total|cost|price", re.I)
+
+
 def together_total(c: Ctx, products: list[Product]) -> Optional[Reply]:
     """Several products bought in one order: the sum of today's prices and the store's largest
     full reduction that sum reaches (or the threshold it does not reach). None when a price
     depends on a variant, or the products do not share the same store promos."""
-    if len(products) < 2 or not TOGETHER.search(c.text):
-        return None
+    if len(products) < 2 or not TOGETHER.search(c.text) or not _AMOUNT_ASKED.search(c.text):
+        return None  # "一起买有优惠吗" asks whether, not how much: the promos answer it
     if any(v.price is not None for p in products for v in p.variants):
         return None
     promos = [c.catalog.policy(p).promos or () for p in products]
