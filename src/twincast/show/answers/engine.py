@@ -179,7 +179,7 @@ class AnswerEngine:
         # the raw comment is what fact retrieval embeds too: one query embedding serves both
         emb = self.retriever.embedder.query(text) if self.retriever.embedder.available else None
         x = features(emb, blanked, rules, n_named)
-        return combine(rules, model.probs(x), model.classes, model.trust_at, asks(blanked))
+        return combine(rules, model.probs(x), model.classes, model.trust_at, asks(blanked) or asks_about(blanked))
 
     def _same_for_all(self, c: r.Ctx, intent: IntentResult) -> Optional[Reply]:
         """"包邮吗" with nothing on screen: the store's answer, with the products that differ named.
