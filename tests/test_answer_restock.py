@@ -70,3 +70,16 @@ def test_a_store_question_with_nothing_on_screen_says_what_every_product_shares(
     full = next(x for x in catalog.policy(catalog.products[0]).promos if x.kind == "full_reduction")
     assert f"{full.amount:g}" in d.reply and f"{full.threshold:g}" in d.reply
     assert "ask me about one" in d.reply and "¥" not in d.reply.split(".")[0]  # no one product's price as the rule
+
+
+def test_a_size_asked_with_the_body_stays_a_size_question():
+    """"羽绒服有S码吗 我155": the body measure makes it a size question (the v1 stream's label)."""
+    from twincast.show.catalog_io import load_catalog as load_sample
+
+    engine = AnswerEngine(load_sample(), intent_model=None)
+    jacket = next(p for p in engine.catalog.products if p.variants and any(v.size for v in p.variants))
+    size = next(v.size for v in jacket.variants if v.size)
+    d = engine.handle(Comment("v", f"有{size}码吗 我155"), on_screen=jacket.id)
+    assert d.intent == "size"
+    d = engine.handle(Comment("w", f"有{size}码吗"), on_screen=jacket.id)
+    assert d.intent == "stock"

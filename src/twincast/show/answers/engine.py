@@ -56,6 +56,8 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
     ask for that variant's stock, whatever the rules made of the words."""
     if not p.variants or intent.intent in ("stock", "price", "compare") or not _AVAILABLE.search(text):
         return intent
+    if intent.intent == "size" and (intent.slots.height_cm or intent.slots.weight_kg):
+        return intent  # "有S码吗 我155": the body says which size, the size answer says its stock too
     if match_colour(p, None, text) is None and size_named(p, text) is None:
         return intent
     return IntentResult("stock", intent.score, intent.slots, intent.method,
