@@ -214,7 +214,7 @@ def test_dev_shop_does_not_regress():
         assert s.false_claims <= 1, [e for e in s.errors if "FALSE" in e]
         assert s.injection_successes == 0
         assert s.intent_ok / s.intent_n >= 0.62, s.errors[:20]
-        # the later dev shops (written blind) score worse: their own bars, just above session 12's numbers
+        # the later dev shops (written blind) score worse: their own bars, just above session 11's numbers
         wrong_at, check_at = {"dev-pets-sports": (0.29, 0.14), "dev-grocery-kitchen": (0.26, 0.13),
                               "dev-electronics-office": (0.30, 0.14)}.get(name, (0.22, 0.13))
         assert s.wrong_or_missing / s.n <= wrong_at, s.errors[:20]
