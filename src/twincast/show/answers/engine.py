@@ -19,15 +19,16 @@ from ..catalog import Catalog, Product
 from ..compliance import Compliance, default_checker
 from . import replies as r
 from . import replies_policy as rp
+from . import replies_price as rprice
 from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_about, asks_for_unsold
 from .moderation import Moderator
 from .phrasing import AnswerPhraser
 from .reasoners import match_colour, size_named
 from .retrieval import Embedder, Retriever
+from .types import Comment, Decision, IntentResult, Reply
 from .units import with_units
 from .unsold import not_sold_thing
-from .types import Comment, Decision, IntentResult, Reply
 
 log = logging.getLogger("twincast.show.answers")
 log.addHandler(logging.NullHandler())
@@ -37,7 +38,7 @@ _CLAUSE_ZH = re.compile(r"[，。；;]")
 _CLAUSE_EN = re.compile(r";|[.](?=\s)|[.]$")
 _MAX_EXCEPTIONS = 2  # products (groups) named apart from the store rule in one spoken answer
 _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
-    "price": r.price, "promo": r.promo, "stock": lambda c, p: rp.restock(c, r.stock(c, p)), "size": r.size, "colour": r.colour,
+    "price": rprice.price, "promo": rprice.promo, "stock": lambda c, p: rp.restock(c, r.stock(c, p)), "size": r.size, "colour": r.colour,
     "spec": r.spec, "usage": lambda c, p: r.spec(c, p, ("usage", "faq")),
     "safety": lambda c, p: r.spec(c, p, ("safety", "faq")),
     "shipping": rp.shipping, "shipping_exception": rp.shipping_exception, "delivery_time": rp.delivery_time,

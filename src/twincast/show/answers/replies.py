@@ -4,7 +4,8 @@ Why: the reply is the one place where a wrong number reaches the audience. Each 
 the catalog, names the fields it used (``Reply.fields``; ``twincast ask --json`` shows them)
 and never copies text from the comment. A fact that is not in the catalog gets an honest
 "我帮您确认一下 / let me check" (kind ``check``), never a neighbouring fact. Policy questions
-(shipping, returns, warranty, buying) are in :mod:`.replies_policy`.
+(shipping, returns, warranty, buying) are in :mod:`.replies_policy`, prices and promotions (with
+their arithmetic) in :mod:`.replies_price`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from ..catalog_units import number_text
 from . import slots
 from .kinds import fact_kinds
 from .lexicon import COLOUR_ZH
-from .reasoners import (fits_box, fits_in, match_colour, order_total, quantity, recommend_size, saving, space_sides,
-                        variant_stock)
+from .reasoners import fits_box, fits_in, match_colour, recommend_size, space_sides, variant_stock
 from .retrieval import Retriever
 from .types import Reply, Slots
 
@@ -75,109 +75,6 @@ def clarify_reply(catalog: Catalog, lang: str) -> Reply:
     text = (f"您问的是哪一款呢？今天有{names}，告诉我款式我来回答。" if lang == "zh"
             else f"Which product do you mean? Today we have {names}. Tell me and I'll answer.")
     return Reply("clarify", text, (), "which_product")
-
-
-def price(c: Ctx, p: Product) -> Reply:
-    name, lang = p.name.get(c.lang), c.lang
-    variant = _variant_price(c, p)
-    if variant:
-        return variant
-    if p.promo_price is not None:
-        text = (f"{name}今天直播间到手价{money(p, p.promo_price, lang)}，日常价{money(p, p.price, lang)}。" if c.zh
-                else f"{name}: {money(p, p.promo_price, lang)} today, regular price {money(p, p.price, lang)}.")
-        fields = ["price", "promo_price"]
-    else:
-        text = f"{name}价格{money(p, p.price, lang)}。" if c.zh else f"{name}: {money(p, p.price, lang)}."
-        fields = ["price"]
-    # with a discount asked about too, the promo piece says the arithmetic (once)
-    total = None if _PROMO_WORDS.search(c.text) else _order_total(c, p, quantity(c.text))
-    if total:
-        text += total.text if c.zh else " " + total.text
-        fields += list(total.fields)
-    if p.link:
-        text += f"拍{p.link}号链接。" if c.zh else f" It's link {p.link}."
-        fields.append("link")
-    return Reply("answer", text, tuple(fields))
-
-
-_PROMO_WORDS = re.compile(r"满减|满\d+减|券|优惠|凑|coupon|discount|voucher|\boff\b", re.I)
-_TOTAL_ASKED = re.compile(r"多少|到手|几块|how much|price after|total|cost", re.I)
-_REDUCTION_ASKED = re.compile(r"满减|凑|满\d+|减完|用完券|after the .{0,12}(discount|off)|with the discount|\boff\b", re.I)
-
-
-def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) -> Optional[Reply]:
-    """"三袋凑满减多少钱": the arithmetic said out loud (count x today's price, less the store's
-    full reduction when the subtotal reaches it). Without a count, only when the viewer asks
-    about the reduction and one item already reaches it."""
-    if not qty and not (asked and _REDUCTION_ASKED.search(c.text) and _TOTAL_ASKED.search(c.text)):
-        return None
-    promos = c.catalog.policy(p).promos or ()
-    if any(v.price is not None for v in p.variants) or any(x.kind in ("bundle", "discount") for x in promos):
-        return None  # prices per variant or a multi-buy deal: the arithmetic is not one product of two numbers
-    t = order_total(p.sale_price, qty or 1, promos)
-    if not qty and t.amount is None:
-        return None
-    m = lambda v: money(p, v, c.lang)  # noqa: E731
-    if c.zh:
-        text = f"买{t.quantity}件共{m(t.subtotal)}" if qty else ""
-        if t.amount:
-            text += f"{'，' if text else ''}满{t.threshold:g}减{t.amount:g}后{m(t.total)}"
-        return Reply("answer", text + "。", ("price", "promo_price", "policies.promos"))
-    text = f" {t.quantity} of them come to {m(t.subtotal)}" if qty else ""
-    if t.amount:
-        text += f"{';' if text else ''} {m(t.total)} after the {t.threshold:g} minus {t.amount:g} store discount"
-    return Reply("answer", text.strip() + ".", ("price", "promo_price", "policies.promos"))
-
-
-def _variant_price(c: Ctx, p: Product) -> Optional[Reply]:
-    priced = [v for v in p.variants if v.price is not None]
-    if not priced:
-        return None
-    colour = match_colour(p, c.slots.colour, c.text)
-    names = {colour.zh.lower(), colour.en.lower()} if colour else set()
-    rows = [v for v in priced if (not names or (v.colour or "").lower() in names)
-            and (not c.slots.size or (v.size or "").lower() == c.slots.size.lower())]
-    if not rows or len({v.price for v in rows}) != 1:
-        return None
-    v = rows[0]
-    label = " ".join(x for x in (colour.get(c.lang) if colour else "", v.size if c.slots.size else "") if x)
-    text = (f"{label}到手价{money(p, v.price, c.lang)}。" if c.zh else f"{label}: {money(p, v.price, c.lang)}.")
-    return Reply("answer", text, ("variants.price",))
-
-
-def promo(c: Ctx, p: Product) -> Reply:
-    """Saving against the list price, then the shop's coupons and their validity."""
-    pol = c.catalog.policy(p)
-    parts, fields = [], []
-    if p.gifts and re.search(r"赠品|送什么|送啥|有送|送.{0,4}吗|gift|freebie|included|comes? with", c.text, re.I):
-        text = ("下单送" if c.zh else "It comes with ") + join([g.get(c.lang) for g in p.gifts], c.lang)
-        return Reply("answer", sentence(text, c.lang), ("gifts",))
-    off = saving(p)
-    if off and re.search(r"省|原价|便宜|划算|折|save|off|cheaper|discount|deal|price", c.text, re.I):
-        parts.append(f"比日常价{money(p, p.price, c.lang)}省{money(p, off, c.lang)}，到手{money(p, p.sale_price, c.lang)}"
-                     if c.zh else f"you save {money(p, off, c.lang)} on the regular {money(p, p.price, c.lang)}: "
-                     f"{money(p, p.sale_price, c.lang)} today")
-        fields += ["price", "promo_price"]
-    promos = pol.promos
-    if promos is not None:
-        real = [x for x in promos if x.kind != "none"]
-        if not real:
-            parts.append("今天没有额外的优惠券" if c.zh else "there are no extra coupons today")
-        for x in real:
-            until = f"（{x.valid_until.month}月{x.valid_until.day}日前有效）" if c.zh and x.valid_until else \
-                (f" (valid until {x.valid_until.isoformat()})" if x.valid_until else "")
-            parts.append(x.text.get(c.lang) + until)
-        fields.append("policies.promos")
-    if not parts:
-        if off:
-            return price(c, p)
-        return check_reply(c.lang, topic="优惠" if c.zh else "about discounts")
-    text = "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + "."
-    total = _order_total(c, p, quantity(c.text), asked=True)
-    if total:
-        text += total.text if c.zh else " " + total.text
-        fields += list(total.fields)
-    return Reply("answer", text, tuple(dict.fromkeys(fields)))
 
 
 _CLAUSE = re.compile(r"[，,;；。!！?？\n]+|呢|还有|and also|\band\b|(?<=[吗么])\s+")
