@@ -76,6 +76,12 @@ class Room:
 
         t0 = time.monotonic()
         s = self.spec
+        import cv2
+
+        # OpenCV's pool is one thread per core of the node; a room reserves ``cpus`` of them, and
+        # its threads beside other rooms' cost more than they save (two rooms on a 2-core node:
+        # 1.41-1.45 cores with one OpenCV thread each against 1.53, docs/performance.md session 11)
+        cv2.setNumThreads(max(1, int(s.cpus)))
         cfg = with_flags(s.config, {"catalog": ("catalog", s.catalog), "lang": ("stage.lang", s.lang),
                                     "host_avatar": ("avatars.host.path", s.host_avatar),
                                     "assistant": ("avatars.assistant.path", s.assistant_avatar),
