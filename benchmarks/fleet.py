@@ -1,7 +1,9 @@
 """Fleet capacity: rooms per node before repeated frames exceed 0.1 %, and what Ray costs.
 
 Run: .venv/bin/python benchmarks/fleet.py [--rooms 1,2,3] [--seconds 120] [--size 720x1280]
-                                          [--modes plain,ray]
+                                          [--modes plain,ray] [--encoder PRESET] [--no-web]
+                                          [--cv-threads N] [--render-ahead N]
+(``--cv-threads 1`` is what a fleet room does with ``cpus: 1``: fleet/room.py.)
 For each room count N and each mode, N real rooms (LiveShow, host + assistant, both avatars
 rendered, real-time encode and recording, the viewer page in its own process as `twincast live`
 serves it (``--no-web``: without); no viewers) run side by side for ``--seconds`` after

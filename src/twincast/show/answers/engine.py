@@ -226,7 +226,7 @@ class AnswerEngine:
             for name in wanted:
                 pieces.append((p, _BUILDERS[name](c, p)))
         answered = [(p, x) for p, x in pieces if x.kind == "answer"]
-        total = rp.together_total(c, products) if {"price", "promo"} & set(wanted) else None
+        total = rprice.together_total(c, products) if {"price", "promo"} & set(wanted) else None
         if total is not None:  # "猫粮和猫砂一起买多少钱": the sum first, then each product's own line
             answered = [(products[0], total), *answered]
             pieces = [(products[0], total), *pieces]

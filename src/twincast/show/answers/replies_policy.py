@@ -14,7 +14,7 @@ from typing import Optional
 
 from ..catalog import Catalog, Product
 from .intents import BUY_COUNT
-from .reasoners import order_total, region_rule
+from .reasoners import region_rule
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
 
@@ -273,40 +273,3 @@ def restock(c: Ctx, reply: Reply) -> Reply:
     text = (reply.text + "补货时间我帮您确认一下，确认好了马上回复您。" if c.zh
             else reply.text + " Let me check when it will be restocked and get back to you.")
     return Reply("check", text, reply.fields, "restock")
-
-
-# "猫粮和猫砂一起买多少钱", "跑鞋和瑜伽垫一起买满减后多少", "mouse和laptop一起拍 总共多少"
-TOGETHER = re.compile(r"一起|一共|总共|合计|加起来|together|\btotal\b|\bboth\b|\bcombined\b|凑", re.I)
-
-
-_AMOUNT_ASKED = re.compile(r"多少|到手|几块|how much|total|cost|price", re.I)
-
-
-def together_total(c: Ctx, products: list[Product]) -> Optional[Reply]:
-    """Several products bought in one order: the sum of today's prices and the store's largest
-    full reduction that sum reaches (or the threshold it does not reach). None when a price
-    depends on a variant, or the products do not share the same store promos."""
-    if len(products) < 2 or not TOGETHER.search(c.text) or not _AMOUNT_ASKED.search(c.text):
-        return None  # "一起买有优惠吗" asks whether, not how much: the promos answer it
-    if any(v.price is not None for p in products for v in p.variants):
-        return None
-    promos = [c.catalog.policy(p).promos or () for p in products]
-    if any(x != promos[0] for x in promos[1:]):
-        return None
-    t = order_total(sum(p.sale_price for p in products), 1, promos[0])
-    p0 = products[0]
-    m = lambda v: money(p0, v, c.lang)  # noqa: E731
-    fulls = [x for x in promos[0] if x.kind == "full_reduction" and x.threshold and x.amount]
-    if c.zh:
-        text = f"{len(products)}件一起今天共{m(t.subtotal)}"
-        if t.amount:
-            text += f"，满{t.threshold:g}减{t.amount:g}后{m(t.total)}"
-        elif fulls:
-            text += f"，还没到满{min(x.threshold for x in fulls):g}减的门槛"
-        return Reply("answer", text + "。", ("price", "promo_price", "policies.promos"))
-    text = f"Together they come to {m(t.subtotal)} today"
-    if t.amount:
-        text += f"; {m(t.total)} after the {t.threshold:g} minus {t.amount:g} store discount"
-    elif fulls:
-        text += f", below the {min(x.threshold for x in fulls):g} full-reduction threshold"
-    return Reply("answer", text + ".", ("price", "promo_price", "policies.promos"))
