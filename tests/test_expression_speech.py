@@ -116,9 +116,9 @@ def test_brows_rise_within_150ms_of_accents(selling, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_nods_gather_at_phrase_ends(selling, lang):
+    from scipy.signal import find_peaks
+
     speeches = selling[lang]
-    config = DriveConfig(seed=8)
-    track = perform_track(speeches, config)
     # phrase ends measured here: each sentence's last spoken phone and every pause >= 0.2 s
     ends = []
     for t0, s in zip(_starts(speeches), speeches):
@@ -126,19 +126,26 @@ def test_nods_gather_at_phrase_ends(selling, lang):
         ends.append(t0 + spoken[-1].end)
         ends += [t0 + p.start for p in s.phones if p.symbol == "sil" and p.duration >= 0.2 and 0 < p.start < spoken[-1].end]
     ends = np.array(ends)
-    from scipy.signal import find_peaks
-
-    tops, _ = find_peaks(track.column("pitch"), prominence=0.5 * config.emotion.nod_deg, wlen=FPS, distance=8)
-    nods = (tops + 0.5) / FPS
-    assert len(nods) >= 0.4 * len(speeches)
     window = lambda t: np.any((t - ends >= -0.6) & (t - ends <= 0.3))  # noqa: E731
-    inside = sum(window(t) for t in nods)
-    covered = np.mean([window(t) for t in np.arange(0, track.n_frames / FPS, 0.04)]) * track.n_frames / FPS
+    inside = n_nods = 0
+    seconds = covered = 0.0
+    # three performances of the same speech (the driver's dice differ): one gives only ~12 nods
+    # and its ratio moved from 2.9x to 43x between runs, as Piper samples its durations
+    for seed in (8, 9, 10):
+        config = DriveConfig(seed=seed)
+        track = perform_track(speeches, config)
+        tops, _ = find_peaks(track.column("pitch"), prominence=0.5 * config.emotion.nod_deg, wlen=FPS, distance=8)
+        nods = (tops + 0.5) / FPS
+        assert len(nods) >= 0.4 * len(speeches)
+        inside += sum(window(t) for t in nods)
+        n_nods += len(nods)
+        length = track.n_frames / FPS
+        covered += np.mean([window(t) for t in np.arange(0, length, 0.04)]) * length
+        seconds += length
     rate_in = inside / covered
-    rate_out = (len(nods) - inside + 0.5) / (track.n_frames / FPS - covered)  # +0.5: never divide by 0
-    # ~12 nods: Piper samples its durations, so the ratio moves between runs (3.7x to over 5x
-    # seen); 3x still says nods cluster at phrase ends (an unrelated timing gives ~1x)
-    assert rate_in > 3 * rate_out, (inside, len(nods), covered)
+    rate_out = (n_nods - inside + 0.5) / (seconds - covered)  # +0.5: never divide by 0
+    # pooled, 36-47 nods: 6x to 15x seen in both languages; an unrelated timing gives ~1x
+    assert rate_in > 3 * rate_out, (inside, n_nods, covered, seconds)
 
 
 def test_two_minutes_of_selling_never_repeat_themselves(selling):
