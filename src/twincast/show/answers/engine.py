@@ -20,6 +20,7 @@ from ..compliance import Compliance, default_checker
 from . import replies as r
 from . import replies_policy as rp
 from . import replies_price as rprice
+from .answerability import FactModel
 from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_about, asks_for_unsold
 from .moderation import Moderator
@@ -119,13 +120,14 @@ class AnswerEngine:
 
     def __init__(self, catalog: Catalog, embedder: Optional[Embedder] = None,
                  moderator: Optional[Moderator] = None, checker: Optional[Compliance] = None,
-                 phraser: Optional[AnswerPhraser] = None, intent_model: Optional[IntentModel] | str = "default") -> None:
+                 phraser: Optional[AnswerPhraser] = None, intent_model: Optional[IntentModel] | str = "default",
+                 fact_model: Optional[FactModel] = None) -> None:
         self.catalog = catalog
         # the learned intent model beside the rules (None: rules only); see intent_model.py
         self.intent_model = IntentModel.load() if intent_model == "default" else intent_model
         self.phraser = phraser  # optional LLM phrasing, verified against the chosen facts
         self.stock_of: Optional[Callable[[str], Optional[int]]] = None  # live stock from the shop, if on air
-        self.retriever = Retriever(catalog, embedder)
+        self.retriever = Retriever(catalog, embedder, fact_model)  # None: the shipped one
         self.moderator = moderator or Moderator()
         self.classifier = IntentClassifier()
         self.checker = checker or default_checker()

@@ -20,6 +20,7 @@ import numpy as np
 
 from ...paths import home
 from ..catalog import Catalog, Product
+from .answerability import FactModel, shipped_model
 from .kinds import asked_kinds, fact_kinds, qualifier_mismatch
 from .topics import HINTS_RX
 from .types import ProductMatch
@@ -186,9 +187,11 @@ class FactHit:
 class Retriever:
     """Product matching and fact retrieval over one catalog."""
 
-    def __init__(self, catalog: Catalog, embedder: Optional[Embedder] = None) -> None:
+    def __init__(self, catalog: Catalog, embedder: Optional[Embedder] = None,
+                 fact_model: Optional[FactModel] = None) -> None:
         self.catalog = catalog
         self.embedder = embedder if embedder is not None else Embedder()
+        self._fact_model = fact_model  # which statement answers, and whether; None: the shipped (dev-fit) one
         self._aliases: list[tuple[str, str]] = []
         for p in catalog.products:
             names = {p.name.zh.lower(), p.name.en.lower(), *(a.lower() for a in p.aliases.zh + p.aliases.en)}
@@ -257,77 +260,84 @@ class Retriever:
     def best_fact(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> FactHit:
         """The product's statement that answers ``text``; ``topics`` (usage, safety) are preferred.
 
-        Whether that statement really answers the question is :func:`answerable`'s call (a
-        logistic model over retrieval features, calibrated on the dev shops). A number the
-        viewer asserts ("waterproof to 50 m, right?") does not veto a fact that has numbers
-        of its own: the reply states the catalog's value and never repeats the viewer's.
+        Which statement, and whether it answers at all, is the fact model's call
+        (:mod:`.answerability`, fit on the dev shops): below its bar the host says "let me
+        check" rather than state a neighbouring fact. A number the viewer asserts ("waterproof
+        to 50 m, right?") does not veto a fact that has numbers of its own: the reply states
+        the catalog's value and never repeats the viewer's.
         """
-        f = self.features(text, p, topics)
-        if f is None:
+        found = self.statement_features(text, p, topics)
+        if found is None:
             return FactHit(None, 0.0, False)
-        item, feats = f
-        sure = feats[1] > 0 or answerable(feats) >= ANSWERABLE_AT  # a topic hint that names this fact decides
-        if _ASKED_NUMBER.search(text) and not re.search(r"\d", item.zh + item.en):
-            sure = False  # "warm enough for -20?" is not answered by "light and warm"
-        want = asked_kinds(text)
-        if want and not want & fact_kinds(item.zh + " " + item.en):
-            sure = False  # "多重" is not answered by the height, "how long to charge" not by the battery life
-        return FactHit(item, float(feats[0]), bool(sure))
+        items, feats, same = found
+        model = self._fact_model or shipped_model()
+        k, prob = model.answers(feats, same)
+        return FactHit(items[k], prob, prob >= model.bar)
 
-    def features(self, text: str, p: Product, topics: tuple[str, ...] = ()) -> Optional[tuple[FactItem, np.ndarray]]:
-        """The best item and its features: hint, bm25 (top, normalised gap), cosine (top,
-        margin over the median), share of the comment's content words the item covers."""
+    def statement_features(self, text: str, p: Product, topics: tuple[str, ...] = ()
+                           ) -> Optional[tuple[list[FactItem], np.ndarray, np.ndarray]]:
+        """The product's statements and one row of :data:`.answerability.FEATURES` for each: topic
+        hint, BM25 (share of the best, raw), e5 cosine to the statement and to its field's name
+        (each also over the median), the kind of quantity asked against the kind stated, how
+        many of the comment's content words the statement and its field name cover, the old
+        hand-weighted score's margin, whether a number is asked and the statement has none,
+        the statement's topic, and whether that topic is the one the intent prefers. Also
+        ``same[k, j]``: statement j repeats what k says about this comment (a figure of k's, or
+        every comment word k covers), so a repeat is not counted as a rival answer."""
         items = self._index(p)
         if not items:
             return None
         q_tokens = tokens(text)
         q_tokens += [w for t in q_tokens for w in _METRIC_WORDS.get(t, ())]  # "lbs" finds "重量 1.28 千克"
         bm = np.asarray(self._bm25[p.id].get_scores(q_tokens), dtype=float) if q_tokens else np.zeros(len(items))
-        bm_norm = bm / bm.max() if bm.max() > 0 else bm
+        bm_share = bm / bm.max() if bm.max() > 0 else bm
         hint = np.zeros(len(items))
         for f_rx in self.asked_topics(text, p):
             hint += [1.0 if f_rx.search(i.text) else 0.0 for i in items]
-        cos = np.zeros(len(items))
+        cos, label_cos = np.zeros(len(items)), np.zeros(len(items))
         qv = self.embedder.query(text) if self.embedder.available else None
         if qv is not None:
-            pv = self.embedder.passages([i.text for i in items])
-            cos = pv @ qv
-        prior = np.array([0.6 if i.topic in topics else 0.0 for i in items]) if topics else np.zeros(len(items))
-        score = hint + 0.5 * bm_norm + 2.0 * np.clip(cos - 0.75, 0, None) + prior
+            cos = self.embedder.passages([i.text for i in items]) @ qv
+            label_cos = self.embedder.passages([i.label or i.text for i in items]) @ qv
+        said = [i.zh + " " + i.en for i in items]
         want = asked_kinds(text)
-        if want:  # a fact stating the asked kind of quantity ranks above its neighbours; a partial figure below the whole
-            score -= [1.0 * (not want & fact_kinds(i.zh + " " + i.en)) + 0.3 * qualifier_mismatch(text, i.zh + " " + i.en)
-                      for i in items]
-        k = int(np.argmax(score))
-        item = items[k]
+        other_kind = np.array([float(bool(want) and not want & fact_kinds(t)) for t in said])
+        partial = np.array([qualifier_mismatch(text, t) if want else 0.0 for t in said], dtype=float)
+        hand = hint + 0.5 * bm_share + 2.0 * np.clip(cos - 0.75, 0, None) - other_kind - 0.3 * partial
         content = [t for t in q_tokens if not _GENERIC_Q.match(t)]
-        coverage = sum(t in item.text.lower() for t in content) / len(content) if content else 0.0
-        # how far the best stands above the runner-up (a clear winner vs a toss-up between neighbours)
-        rank_margin = float(score[k] - np.partition(score, -2)[-2]) if len(items) > 1 else float(score[k])
-        # the comment names what the field is about ("保质期", "kibble size"), not only words of its value
-        label = item.label.lower()
-        named = sum(t in label for t in content) / len(content) if content and label else 0.0
-        return item, np.array([float(score[k]), min(hint[k], 2.0), float(bm[k]), float(cos[k]),
-                               float(cos[k] - np.median(cos)), coverage, min(rank_margin, 2.0), named])
+        coverage = np.array([sum(t in i.text.lower() for t in content) / len(content) if content else 0.0
+                             for i in items])
+        named = np.array([sum(t in i.label.lower() for t in content) / len(content) if content and i.label else 0.0
+                          for i in items])
+        ordered = np.sort(hand)[::-1]
+        over_runner_up = np.minimum(hand - (ordered[1] if len(items) > 1 else 0.0), 2.0)
+        lacks_number = float(bool(_ASKED_NUMBER.search(text))) * np.array([0.0 if re.search(r"\d", t) else 1.0
+                                                                            for t in said])
+        topic = np.array([[i.topic == t for t in _TOPICS] for i in items], dtype=float)
+        preferred = np.array([float(i.topic in topics) for i in items])
+        # comment words no statement of the product uses ("无线" of 无线充电 when only the battery
+        # statement says 充电), and words another statement covers but this one does not
+        used = [any(t in i.text.lower() for i in items) for t in content]
+        unused = (len(content) - sum(used)) / len(content) if content else 0.0
+        elsewhere = np.array([sum(u and t not in i.text.lower() for t, u in zip(content, used)) / len(content)
+                              if content else 0.0 for i in items])
+        feats = np.column_stack([np.minimum(hint, 2.0), bm_share, bm, cos, cos - np.median(cos), label_cos,
+                                 label_cos - np.median(label_cos), other_kind, partial, coverage, named,
+                                 over_runner_up, hand - ordered[0], lacks_number, topic,
+                                 np.full(len(items), float(len(content))), preferred,
+                                 np.full(len(items), unused), elsewhere])
+        return items, feats, _repeats(items, content)
 
 
-# Answerability model: P(the best item answers) = sigmoid(w . [1, hint, bm25, cos, margin, coverage,
-# rank margin over the runner-up, share of the comment's words in the field's own name]).
-# Fit by benchmarks/calibrate_answers.py on the dev shops only (held-out shops never seen); session 11
-# added the last two features (leave-one-shop-out, end to end: fashion-food 13.7 -> 13.4 %,
-# pets-sports 23.3 -> 23.3 % wrong or missing, 'let me check' 11.1 -> 10.9 %).
-ANSWERABLE_W = np.array([-7.80, 0.99, 0.59, 6.64, 28.81, 2.15, 0.46, 0.38])
-# the bar, judged leave-one-shop-out end to end (weights fit on the other dev shop; fashion-food /
-# pets-sports wrong or missing, then the same counting a 'check' row answered with a fact as wrong):
-# 0.4 13.0/21.5 % (20.6/25.2 %), 0.5 12.9/22.3 % (19.9/26.0 %), 0.6 13.4/23.2 % (20.3/26.2 %),
-# 0.7 14.1/24.2 % (20.0/26.8 %). Below 0.6 the sample catalog answers "wireless charging?" with the
-# USB-C port: a neighbouring fact, which the small gain does not pay for. So the bar stays at 0.6.
-ANSWERABLE_AT = 0.6
+def _repeats(items: list[FactItem], content: list[str]) -> np.ndarray:
+    figures = [set(_FIGURE.findall(i.zh + " " + i.en)) for i in items]
+    covered = [{t for t in content if t in i.text.lower()} for i in items]
+    return np.array([[bool(figures[k] & figures[j]) or bool(covered[k] and covered[k] <= covered[j])
+                      for j in range(len(items))] for k in range(len(items))])
 
 
-def answerable(feats: np.ndarray) -> float:
-    x = np.concatenate([[1.0], feats[1:]])[: len(ANSWERABLE_W)]
-    return float(1.0 / (1.0 + np.exp(-float(x @ ANSWERABLE_W))))
+_FIGURE = re.compile(r"\d+\.\d+|\d{2,}")  # "3.9", "280": a figure two statements can share ("2" is too common)
+_TOPICS = ("spec", "usage", "safety", "faq", "selling_point", "gift")
 
 
 # a measured value in the question (not a size, model or price): -20°C, 50 m, 30000 mAh
