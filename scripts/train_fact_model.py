@@ -25,7 +25,13 @@ import numpy as np
 
 warnings.filterwarnings("ignore", category=UserWarning)
 
-from twincast.show.answers.answerability import MODEL_PATH, FactModel, Sample, fit, shipped_model  # noqa: E402
+from twincast.show.answers.answerability import (  # noqa: E402
+    MODEL_PATH,
+    FactModel,
+    Sample,
+    fit,
+    shipped_model,
+)
 from twincast.show.answers.evaluate_shops import DATA, contains, load_splits  # noqa: E402
 from twincast.show.answers.retrieval import Embedder, Retriever  # noqa: E402
 from twincast.show.catalog_io import load_catalog  # noqa: E402

@@ -10,7 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twincast.show.answers.answerability import FEATURES, MODEL_PATH, WINNER, FactModel, Sample, fit, shipped_model
+from twincast.show.answers.answerability import (
+    FEATURES,
+    MODEL_PATH,
+    WINNER,
+    FactModel,
+    Sample,
+    fit,
+    shipped_model,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

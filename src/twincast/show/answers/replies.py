@@ -19,7 +19,14 @@ from ..catalog_units import number_text
 from . import slots
 from .kinds import fact_kinds
 from .lexicon import COLOUR_ZH
-from .reasoners import fits_box, fits_in, match_colour, recommend_size, space_sides, variant_stock
+from .reasoners import (
+    fits_box,
+    fits_in,
+    match_colour,
+    recommend_size,
+    space_sides,
+    variant_stock,
+)
 from .retrieval import Retriever
 from .types import Reply, Slots
 
