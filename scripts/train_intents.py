@@ -27,7 +27,14 @@ warnings.filterwarnings("ignore", category=UserWarning)
 
 from twincast.show.answers.evaluate import DEFAULT_SET, V1_INTENTS  # noqa: E402
 from twincast.show.answers.evaluate_shops import DATA, load_splits  # noqa: E402
-from twincast.show.answers.intent_model import CLASSES, IntentModel, asks, combine, features, fit  # noqa: E402
+from twincast.show.answers.intent_model import (  # noqa: E402
+    CLASSES,
+    IntentModel,
+    asks,
+    combine,
+    features,
+    fit,
+)
 from twincast.show.answers.intents import IntentClassifier  # noqa: E402
 from twincast.show.answers.retrieval import Embedder, Retriever  # noqa: E402
 from twincast.show.catalog_io import load_catalog  # noqa: E402

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 from ..catalog import Catalog, Product, format_money
 from ..catalog_units import number_text
 from . import slots
+from .bodyfit import body_checks, body_fit_fields, body_fit_text
 from .kinds import fact_kinds
 from .lexicon import COLOUR_ZH
 from .reasoners import (
@@ -139,6 +140,9 @@ def size(c: Ctx, p: Product) -> Reply:
     chart = p.size_chart
     note = chart.fit_note.get(c.lang) if chart and chart.fit_note else ""
     if not names:
+        body = body_checks(p, c.text, s.height_cm, s.weight_kg)
+        if body:  # "我200斤能坐吗", "I'm 5 ft 2, is the chair ok?": the product's own limits
+            return Reply("answer", body_fit_text(body, c.lang), body_fit_fields(body))
         hit = c.retriever.best_fact(c.text, p)
         if hit.sure and hit.item:
             return Reply("answer", sentence(hit.item.get(c.lang), c.lang), (hit.item.field,))
@@ -146,6 +150,9 @@ def size(c: Ctx, p: Product) -> Reply:
     if s.height_cm or s.weight_kg:
         adv = recommend_size(p, s.height_cm, s.weight_kg)
         if adv is None:
+            body = body_checks(p, c.text, s.height_cm, s.weight_kg)  # a desk's sizes say nothing of its users
+            if body:
+                return Reply("answer", body_fit_text(body, c.lang), body_fit_fields(body))
             return check_reply(c.lang, topic="尺码" if c.zh else "about the size")
         rng = [f"{number_text(a)}-{number_text(b)}{u}" for rr, u in ((adv.height, "cm"), (adv.weight, "kg")) if rr
                for a, b in [rr]]
@@ -305,6 +312,10 @@ def spec(c: Ctx, p: Product, topics: tuple[str, ...] = ()) -> Reply:
                         else f"No, it won't fit: it is {size} cm {side_en}, more than your "
                         f"{number_text(fit.gap_cm)} cm.")
             return Reply("answer", text, ("dimensions",))
+    body = [] if recommend_size(p, c.slots.height_cm, c.slots.weight_kg) else \
+        body_checks(p, c.text, c.slots.height_cm, c.slots.weight_kg)
+    if body:  # "承重多少 放两台显示器40斤可以吗": the load limit against the weight named
+        return Reply("answer", body_fit_text(body, c.lang), body_fit_fields(body))
     hit = c.retriever.best_fact(c.text, p, topics)
     if c.slots.gap_cm and hit.item is not None and "length" not in fact_kinds(hit.item.zh + " " + hit.item.en):
         return check_reply(c.lang)  # "will it fit in 4 cm?" is not answered by "it fits in a bag"

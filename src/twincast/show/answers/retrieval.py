@@ -282,8 +282,10 @@ class Retriever:
         many of the comment's content words the statement and its field name cover, the old
         hand-weighted score's margin, whether a number is asked and the statement has none,
         the statement's topic, and whether that topic is the one the intent prefers. Also
-        ``same[k, j]``: statement j repeats what k says about this comment (a figure of k's, or
-        every comment word k covers), so a repeat is not counted as a rival answer."""
+        ``same[k, j]``: statement j repeats a figure of k's ("单耳重量3.9克" and "单耳只有3.9克"), so
+        a repeat is not counted as a rival answer. (Counting statements that cover the same
+        comment words as repeats made three different charging statements one sure answer to
+        "wireless charging?".)"""
         items = self._index(p)
         if not items:
             return None
@@ -326,14 +328,12 @@ class Retriever:
                                  over_runner_up, hand - ordered[0], lacks_number, topic,
                                  np.full(len(items), float(len(content))), preferred,
                                  np.full(len(items), unused), elsewhere])
-        return items, feats, _repeats(items, content)
+        return items, feats, _repeats(items)
 
 
-def _repeats(items: list[FactItem], content: list[str]) -> np.ndarray:
+def _repeats(items: list[FactItem]) -> np.ndarray:
     figures = [set(_FIGURE.findall(i.zh + " " + i.en)) for i in items]
-    covered = [{t for t in content if t in i.text.lower()} for i in items]
-    return np.array([[bool(figures[k] & figures[j]) or bool(covered[k] and covered[k] <= covered[j])
-                      for j in range(len(items))] for k in range(len(items))])
+    return np.array([[bool(figures[k] & figures[j]) for j in range(len(items))] for k in range(len(items))])
 
 
 _FIGURE = re.compile(r"\d+\.\d+|\d{2,}")  # "3.9", "280": a figure two statements can share ("2" is too common)

@@ -46,12 +46,16 @@ def body_height_cm(text: str) -> Optional[float]:
     m = _PAIR.search(low)
     if m:
         return float(m.group(1))
+    m = _NAMED_HEIGHT.search(low)  # "身高95": a child's height, said as one
+    if m and 50 <= float(m.group(1)) <= 230:
+        return float(m.group(1))
     m = _CM.search(low)
     if m and not _GAP_CONTEXT.search(low):
         return float(m.group(1))
     return None
 
 
+_NAMED_HEIGHT = re.compile(r"(?:身高|个子|height)\s*(?:是|有|:|：)?\s*(\d{2,3}(?:\.\d)?)\s*(?:cm|厘米|公分)?(?![\d.]|\s*(?:kg|斤|公斤))")
 _GAP_CONTEXT = re.compile(r"空间|缝|柜|台面|高度只有|宽|深|抽屉|装得下|gap|space|shelf|cabinet|trunk|counter|under|drawer|"
                           r"fit (in|on|under|into)|will it fit|放得下|放进|塞")
 
