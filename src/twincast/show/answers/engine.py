@@ -221,7 +221,8 @@ class AnswerEngine:
     def _compose(self, c: r.Ctx, intent: IntentResult, products: list[Product]) -> Reply:
         """One piece per (product, intent), in the order asked; one product: no name prefixes."""
         if intent.intent == "compare":
-            return r.compare(c, products)
+            own = rprice.variant_price(c, products[0]) if len(products) == 1 and "price" in intent.all else None
+            return own or r.compare(c, products)  # "20kg vs 10kg price difference?": its own variants' prices
         wanted = [i for i in intent.all if i in _BUILDERS][:MAX_INTENTS] or ["spec"]
         pieces: list[tuple[Product, Reply]] = []
         for p in products:

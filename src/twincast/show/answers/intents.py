@@ -29,7 +29,8 @@ _RULES: list[tuple[str, float, str]] = [
                  r"才\d+|不是\d+|怎么\d+了|涨价|降价|比上次|上次直播|why.{0,20}(more|higher)|was \d+ (last|before)|"
                  r"(一起|一共|总共|合计|加起来).{0,6}多少(?!\s*[斤克个件次天升度寸瓦张本页])|多少钱.{0,2}(一共|总共)|"
                  r"\btotal\b.{0,12}(how much|多少|price)|"
-                 r"how much.{0,16}(together|total|both)|together.{0,10}how much"),
+                 r"how much.{0,16}(together|total|both)|together.{0,10}how much|"
+                 r"贵多少|便宜多少|差价|差多少钱|贵\d+|more expensive than|price difference|costs? more than"),
     ("promo", 3, r"满\d+减|优惠|打折|折扣|便宜点|便宜些|省多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
                  r"coupon|discount|promo|voucher|\bdeal\b|\bsale\b|\bsave\b|\boff\b|cheaper|freebie|gift|bundle"),
     ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|剩几|还有多少|还有吗|还有没有|没货|抢光|补货|"

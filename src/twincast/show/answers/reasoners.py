@@ -123,9 +123,10 @@ def variant_stock(p: Product, colour_family: Optional[str], size: Optional[str],
     return VariantStock(colour, label, total, tuple(dict.fromkeys(alts))[:4])
 
 
-def size_named(p: Product, text: str) -> Optional[str]:
-    """The first of the product's own size names written in the text ("43", "XL", "iPhone 15 Pro")."""
-    low = text.lower()
+def sizes_named(p: Product, text: str) -> list[str]:
+    """The product's own size names written in the text, in order ("43", "XL", "iPhone 15 Pro",
+    "6mm" also as "6毫米" or "6 mm")."""
+    low = _UNIT_WORDS.sub(lambda m: m.group(1) + _UNIT_EN[m.group(2)], text.lower())
     found = []
     for name in p.size_names:
         n = name.lower()
@@ -135,7 +136,18 @@ def size_named(p: Product, text: str) -> Optional[str]:
                                                                              and low[b].isalnum()):
                 continue
             found.append((a, name))
-    return min(found)[1] if found else None
+    return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
+def size_named(p: Product, text: str) -> Optional[str]:
+    """The first of the product's own size names written in the text."""
+    named = sizes_named(p, text)
+    return named[0] if named else None
+
+
+_UNIT_EN = {"毫米": "mm", "厘米": "cm", "公斤": "kg", "千克": "kg", "毫升": "ml", "升": "l", "克": "g", "寸": "寸",
+            "mm": "mm", "cm": "cm", "kg": "kg", "ml": "ml", "g": "g", "l": "l"}
+_UNIT_WORDS = re.compile(r"(\d+(?:\.\d+)?)\s*(毫米|厘米|公斤|千克|毫升|升|克|mm|cm|kg|ml|g|l)(?![a-z])")
 
 
 def match_colour(p: Product, family: Optional[str], text: str = "") -> Optional[Text]:

@@ -12,14 +12,14 @@ import re
 from typing import Optional
 
 from ..catalog import Product
-from .reasoners import match_colour, order_total, quantity, saving
+from .reasoners import match_colour, order_total, quantity, saving, sizes_named
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
 
 
 def price(c: Ctx, p: Product) -> Reply:
     name, lang = p.name.get(c.lang), c.lang
-    variant = _variant_price(c, p)
+    variant = variant_price(c, p)
     if variant:
         return variant
     if p.promo_price is not None:
@@ -78,20 +78,52 @@ def _after_reduction(t, m, zh: bool) -> str:
             else f"{m(t.total)} after the {t.threshold:g} minus {t.amount:g} store discount")
 
 
-def _variant_price(c: Ctx, p: Product) -> Optional[Reply]:
-    priced = [v for v in p.variants if v.price is not None]
-    if not priced:
+def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
+    """A variant's own price; two variants named: both, with the difference or the sum when asked
+    ("8毫米比6毫米贵多少", "一个6毫米一个8毫米一共多少"). A variant without a price of its own
+    costs today's price of the product."""
+    if not any(v.price is not None for v in p.variants):
         return None
     colour = match_colour(p, c.slots.colour, c.text)
     names = {colour.zh.lower(), colour.en.lower()} if colour else set()
-    rows = [v for v in priced if (not names or (v.colour or "").lower() in names)
-            and (not c.slots.size or (v.size or "").lower() == c.slots.size.lower())]
-    if not rows or len({v.price for v in rows}) != 1:
+    sizes = sizes_named(p, c.text) or ([c.slots.size] if c.slots.size else [])
+
+    def price_of(size: Optional[str]) -> Optional[float]:
+        rows = [v for v in p.variants if (not names or (v.colour or "").lower() in names)
+                and (not size or (v.size or "").lower() == size.lower())]
+        prices = {v.price if v.price is not None else p.sale_price for v in rows}
+        return prices.pop() if len(prices) == 1 else None
+
+    m = lambda v: money(p, v, c.lang)  # noqa: E731
+    if len(sizes) >= 2:
+        (a, pa), (b, pb) = [(x, price_of(x)) for x in sizes[:2]]
+        if pa is None or pb is None:
+            return None
+        if c.zh:
+            text = f"{a}到手价{m(pa)}，{b}到手价{m(pb)}"
+            if _TOGETHER.search(c.text):
+                text += f"，各一件共{m(pa + pb)}"
+            elif pa != pb:
+                text += f"，{a}比{b}{'贵' if pa > pb else '便宜'}{m(abs(pb - pa))}"
+            return Reply("answer", text + "。", ("variants.price", "promo_price"))
+        text = f"{a} is {m(pa)} and {b} is {m(pb)} today"
+        if _TOGETHER.search(c.text):
+            text += f", {m(pa + pb)} for one of each"
+        elif pa != pb:
+            text += f"; {a} costs {m(abs(pb - pa))} {'more' if pa > pb else 'less'}"
+        return Reply("answer", text + ".", ("variants.price", "promo_price"))
+    size = sizes[0] if sizes else None
+    if not names and not size:
         return None
-    v = rows[0]
-    label = " ".join(x for x in (colour.get(c.lang) if colour else "", v.size if c.slots.size else "") if x)
-    text = (f"{label}到手价{money(p, v.price, c.lang)}。" if c.zh else f"{label}: {money(p, v.price, c.lang)}.")
-    return Reply("answer", text, ("variants.price",))
+    price_ = price_of(size)
+    if price_ is None:
+        return None
+    label = " ".join(x for x in (colour.get(c.lang) if colour else "", size or "") if x)
+    text = f"{label}到手价{m(price_)}。" if c.zh else f"{label}: {m(price_)}."
+    return Reply("answer", text, ("variants.price", "promo_price"))
+
+
+_TOGETHER = re.compile(r"一共|总共|共多少|一起|合计|加起来|各一|total|together|one of each|both", re.I)
 
 
 def promo(c: Ctx, p: Product) -> Reply:

@@ -1,0 +1,64 @@
+"""Variants with prices of their own (catalog v2): the price of the variant the viewer names,
+in any unit spelling ("6毫米" for the "6mm" variant), and for two variants both prices with the
+difference or the sum when asked. The catalog is written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from twincast.show.answers import AnswerEngine, Comment
+from twincast.show.catalog_io import load_catalog
+
+SHOP = """
+version: 2
+shop: {zh: 试验店, en: Test Shop}
+host:
+  name: {zh: 小试, en: Tess}
+  ai_disclosure: {zh: 我是AI数字人主播, en: "I'm an AI host"}
+store:
+  ships_from: {zh: 江苏苏州, en: "Suzhou, Jiangsu"}
+  couriers: [{zh: 韵达快递, en: Yunda Express}]
+  free_shipping: true
+  dispatch_hours: 24
+  returns: {days: 7, no_reason: true}
+products:
+  - id: dumbbells
+    link: 1
+    name: {zh: 铁臂可调哑铃, en: IronArm adjustable dumbbell}
+    category: {zh: 哑铃, en: dumbbell}
+    price: 399
+    promo_price: 299
+    currency: CNY
+    stock: 60
+    sizes: [{name: 10kg}, {name: 20kg}, {name: 30kg}]
+    variants:
+      - {size: 10kg, stock: 30}
+      - {size: 20kg, stock: 20, price: 459}
+      - {size: 30kg, stock: 10, price: 629}
+    specs:
+      - key: {zh: 调节, en: Adjustment}
+        value: {zh: 旋钮调节，每档2.5公斤, en: "dial adjustment in 2.5 kg steps"}
+    selling_points:
+      - {zh: 一副顶一架子哑铃, en: one pair replaces a whole rack}
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("variant_price") / "shop.yaml"
+    path.write_text(SHOP, encoding="utf-8")
+    return AnswerEngine(load_catalog(path), intent_model=None)
+
+
+@pytest.mark.parametrize("text, figures, absent", [
+    ("20公斤的多少钱", ("¥459",), ("¥299", "¥629")),
+    ("how much is the 30 kg one?", ("¥629",), ("¥459",)),
+    ("10kg的价格", ("¥299",), ("¥459",)),  # no price of its own: today's price of the product
+    ("30公斤比20公斤贵多少", ("¥629", "¥459", "30kg比20kg贵¥170"), ()),
+    ("10kg和20kg各买一个一共多少", ("¥299", "¥459", "¥758"), ()),
+    ("20kg vs 10kg price difference?", ("¥459", "¥299", "20kg costs ¥160 more"), ()),
+])
+def test_variant_prices(engine, text, figures, absent):
+    d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen="dumbbells")
+    assert d.action == "answer", d.reply
+    assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply
