@@ -9,21 +9,8 @@ import pytest
 
 from twincast.show.answers import AnswerEngine, Comment
 from twincast.show.answers.bodyfit import body_checks
-from twincast.show.catalog_io import load_catalog
 
-SHOP = """
-version: 2
-shop: {zh: 试验店, en: Test Shop}
-host:
-  name: {zh: 小试, en: Tess}
-  ai_disclosure: {zh: 我是AI数字人主播, en: "I'm an AI host"}
-store:
-  ships_from: {zh: 江苏苏州, en: "Suzhou, Jiangsu"}
-  couriers: [{zh: 韵达快递, en: Yunda Express}]
-  free_shipping: true
-  dispatch_hours: 24
-  returns: {days: 7, no_reason: true}
-products:
+PRODUCTS = """
   - id: balance-bike
     link: 1
     name: {zh: 小飞侠儿童平衡车, en: Skipper kids' balance bike}
@@ -71,10 +58,8 @@ products:
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    path = tmp_path_factory.mktemp("bodyfit") / "shop.yaml"
-    path.write_text(SHOP, encoding="utf-8")
-    return load_catalog(path)
+def shop(small_shop):
+    return small_shop(PRODUCTS)
 
 
 def test_limits_are_read_from_the_statements_in_their_own_units(shop):

@@ -7,21 +7,8 @@ from __future__ import annotations
 import pytest
 
 from twincast.show.answers import AnswerEngine, Comment
-from twincast.show.catalog_io import load_catalog
 
-SHOP = """
-version: 2
-shop: {zh: 试验店, en: Test Shop}
-host:
-  name: {zh: 小试, en: Tess}
-  ai_disclosure: {zh: 我是AI数字人主播, en: "I'm an AI host"}
-store:
-  ships_from: {zh: 江苏苏州, en: "Suzhou, Jiangsu"}
-  couriers: [{zh: 韵达快递, en: Yunda Express}]
-  free_shipping: true
-  dispatch_hours: 24
-  returns: {days: 7, no_reason: true}
-products:
+PRODUCTS = """
   - id: dumbbells
     link: 1
     name: {zh: 铁臂可调哑铃, en: IronArm adjustable dumbbell}
@@ -44,10 +31,8 @@ products:
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    path = tmp_path_factory.mktemp("variant_price") / "shop.yaml"
-    path.write_text(SHOP, encoding="utf-8")
-    return AnswerEngine(load_catalog(path), intent_model=None)
+def engine(small_shop):
+    return AnswerEngine(small_shop(PRODUCTS), intent_model=None)
 
 
 @pytest.mark.parametrize("text, figures, absent", [
