@@ -15,10 +15,14 @@ from ..catalog import Product
 from .reasoners import match_colour, order_total, quantity, saving, sizes_named
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
+from .unit_price import asked_unit, per_unit_words, unit_price
 
 
 def price(c: Ctx, p: Product) -> Reply:
     name, lang = p.name.get(c.lang), c.lang
+    per = _per_unit(c, p)
+    if per:
+        return per
     variant = variant_price(c, p)
     if variant:
         return variant
@@ -76,6 +80,31 @@ def _after_reduction(t, m, zh: bool) -> str:
     """The total after the store's full reduction, said the same way for one product or several."""
     return (f"满{t.threshold:g}减{t.amount:g}后{m(t.total)}" if zh
             else f"{m(t.total)} after the {t.threshold:g} minus {t.amount:g} store discount")
+
+
+def _per_unit(c: Ctx, p: Product) -> Optional[Reply]:
+    """"算下来一斤多少钱", "多少钱一袋", "per notebook?": the price the viewer would pay (the named
+    variant's, else today's) divided by what it holds, with both numbers said; no size named on
+    a product sold in sizes: each size's (up to three)."""
+    if asked_unit(c.text) is None:
+        return None
+    named = sizes_named(p, c.text)[:1]
+    m = lambda v: money(p, v, c.lang)  # noqa: E731
+    parts, fields = [], []
+    for size in named or p.size_names[:3] or [None]:
+        own = [v.price for v in p.variants if v.price is not None and size and (v.size or "").lower() == size.lower()]
+        paid = own[0] if own else p.sale_price
+        u = unit_price(p, paid, c.text, size)
+        if u is None:
+            continue
+        unit, holds = per_unit_words(u, c.lang)
+        label = size or p.name.get(c.lang)
+        parts.append(f"{label}到手价{m(paid)}，共{holds}，算下来每{unit}约{m(u.amount)}" if c.zh
+                     else f"{label}: {m(paid)} today for {holds}, about {m(u.amount)} per {unit}")
+        fields += ["variants.price" if own else "promo_price" if p.promo_price else "price", u.field]
+    if not parts:
+        return None
+    return Reply("answer", ("；".join(parts) + "。") if c.zh else "; ".join(parts) + ".", tuple(dict.fromkeys(fields)))
 
 
 def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
