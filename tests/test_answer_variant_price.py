@@ -27,6 +27,33 @@ PRODUCTS = """
         value: {zh: 旋钮调节，每档2.5公斤, en: "dial adjustment in 2.5 kg steps"}
     selling_points:
       - {zh: 一副顶一架子哑铃, en: one pair replaces a whole rack}
+  - id: desk
+    link: 2
+    name: {zh: 木作升降桌, en: Joinery standing desk}
+    category: {zh: 升降桌, en: standing desk}
+    price: 1999
+    promo_price: 1399
+    currency: CNY
+    stock: 40
+    sizes: [{name: 120x60cm}, {name: 140x70cm}]
+    variants:
+      - {size: 120x60cm, stock: 25}
+      - {size: 140x70cm, stock: 15, price: 1599}
+    selling_points:
+      - {zh: 双电机, en: dual motors}
+  - id: apples
+    link: 3
+    name: {zh: 高原红富士苹果, en: Highland Fuji apples}
+    category: {zh: 苹果, en: apples}
+    price: 49
+    currency: CNY
+    stock: 300
+    sizes: [{name: 3斤装}, {name: 5斤装}]
+    variants:
+      - {size: 3斤装, stock: 0, price: 29}
+      - {size: 5斤装, stock: 300}
+    selling_points:
+      - {zh: 脆甜多汁, en: crisp and juicy}
 """
 
 
@@ -45,5 +72,17 @@ def engine(small_shop):
 ])
 def test_variant_prices(engine, text, figures, absent):
     d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen="dumbbells")
+    assert d.action == "answer", d.reply
+    assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply
+
+
+@pytest.mark.parametrize("pid, text, figures, absent", [
+    ("desk", "price for the 140 x 70 top?", ("¥1599",), ("¥1399",)),
+    ("desk", "120×60厘米的多少钱", ("¥1399",), ("¥1599",)),
+    ("apples", "3斤的还有吗", ("3斤装", "卖完"), ()),
+    ("apples", "5斤的多少钱", ("¥49",), ("¥29",)),
+])
+def test_a_size_in_the_viewers_spelling(engine, pid, text, figures, absent):
+    d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen=pid)
     assert d.action == "answer", d.reply
     assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply

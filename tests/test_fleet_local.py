@@ -9,15 +9,14 @@ import json
 import os
 import re
 import signal
-import time
 import sqlite3
+import time
 from pathlib import Path
 
 import av
 import httpx
 import pytest
 import yaml
-
 from test_batch import run_cli
 from test_batch_ray import _free_port
 

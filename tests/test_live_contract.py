@@ -10,8 +10,15 @@ import time
 
 import pytest
 
-from twincast.live.events import (EVENT_TYPES, CommentEvent, LiveEvent, OperatorEvent, ProductEvent, SayEvent,
-                                  StreamEvent)
+from twincast.live.events import (
+    EVENT_TYPES,
+    CommentEvent,
+    LiveEvent,
+    OperatorEvent,
+    ProductEvent,
+    SayEvent,
+    StreamEvent,
+)
 
 pytestmark = pytest.mark.slow
 

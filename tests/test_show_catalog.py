@@ -11,7 +11,12 @@ import pytest
 
 from twincast.errors import TwincastError
 from twincast.show.catalog import format_money
-from twincast.show.catalog_io import export_csv, export_json, load_catalog, sample_catalog_path
+from twincast.show.catalog_io import (
+    export_csv,
+    export_json,
+    load_catalog,
+    sample_catalog_path,
+)
 
 SAMPLE = sample_catalog_path()
 

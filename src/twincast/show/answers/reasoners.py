@@ -124,19 +124,35 @@ def variant_stock(p: Product, colour_family: Optional[str], size: Optional[str],
 
 
 def sizes_named(p: Product, text: str) -> list[str]:
-    """The product's own size names written in the text, in order ("43", "XL", "iPhone 15 Pro",
-    "6mm" also as "6毫米" or "6 mm")."""
-    low = _UNIT_WORDS.sub(lambda m: m.group(1) + _UNIT_EN[m.group(2)], text.lower())
+    """The product's own size names written in the text, in order, in a viewer's spelling too:
+    "43", "XL", "6毫米" or "6 mm" for 6mm, "140 x 70" for 140×70, "32G+1T" for 32GB+1TB, "3斤"
+    for 3斤装."""
+    low = _spelling(text)
     found = []
     for name in p.size_names:
-        n = name.lower()
-        for m in re.finditer(re.escape(n), low):
+        n = _spelling(name)
+        n = _PACK_SUFFIX.sub("", n) or n
+        bare = re.sub(r"(?<=\d)(cm|mm|m)$", "", n)  # "140 x 70" for 140x70cm (a bare "6" is no 6mm)
+        spellings = {n, bare} if "x" in bare and re.fullmatch(r"[\dx.]+", bare) else {n}
+        for m in (m for x in spellings for m in re.finditer(re.escape(x), low)):
             a, b = m.span()
             if (a > 0 and low[a - 1].isascii() and low[a - 1].isalnum()) or (b < len(low) and low[b].isascii()
                                                                              and low[b].isalnum()):
                 continue
             found.append((a, name))
     return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
+def _spelling(text: str) -> str:
+    """One spelling for sizes: lower case, metric unit words as symbols, no spaces, one times sign,
+    GB/TB as G/T."""
+    low = _UNIT_WORDS.sub(lambda m: m.group(1) + _UNIT_EN[m.group(2)], text.lower())
+    low = re.sub(r"\s*[×*xX]\s*(?=\d)", "x", low)
+    low = re.sub(r"(?<=\d)\s+(?=[a-z]{1,2}\b)", "", low)
+    return re.sub(r"(?<=\d)([gt])b\b", r"\1", low)
+
+
+_PACK_SUFFIX = re.compile(r"(?<=\d[^\d\s])(装|款|版)$|(?<=\d)(装|款|版)$")
 
 
 def size_named(p: Product, text: str) -> Optional[str]:
