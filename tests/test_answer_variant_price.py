@@ -27,6 +27,11 @@ PRODUCTS = """
         value: {zh: 旋钮调节，每档2.5公斤, en: "dial adjustment in 2.5 kg steps"}
     selling_points:
       - {zh: 一副顶一架子哑铃, en: one pair replaces a whole rack}
+    policies:
+      promos:
+        - kind: coupon
+          text: {zh: 关注店铺领10元券，12月12日前有效, en: "follow the shop for a 10 yuan coupon, valid until 12 December"}
+          valid_until: 2026-12-12
   - id: desk
     link: 2
     name: {zh: 木作升降桌, en: Joinery standing desk}
@@ -86,3 +91,12 @@ def test_a_size_in_the_viewers_spelling(engine, pid, text, figures, absent):
     d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen=pid)
     assert d.action == "answer", d.reply
     assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply
+
+
+def test_an_order_of_a_priced_variant_and_a_promo_date_said_once(engine):
+    d = engine.handle(Comment("viewer order", "买两个20kg的多少钱", 1.0), on_screen="dumbbells")
+    assert "¥918" in d.reply, d.reply  # 2 x 459, the variant's own price
+    d = engine.handle(Comment("viewer coupon", "有优惠券吗", 1.0), on_screen="dumbbells")
+    assert d.reply.count("12月12日") == 1, d.reply
+    d = engine.handle(Comment("viewer coupon en", "any coupon?", 1.0), on_screen="dumbbells")
+    assert d.reply.lower().count("12 december") + d.reply.count("2026-12-12") == 1, d.reply

@@ -24,7 +24,11 @@ def price(c: Ctx, p: Product) -> Reply:
     if per:
         return per
     variant = variant_price(c, p)
-    if variant:
+    if variant:  # "买两个20kg的多少钱": that variant's price, then the order's arithmetic
+        total = None if _PROMO_WORDS.search(c.text) else _order_total(c, p, quantity(c.text))
+        if total:
+            return Reply("answer", variant.text + (total.text if c.zh else " " + total.text),
+                         tuple(dict.fromkeys(variant.fields + total.fields)))
         return variant
     if p.promo_price is not None:
         text = (f"{name}今天直播间到手价{money(p, p.promo_price, lang)}，日常价{money(p, p.price, lang)}。" if c.zh
@@ -56,9 +60,13 @@ def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) ->
     if not qty and not (asked and _REDUCTION_ASKED.search(c.text) and _TOTAL_ASKED.search(c.text)):
         return None
     promos = c.catalog.policy(p).promos or ()
-    if any(v.price is not None for v in p.variants) or any(x.kind in ("bundle", "discount") for x in promos):
-        return None  # prices per variant or a multi-buy deal: the arithmetic is not one product of two numbers
-    t = order_total(p.sale_price, qty or 1, promos)
+    if any(x.kind in ("bundle", "discount") for x in promos):
+        return None  # a multi-buy deal in free text: the arithmetic is not one product of two numbers
+    named = sizes_named(p, c.text)[:1]
+    unit = price_of(p, named[0] if named else None)  # "买两个8mm的": that variant's price
+    if unit is None:
+        return None  # prices per variant and none named
+    t = order_total(unit, qty or 1, promos)
     if not qty and t.amount is None:
         return None
     m = lambda v: money(p, v, c.lang)  # noqa: E731
@@ -92,8 +100,10 @@ def _per_unit(c: Ctx, p: Product) -> Optional[Reply]:
     m = lambda v: money(p, v, c.lang)  # noqa: E731
     parts, fields = [], []
     for size in named or p.size_names[:3] or [None]:
-        own = [v.price for v in p.variants if v.price is not None and size and (v.size or "").lower() == size.lower()]
-        paid = own[0] if own else p.sale_price
+        own = size is not None and any(v.price is not None and (v.size or "").lower() == size.lower() for v in p.variants)
+        paid = price_of(p, size)
+        if paid is None:
+            continue
         u = unit_price(p, paid, c.text, size)
         if u is None:
             continue
@@ -107,6 +117,15 @@ def _per_unit(c: Ctx, p: Product) -> Optional[Reply]:
     return Reply("answer", ("；".join(parts) + "。") if c.zh else "; ".join(parts) + ".", tuple(dict.fromkeys(fields)))
 
 
+def price_of(p: Product, size: Optional[str], colours: frozenset[str] = frozenset()) -> Optional[float]:
+    """What one piece of the variants matching ``size`` and ``colours`` (lower case names) costs
+    today: a variant's own price, else the product's; None when they differ."""
+    rows = [v for v in p.variants if (not colours or (v.colour or "").lower() in colours)
+            and (not size or (v.size or "").lower() == size.lower())]
+    prices = {v.price if v.price is not None else p.sale_price for v in rows} or {p.sale_price}
+    return prices.pop() if len(prices) == 1 else None
+
+
 def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
     """A variant's own price; two variants named: both, with the difference or the sum when asked
     ("8毫米比6毫米贵多少", "一个6毫米一个8毫米一共多少"). A variant without a price of its own
@@ -114,18 +133,12 @@ def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
     if not any(v.price is not None for v in p.variants):
         return None
     colour = match_colour(p, c.slots.colour, c.text)
-    names = {colour.zh.lower(), colour.en.lower()} if colour else set()
+    names = frozenset({colour.zh.lower(), colour.en.lower()} if colour else ())
     sizes = sizes_named(p, c.text) or ([c.slots.size] if c.slots.size else [])
-
-    def price_of(size: Optional[str]) -> Optional[float]:
-        rows = [v for v in p.variants if (not names or (v.colour or "").lower() in names)
-                and (not size or (v.size or "").lower() == size.lower())]
-        prices = {v.price if v.price is not None else p.sale_price for v in rows}
-        return prices.pop() if len(prices) == 1 else None
 
     m = lambda v: money(p, v, c.lang)  # noqa: E731
     if len(sizes) >= 2:
-        (a, pa), (b, pb) = [(x, price_of(x)) for x in sizes[:2]]
+        (a, pa), (b, pb) = [(x, price_of(p, x, names)) for x in sizes[:2]]
         if pa is None or pb is None:
             return None
         if c.zh:
@@ -144,7 +157,7 @@ def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
     size = sizes[0] if sizes else None
     if not names and not size:
         return None
-    price_ = price_of(size)
+    price_ = price_of(p, size, names)
     if price_ is None:
         return None
     label = " ".join(x for x in (colour.get(c.lang) if colour else "", size or "") if x)
@@ -152,6 +165,9 @@ def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
     return Reply("answer", text, ("variants.price", "promo_price"))
 
 
+_STATES_DATE = re.compile(r"\d{1,2}月\d{1,2}日|valid until|until \d|\d{4}-\d{2}-\d{2}|"
+                          r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b",
+                          re.I)
 _TOGETHER = re.compile(r"一共|总共|共多少|一起|合计|加起来|各一|total|together|one of each|both", re.I)
 
 
@@ -174,9 +190,12 @@ def promo(c: Ctx, p: Product) -> Reply:
         if not real:
             parts.append("今天没有额外的优惠券" if c.zh else "there are no extra coupons today")
         for x in real:
+            said = x.text.get(c.lang)
             until = f"（{x.valid_until.month}月{x.valid_until.day}日前有效）" if c.zh and x.valid_until else \
                 (f" (valid until {x.valid_until.isoformat()})" if x.valid_until else "")
-            parts.append(x.text.get(c.lang) + until)
+            if x.valid_until and _STATES_DATE.search(said):
+                until = ""  # the promo's own text already says until when ("12月12日前有效")
+            parts.append(said + until)
         fields.append("policies.promos")
     if not parts:
         if off:
