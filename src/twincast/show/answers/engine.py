@@ -20,6 +20,7 @@ from ..compliance import Compliance, default_checker
 from . import replies as r
 from . import replies_policy as rp
 from . import replies_price as rprice
+from . import replies_size as rsize
 from .answerability import FactModel
 from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_about, asks_for_unsold
@@ -39,7 +40,7 @@ _CLAUSE_ZH = re.compile(r"[，。；;]")
 _CLAUSE_EN = re.compile(r";|[.](?=\s)|[.]$")
 _MAX_EXCEPTIONS = 2  # products (groups) named apart from the store rule in one spoken answer
 _BUILDERS: dict[str, Callable[[r.Ctx, Product], Reply]] = {
-    "price": rprice.price, "promo": rprice.promo, "stock": lambda c, p: rp.restock(c, r.stock(c, p)), "size": r.size, "colour": r.colour,
+    "price": rprice.price, "promo": rprice.promo, "stock": lambda c, p: rp.restock(c, r.stock(c, p)), "size": rsize.size, "colour": r.colour,
     "spec": r.spec, "usage": lambda c, p: r.spec(c, p, ("usage", "faq")),
     "safety": lambda c, p: r.spec(c, p, ("safety", "faq")),
     "shipping": rp.shipping, "shipping_exception": rp.shipping_exception, "delivery_time": rp.delivery_time,

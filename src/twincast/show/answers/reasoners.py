@@ -148,7 +148,7 @@ def _spelling(text: str) -> str:
     GB/TB as G/T."""
     low = _UNIT_WORDS.sub(lambda m: m.group(1) + _UNIT_EN[m.group(2)], text.lower())
     low = re.sub(r"\s*[×*xX]\s*(?=\d)", "x", low)
-    low = re.sub(r"(?<=\d)\s+(?=[a-z]{1,2}\b)", "", low)
+    low = re.sub(r"(?<=\d)\s+(?=(?:mm|cm|m|kg|g|ml|l|gb|tb|g|t)\b)", "", low)
     return re.sub(r"(?<=\d)([gt])b\b", r"\1", low)
 
 

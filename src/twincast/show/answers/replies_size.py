@@ -1,0 +1,131 @@
+"""Size replies: a size from height and weight, from a chart column the viewer measures ("脚长
+23.5", "9.25 inches"), from the size they usually wear, each moved by what the chart's fit note
+asks of this viewer (:mod:`.fit_note`); a body against a product without sizes goes to
+:mod:`.bodyfit`. Split from replies.py, whose helpers these use.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from ..catalog import Product
+from ..catalog_units import number_text
+from .bodyfit import body_checks, body_fit_fields, body_fit_text
+from .fit_note import USUAL_SIZE, size_steps, step_up
+from .reasoners import recommend_size, size_named
+from .replies import Ctx, chart_measurement, check_reply, join, sentence, stock
+from .types import Reply
+
+
+def size(c: Ctx, p: Product) -> Reply:
+    names = p.size_names
+    s = c.slots
+    chart = p.size_chart
+    note = chart.fit_note.get(c.lang) if chart and chart.fit_note else ""
+    if not names:
+        body = body_checks(p, c.text, s.height_cm, s.weight_kg)
+        if body:  # "我200斤能坐吗", "I'm 5 ft 2, is the chair ok?": the product's own limits
+            return Reply("answer", body_fit_text(body, c.lang), body_fit_fields(body))
+        hit = c.retriever.best_fact(c.text, p)
+        if hit.sure and hit.item:
+            return Reply("answer", sentence(hit.item.get(c.lang), c.lang), (hit.item.field,))
+        return check_reply(c.lang, topic="尺码" if c.zh else "about sizes")
+    if s.height_cm or s.weight_kg:
+        adv = recommend_size(p, s.height_cm, s.weight_kg)
+        if adv is None:
+            body = body_checks(p, c.text, s.height_cm, s.weight_kg)  # a desk's sizes say nothing of its users
+            if body:
+                return Reply("answer", body_fit_text(body, c.lang), body_fit_fields(body))
+            return check_reply(c.lang, topic="尺码" if c.zh else "about the size")
+        rng = [f"{number_text(a)}-{number_text(b)}{u}" for rr, u in ((adv.height, "cm"), (adv.weight, "kg")) if rr
+               for a, b in [rr]]
+        text = (f"按您的身高体重建议选{adv.size}码，{adv.size}码适合{'、'.join(rng)}。" if c.zh
+                else f"For your height and weight we suggest {adv.size}, which fits {' and '.join(rng)}.")
+        up = _size_up(c, p, adv.size, from_usual=False)
+        text += (up[1] if c.zh else " " + up[1]) if up else ""
+        if note:
+            text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
+        return Reply("answer", text, ("size_chart",))
+    measured = chart_measurement(c, p)
+    if measured:
+        return measured
+    by_measure = _size_from_measure(c, p)
+    if by_measure:
+        return by_measure
+    usual = size_named(p, c.text) or s.size
+    if usual and USUAL_SIZE.search(c.text) and usual.lower() in {n.lower() for n in names}:
+        up = _size_up(c, p, usual, from_usual=True)  # "平时穿37", "I usually wear 38": the note's size
+        pick = up[0] if up else usual
+        text = f"平时穿{usual}的话建议选{pick}码。" if c.zh else f"If you usually wear {usual}, we suggest {pick}."
+        return Reply("answer", text + ((sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)) if note else ""),
+                     ("sizes", "size_chart.fit_note") if note else ("sizes",))
+    if s.size and s.size.lower() in {n.lower() for n in names}:
+        if p.variants:
+            return stock(c, p)
+        text = (f"{s.size}码有的，可选{join(names, c.lang)}。" if c.zh else f"Yes, {s.size} is offered. Sizes: {join(names, c.lang)}.")
+        return Reply("answer", text + (sentence(note, c.lang) if note else ""), ("sizes",))
+    hit = c.retriever.best_fact(c.text, p)
+    if hit.sure and hit.item and hit.item.field.startswith("faq"):
+        return Reply("answer", sentence(hit.item.get(c.lang), c.lang), (hit.item.field,))
+    text = f"{p.name.get(c.lang)}可选：{join(names, c.lang)}。" if c.zh else f"Sizes: {join(names, c.lang)}."
+    if note:
+        text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
+    return Reply("answer", text, ("sizes", "size_chart.fit_note") if note else ("sizes",))
+
+
+def _column_named(text: str, col) -> bool:
+    """"脚长25.5" names 脚长（厘米）; "US 9" names "US men's size" (the label's first word)."""
+    head_zh = re.split(r"[（(]", col.name.zh)[0].strip()
+    first_en = re.split(r"[\s(]", col.name.en.strip().lower())[0]
+    low = text.lower()
+    return bool(head_zh and head_zh in text) or bool(
+        first_en and re.search(rf"(?<![a-z]){re.escape(first_en)}(?![a-z])", low))
+
+
+def _size_from_measure(c: Ctx, p: Product) -> Optional[Reply]:
+    """A size from a chart column the viewer gives a value for: foot length 25.5 -> 42, US 9 -> 42.
+    The row holding that value, else the smallest row at or above it; None outside the chart."""
+    chart = p.size_chart
+    if not chart or not chart.columns:
+        return None
+    for col in chart.columns:
+        if not _column_named(c.text, col):
+            continue
+        m = re.search(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?![\d.])\s*(mm|毫米|cm|厘米|公分|inches|inch|in\b|英寸|\")?", c.text)
+        if not m:
+            continue
+        value = float(m.group(1))
+        unit = {"mm": "mm", "毫米": "mm"}.get(m.group(2) or "", chart.unit if not m.group(2) else "cm")
+        if (m.group(2) or "") in ("inches", "inch", "in", "英寸", '"'):  # "my feet are 9.25 inches long"
+            value, unit = round(value * 2.54, 1), "cm"
+        if unit != chart.unit and unit in ("mm", "cm") and chart.unit in ("mm", "cm"):
+            value = value * (10 if unit == "cm" and chart.unit == "mm" else 0.1)
+        rows = sorted((r for r in chart.rows if r.measurement(col.key) is not None), key=lambda r: r.measurement(col.key))
+        exact = [r for r in rows if abs(r.measurement(col.key) - value) < 1e-6]
+        above = [r for r in rows if r.measurement(col.key) >= value]
+        row = (exact or above or [None])[0]
+        if row is None:
+            return None
+        head = re.split(r"\s*[（(]", col.name.get(c.lang))[0]
+        label = f"{head}{'' if c.zh else ' '}{number_text(row.measurement(col.key))}"
+        note = chart.fit_note.get(c.lang) if chart.fit_note else ""
+        text = (f"建议选{row.size}码（{row.size}码{label}）。" if c.zh else f"We suggest size {row.size} ({label}).")
+        up = _size_up(c, p, row.size, from_usual=False)  # "宽脚 脚长23.5": the row, then the note's size up
+        text += (up[1] if c.zh else " " + up[1]) if up else ""
+        if note:
+            text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
+        return Reply("answer", text, ("size_chart",))
+    return None
+
+
+def _size_up(c: Ctx, p: Product, size: str, from_usual: bool) -> Optional[tuple[str, str]]:
+    """The size one up when the chart's fit note asks it of this viewer, and how to say so."""
+    chart = p.size_chart
+    if not chart or not chart.fit_note:
+        return None
+    steps, _ = size_steps(f"{chart.fit_note.zh}；{chart.fit_note.en}", c.text, from_usual)
+    up = step_up(p.size_names, size, steps) if steps else None
+    if up is None:
+        return None
+    return up, sentence(f"按尺码说明要拍大一码，选{up}码" if c.zh else f"the fit note says one size up: take {up}", c.lang)
