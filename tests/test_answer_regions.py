@@ -105,3 +105,29 @@ def test_questions_without_a_question_word_are_not_off_topic():
     assert c.classify("香港運費幾多").intent == "shipping_exception"
     assert c.classify("不错不错").intent != "spec"  # praise, not A-not-A
     assert c.classify("今晚吃鸡吗").intent == "off_topic"  # the game, not chicken
+
+
+def test_a_list_or_a_short_form_of_regions_serves_each_one_it_names(small_shop):
+    """"ships to mainland China, Hong Kong and Macau" / "中国大陆和港澳" serve Hong Kong: read as
+    mainland only, the host said "we can't ship to Hong Kong; we only ship within mainland China,
+    Hong Kong and Macau"."""
+    catalog = small_shop("""
+  - id: lamp
+    link: 1
+    name: {zh: 晴窗台灯, en: Clearpane desk lamp}
+    category: {zh: 台灯, en: desk lamp}
+    price: 129
+    currency: CNY
+    stock: 10
+    selling_points:
+      - {zh: 无频闪, en: flicker-free}
+    policies:
+      ships_to: {zh: 中国大陆和港澳, en: "mainland China, Hong Kong and Macau"}
+      not_served: [{zh: 台湾, en: Taiwan}]
+      surcharges: [{regions: [{zh: 香港, en: Hong Kong}, {zh: 澳门, en: Macau}], fee: 25}]
+""")
+    engine = AnswerEngine(catalog, intent_model=None)
+    for i, (text, yes) in enumerate((("ship to Hong Kong?", True), ("澳门能发吗", True), ("能寄台湾吗", False))):
+        d = engine.handle(Comment(f"v{i}", text, 1.0), on_screen="lamp")
+        assert d.action == "answer", d.reply
+        assert ("25" in d.reply) == yes and ("can't" in d.reply or "don't" in d.reply or "暂" in d.reply) != yes, d.reply

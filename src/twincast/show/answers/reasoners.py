@@ -227,10 +227,19 @@ def region_rule(policy: Policies, region_zh: str) -> Optional[RegionRule]:
 
 
 def _same_region(t: Text, region: Region) -> bool:
+    """``t`` names ``region``: as itself, inside a list ("mainland China, Hong Kong and Macau"), or
+    by a short form ("港澳" is Hong Kong and Macau, "港澳台" adds Taiwan)."""
     zh, en = t.zh, t.en.lower()
     if region.zh in zh or zh in region.zh and len(zh) >= 2 and zh not in ("中国", "大陆"):
         return True
-    return region.en.lower() == en or en in region.aliases or region.zh in (zh.replace("地区", ""),)
+    if any(short in zh for short in _SHORT_ZH.get(region.zh, ())):
+        return True
+    if re.search(rf"(?<![a-z]){re.escape(region.en.lower())}(?![a-z])", en):
+        return True
+    return en in region.aliases or region.zh in (zh.replace("地区", ""),)
+
+
+_SHORT_ZH = {"香港": ("港澳",), "澳门": ("港澳",), "台湾": ("港澳台",)}
 
 
 def saving(p: Product) -> Optional[float]:
