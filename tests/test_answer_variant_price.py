@@ -28,6 +28,7 @@ PRODUCTS = """
     selling_points:
       - {zh: 一副顶一架子哑铃, en: one pair replaces a whole rack}
     policies:
+      instalments: {available: true, periods: [3, 6], interest_free: true}
       promos:
         - kind: coupon
           text: {zh: 关注店铺领10元券，12月12日前有效, en: "follow the shop for a 10 yuan coupon, valid until 12 December"}
@@ -100,3 +101,12 @@ def test_an_order_of_a_priced_variant_and_a_promo_date_said_once(engine):
     assert d.reply.count("12月12日") == 1, d.reply
     d = engine.handle(Comment("viewer coupon en", "any coupon?", 1.0), on_screen="dumbbells")
     assert d.reply.lower().count("12 december") + d.reply.count("2026-12-12") == 1, d.reply
+
+
+@pytest.mark.parametrize("text, figure", [
+    ("6 interest-free instalments, how much per month?", "¥49.83"),  # 299 / 6, today's price
+    ("20kg的分6期每个月多少", "¥76.5"),  # 459 / 6, the size named
+])
+def test_a_monthly_instalment_of_the_price_the_viewer_pays(engine, text, figure):
+    d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen="dumbbells")
+    assert d.action == "answer" and figure in d.reply, d.reply

@@ -242,6 +242,15 @@ def _same_region(t: Text, region: Region) -> bool:
 _SHORT_ZH = {"香港": ("港澳",), "澳门": ("港澳",), "台湾": ("港澳台",)}
 
 
+def price_of(p: Product, size: Optional[str], colours: frozenset[str] = frozenset()) -> Optional[float]:
+    """What one piece of the variants matching ``size`` and ``colours`` (lower case names) costs
+    today: a variant's own price, else the product's; None when they differ."""
+    rows = [v for v in p.variants if (not colours or (v.colour or "").lower() in colours)
+            and (not size or (v.size or "").lower() == size.lower())]
+    prices = {v.price if v.price is not None else p.sale_price for v in rows} or {p.sale_price}
+    return prices.pop() if len(prices) == 1 else None
+
+
 def saving(p: Product) -> Optional[float]:
     return round(p.price - p.promo_price, 2) if p.promo_price is not None else None
 

@@ -14,7 +14,7 @@ from typing import Optional
 
 from ..catalog import Catalog, Product
 from .intents import BUY_COUNT
-from .reasoners import region_rule
+from .reasoners import price_of, region_rule, sizes_named
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
 
@@ -163,16 +163,25 @@ _SERVICE = re.compile(r"客服|人工|售后电话|customer (service|support|car
 
 
 def _per_instalment(c: Ctx, p: Product, i) -> Optional[str]:
-    """"12期每期多少": today's price over the periods asked (interest-free plans only: with
+    """"12期每期多少", "6 interest-free instalments, how much a month?": the price the viewer pays
+    (the size named, else today's) over the periods asked, interest-free plans only (with
     interest the shop's own figure is needed)."""
-    m = re.search(r"(\d+)\s*(?:期|months?|instal)", c.text, re.I)
-    if not (i.available and i.interest_free and m and re.search(r"每期|一期|每月|per month|monthly|each", c.text, re.I)):
+    m = re.search(r"(\d+)\s*(?:期|个月|months?|(?:interest[- ]free\s+)?instal\w*|分期)", c.text, re.I)
+    if not (i.available and i.interest_free and m and _PER_PERIOD.search(c.text)):
         return None
     n = int(m.group(1))
     if n not in i.periods:
         return None
-    each = f"{p.sale_price / n:.1f}"
-    return f"{n}期每期约¥{each}" if c.zh else f"about ¥{each} a month over {n} months"
+    named = sizes_named(p, c.text)[:1]
+    paid = price_of(p, named[0]) if named else p.sale_price  # no size named: the price the show quotes
+    if paid is None:
+        return None
+    each = money(p, paid / n, c.lang)
+    label = f"{named[0]}" if named else ""
+    return (f"{label}{n}期每期约{each}" if c.zh else f"about {each} a month over {n} months" + (f" for {label}" if label else ""))
+
+
+_PER_PERIOD = re.compile(r"每期|一期|每月|每个月|一个月|月供|per month|a month|monthly|each", re.I)
 
 
 def how_to_buy(c: Ctx, p: Product) -> Reply:

@@ -12,7 +12,14 @@ import re
 from typing import Optional
 
 from ..catalog import Product
-from .reasoners import match_colour, order_total, quantity, saving, sizes_named
+from .reasoners import (
+    match_colour,
+    order_total,
+    price_of,
+    quantity,
+    saving,
+    sizes_named,
+)
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .types import Reply
 from .unit_price import asked_unit, per_unit_words, unit_price
@@ -115,15 +122,6 @@ def _per_unit(c: Ctx, p: Product) -> Optional[Reply]:
     if not parts:
         return None
     return Reply("answer", ("；".join(parts) + "。") if c.zh else "; ".join(parts) + ".", tuple(dict.fromkeys(fields)))
-
-
-def price_of(p: Product, size: Optional[str], colours: frozenset[str] = frozenset()) -> Optional[float]:
-    """What one piece of the variants matching ``size`` and ``colours`` (lower case names) costs
-    today: a variant's own price, else the product's; None when they differ."""
-    rows = [v for v in p.variants if (not colours or (v.colour or "").lower() in colours)
-            and (not size or (v.size or "").lower() == size.lower())]
-    prices = {v.price if v.price is not None else p.sale_price for v in rows} or {p.sale_price}
-    return prices.pop() if len(prices) == 1 else None
 
 
 def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
