@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from twincast.show.answers import AnswerEngine, Comment
 from twincast.show.answers.evaluate_shops import DATA, claims
-from twincast.show.answers.kinds import (
-    answers_kind,
-    asked_kinds,
-    fact_kinds,
-    qualifier_mismatch,
-)
+from twincast.show.answers.kinds import answers_kind, asked_kinds, fact_kinds, qualifier_mismatch
 from twincast.show.answers.retrieval import fact_items
 from twincast.show.catalog_io import load_catalog
 

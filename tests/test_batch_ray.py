@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from test_batch import ROOT, duration, run_cli
 
 ray = pytest.importorskip("ray")

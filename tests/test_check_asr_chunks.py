@@ -11,12 +11,8 @@ import numpy as np
 import pytest
 
 from twincast.evaluation.asr import asr_unavailable_reason, error_rate
-from twincast.evaluation.asr_chunks import (
-    CHUNK_MAX_S,
-    drop_loops,
-    join_tokens,
-    split_at_pauses,
-)
+from twincast.evaluation.asr_chunks import (CHUNK_MAX_S, drop_loops, join_tokens,
+                                            split_at_pauses)
 from twincast.evaluation.check_metrics import ASR_MAX
 
 

@@ -12,8 +12,8 @@ import json
 import zlib
 
 import pytest
-from support.fake_platforms import FakeBilibili, RecordingShow, wait_for
 
+from support.fake_platforms import FakeBilibili, RecordingShow, wait_for
 from twincast.live.comments.bilibili import packet, signed_headers, split_packets
 from twincast.live.comments.config import Backoff, BilibiliSource, CommentsConfig
 from twincast.live.comments.manager import CommentManager

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+
 from support.fake_platforms import FakeTwitch, wait_for
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,6 @@ import random
 import time
 
 from support.fake_platforms import RecordingShow, wait_for
-
 from twincast.live.comments.config import Backoff, CommentsConfig, TwitchSource
 from twincast.live.comments.manager import CommentManager
 from twincast.live.comments.source import CommentSource, SeenIds, backoff_delays
@@ -97,14 +96,10 @@ def test_failing_sources_never_reach_the_show():
 def test_the_show_keeps_going_with_every_platform_down(monkeypatch):
     """Real adapters against closed loopback ports: they fail, retry with backoff, report, and the
     show (FakeShow encoding real frames) never notices."""
-    import socket
-
-    from twincast.live.comments.config import (
-        BilibiliSource,
-        WebhookSource,
-        YouTubeSource,
-    )
+    from twincast.live.comments.config import BilibiliSource, WebhookSource, YouTubeSource
     from twincast.live.fake_show import FakeShow
+
+    import socket
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))

@@ -8,11 +8,10 @@ import json
 import time
 
 import httpx
+
 from support.fake_platforms import wait_for
 from support.live_harness import AUTH, app_client
-
-from twincast.live.comments.config import Backoff, CommentsConfig
-from twincast.live.comments.config import WebhookSource as WebhookConfig
+from twincast.live.comments.config import Backoff, CommentsConfig, WebhookSource as WebhookConfig
 from twincast.live.comments.manager import CommentManager
 from twincast.live.comments.status import by_platform
 from twincast.live.comments.webhook import sign

@@ -9,8 +9,8 @@ id, user-id, display-name, tmi-sent-ts, bits) and /docs/irc/send-receive-message
 from __future__ import annotations
 
 import pytest
-from support.fake_platforms import FakeTwitch, RecordingShow, wait_for
 
+from support.fake_platforms import FakeTwitch, RecordingShow, wait_for
 from twincast.live.comments.config import Backoff, CommentsConfig, Replies, TwitchSource
 from twincast.live.comments.manager import CommentManager
 from twincast.live.comments.twitch import parse_line

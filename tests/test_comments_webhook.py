@@ -12,12 +12,11 @@ import time
 
 import httpx
 import pytest
-from support.fake_platforms import RecordingShow, wait_for
 from websockets.sync.client import connect
 
+from support.fake_platforms import RecordingShow, wait_for
 from twincast.errors import TwincastError
-from twincast.live.comments.config import Backoff, CommentsConfig
-from twincast.live.comments.config import WebhookSource as WebhookConfig
+from twincast.live.comments.config import Backoff, CommentsConfig, WebhookSource as WebhookConfig
 from twincast.live.comments.manager import CommentManager
 from twincast.live.comments.webhook import sign
 

@@ -9,14 +9,9 @@ liveStreamingDetails.activeLiveChatId and liveChatMessages.insert. See tests/sup
 from __future__ import annotations
 
 import pytest
-from support.fake_platforms import FakeYouTube, RecordingShow, wait_for
 
-from twincast.live.comments.config import (
-    Backoff,
-    CommentsConfig,
-    Replies,
-    YouTubeSource,
-)
+from support.fake_platforms import FakeYouTube, RecordingShow, wait_for
+from twincast.live.comments.config import Backoff, CommentsConfig, Replies, YouTubeSource
 from twincast.live.comments.manager import CommentManager
 
 FAST = Backoff(initial_s=0.05, factor=2.0, max_s=0.2, jitter=0.5, reset_after_s=0.0)

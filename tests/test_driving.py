@@ -8,13 +8,7 @@ import pytest
 from twincast.driving import visemes as V
 from twincast.driving.drive import DriveConfig, drive
 from twincast.driving.idle import IdleMotion
-from twincast.driving.timeline import (
-    coarticulate,
-    fill_pauses,
-    keep_closures,
-    mouth_track,
-    viseme_keys,
-)
+from twincast.driving.timeline import coarticulate, fill_pauses, keep_closures, mouth_track, viseme_keys
 from twincast.voice.base import PhoneSpan, Speech
 
 FPS = 25

@@ -4,12 +4,8 @@ import re
 
 import pytest
 
-from twincast.text.en_normalize import (
-    normalize_en,
-    number_to_words,
-    ordinal_to_words,
-    year_to_words,
-)
+from twincast.text.en_normalize import (normalize_en, number_to_words, ordinal_to_words,
+                                        year_to_words)
 
 CASES = [
     # money

@@ -9,14 +9,15 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import time
+import sqlite3
 from pathlib import Path
 
 import av
 import httpx
 import pytest
 import yaml
+
 from test_batch import run_cli
 from test_batch_ray import _free_port
 

@@ -20,6 +20,7 @@ import av
 import httpx
 import pytest
 import yaml
+
 from support.rtmp_server import RtmpServer, available
 from test_batch import ROOT, run_cli
 from test_batch_ray import _free_port

@@ -25,12 +25,7 @@ import soxr
 from twincast.errors import TwincastError
 from twincast.text.segment import split_sentences
 from twincast.voice.base import Speech, VoiceEngine
-from twincast.voice.http_engine import (
-    CosyVoiceAPI,
-    HttpVoiceEngine,
-    decode_audio,
-    parse_wav,
-)
+from twincast.voice.http_engine import CosyVoiceAPI, HttpVoiceEngine, decode_audio, parse_wav
 
 LEAD = 0.25
 EN_TEXT = ("Hello everyone, welcome back to the show! These earbuds cancel noise and last "

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_catalog_hygiene import BOMB, huge_png
 
+from test_catalog_hygiene import BOMB, huge_png
 from twincast.avatar.detect import load_photo
 from twincast.errors import TwincastError
 from twincast.image_limits import MAX_PIXELS, check_image_size, image_size

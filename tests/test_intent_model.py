@@ -8,15 +8,7 @@ import pytest
 
 from twincast.show.answers.engine import AnswerEngine, _by_fact
 from twincast.show.answers.evaluate_shops import DATA, score_shop
-from twincast.show.answers.intent_model import (
-    CLASSES,
-    WEIGHTS,
-    IntentModel,
-    asks,
-    combine,
-    consult,
-    features,
-)
+from twincast.show.answers.intent_model import CLASSES, WEIGHTS, IntentModel, asks, combine, consult, features
 from twincast.show.answers.intents import IntentClassifier
 from twincast.show.answers.types import IntentResult, Reply
 from twincast.show.catalog_io import load_catalog

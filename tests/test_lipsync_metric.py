@@ -15,14 +15,8 @@ import pytest
 
 from twincast.errors import TwincastError
 from twincast.evaluation import reference_media
-from twincast.evaluation.lipsync import (
-    PASS_CORRELATION,
-    LipSyncResult,
-    check_lipsync,
-    lipsync_score,
-    mouth_openings,
-    speech_envelope,
-)
+from twincast.evaluation.lipsync import (PASS_CORRELATION, LipSyncResult, check_lipsync,
+                                         lipsync_score, mouth_openings, speech_envelope)
 from twincast.evaluation.probe import probe, read_av
 
 # ---------------------------------------------------------------- fast, synthetic

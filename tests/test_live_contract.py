@@ -10,15 +10,8 @@ import time
 
 import pytest
 
-from twincast.live.events import (
-    EVENT_TYPES,
-    CommentEvent,
-    LiveEvent,
-    OperatorEvent,
-    ProductEvent,
-    SayEvent,
-    StreamEvent,
-)
+from twincast.live.events import (EVENT_TYPES, CommentEvent, LiveEvent, OperatorEvent, ProductEvent, SayEvent,
+                                  StreamEvent)
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 
+
 import pytest
+
 from support.rtmp_server import RtmpServer, available
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from support.browser import CHROMIUM_ARGS, poll, require_browser
 
 from twincast.live.analytics import Analytics
 from twincast.live.fake_show import FakeShow
 from twincast.live.web import serve
+from support.browser import CHROMIUM_ARGS, poll, require_browser
 
 INJECTION = "<img src=x onerror=alert(1)>"
 

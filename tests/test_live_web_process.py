@@ -14,7 +14,7 @@ import urllib.request
 from multiprocessing import Pipe
 
 import pytest
-from support.live_harness import TOKEN, wait
+from support.live_harness import TOKEN, live_server, wait
 
 from twincast.live.fake_show import FakeShow
 from twincast.live.web.process import ShowBridge, serve_process

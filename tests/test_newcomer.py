@@ -141,7 +141,6 @@ def test_in_chromium_console_shows_a_voice_fallback_and_viewer_labels_do_not_ove
     """The console page lists a voice fallback the moment the show reports one; on the viewer
     page the AI note sits outside the video and the unmute button draws its icon."""
     from support.browser import CHROMIUM_ARGS, require_browser
-
     from twincast.live.analytics import Analytics
     from twincast.live.events import VoiceEvent
     from twincast.live.fake_show import FakeShow

@@ -6,12 +6,8 @@ import pytest
 from twincast.errors import TwincastError
 from twincast.text.en_normalize import normalize_en
 from twincast.voice.base import VoiceEngine
-from twincast.voice.piper_engine import (
-    PiperEngine,
-    _even_alignment,
-    align_words,
-    alignments_to_phones,
-)
+from twincast.voice.piper_engine import (PiperEngine, _even_alignment, align_words,
+                                         alignments_to_phones)
 
 TEXT = "Welcome to the show. This speaker costs $19.99 and sits still!"
 

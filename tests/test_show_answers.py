@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from twincast.show.answers import (
-    AnswerEngine,
-    AnswerQueue,
-    Comment,
-    split_at_sentence_boundary,
-)
+from twincast.show.answers import AnswerEngine, AnswerQueue, Comment, split_at_sentence_boundary
 from twincast.show.answers.evaluate import evaluate, load_labelled, table, wrong_facts
 from twincast.show.answers.intents import IntentClassifier
 from twincast.show.answers.moderation import Moderator

@@ -11,12 +11,7 @@ import pytest
 
 from twincast.errors import TwincastError
 from twincast.show.catalog import format_money
-from twincast.show.catalog_io import (
-    export_csv,
-    export_json,
-    load_catalog,
-    sample_catalog_path,
-)
+from twincast.show.catalog_io import export_csv, export_json, load_catalog, sample_catalog_path
 
 SAMPLE = sample_catalog_path()
 

@@ -7,12 +7,8 @@ import pytest
 
 from twincast.errors import TwincastError
 from twincast.voice.piper_engine import PiperEngine
-from twincast.voice.transform import (
-    FEMALE_FROM_MALE,
-    change_voice,
-    f0_median,
-    female_from_male,
-)
+from twincast.voice.transform import (FEMALE_FROM_MALE, change_voice, f0_median,
+                                      female_from_male)
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support.video_clips import (
-    faceless_clip,
-    still_face_clip,
-    syncnet_rotated,
-    syncnet_twice,
-    write_clip,
-)
+from support.video_clips import faceless_clip, still_face_clip, syncnet_rotated, syncnet_twice, write_clip
 
 from twincast.avatar.video.build import build_from_video
 from twincast.avatar.video.probe import constant_rate_frames, probe_video

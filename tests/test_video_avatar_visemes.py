@@ -9,8 +9,8 @@ import pytest
 
 from twincast.avatar.video import labels as L
 from twincast.avatar.video.mouth import Calibration
-from twincast.driving import visemes as V
 from twincast.render.video_mouth import MouthSelector, viseme_mismatch, wanted_viseme
+from twincast.driving import visemes as V
 
 NAMES = list(L.NAMES)
 
@@ -48,8 +48,9 @@ def test_without_asr_labels_are_absent_with_a_clear_note(monkeypatch):
 def test_labels_of_the_real_syncnet_soundtrack_follow_its_loudness():
     """Frames labelled silence are quieter than frames labelled vowels; bilabials are quieter too
     (the lips are shut) - on speech no one here recorded."""
-    import soxr
     from support.video_clips import syncnet_av
+
+    import soxr
 
     frames, audio, sr = syncnet_av()
     x = soxr.resample(audio.astype(np.float32), sr, 16000).astype(np.float32)

@@ -156,8 +156,9 @@ def test_ducker_lowers_music_under_speech_and_opens_early():
 
 
 def test_pan_and_zoom_moves_the_picture_and_keeps_the_frame_size():
-    from twincast.video.layers import KenBurns, load_rgb, product_slide
+    from twincast.video.layers import KenBurns, product_slide
     from twincast.video.listing import sample_listing_path
+    from twincast.video.layers import load_rgb
 
     photo = load_rgb(str(sample_listing_path("en").parent / "rooms" / "bedroom.jpg"))
     for w, h in ((720, 1280), (1280, 720)):

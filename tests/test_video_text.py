@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from test_stage_text import _norm, whole  # the stage's OCR judgement: one rule for both
 
+from test_stage_text import _norm, whole  # the stage's OCR judgement: one rule for both
 from twincast.render.text_overlay import font
 from twincast.video.captions import split_caption
 from twincast.video.render import SLIDE_IN_FRAMES, SceneDrawer, SceneTake

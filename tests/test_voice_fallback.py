@@ -8,8 +8,8 @@ import time
 
 import numpy as np
 import pytest
-from support.fake_tts import fake_tts, pilot_share
 
+from support.fake_tts import fake_tts, pilot_share
 from twincast.config.load import parse_config
 
 ZH = "这款耳机今天只要一百九十九元。"
@@ -120,7 +120,6 @@ def test_live_show_goes_on_when_its_voice_server_dies(tmp_path, host):
     import json
 
     from support.live_harness import TOKEN, live_server, until, ws
-
     from twincast.avatar.defaults import default_assistant_path
     from twincast.avatar.model import AvatarModel
     from twincast.evaluation.probe import read_audio

@@ -16,12 +16,7 @@ import pytest
 import soundfile as sf
 
 from twincast.errors import TwincastError
-from twincast.voice.profile import (
-    MIN_SPEECH_S,
-    VoiceProfile,
-    build_profile,
-    load_recording,
-)
+from twincast.voice.profile import MIN_SPEECH_S, VoiceProfile, build_profile, load_recording
 from twincast.voice.profile import features as ft
 from twincast.voice.transform import f0_median
 
