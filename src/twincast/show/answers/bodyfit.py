@@ -35,8 +35,7 @@ class Limit:
     kind: str  # load (kg), height (cm range), length (cm, lying on it)
     low: Optional[float]
     high: float
-    field: str
-    said: FactItem  # the statement the limit comes from: the reply quotes it
+    field: str  # the catalog field the limit comes from (the reply's source)
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def _load_limit(items: list[FactItem]) -> Optional[Limit]:
             continue
         masses = [float(v) * _KG[u.lower()] for v, u in _MASS.findall(it.zh + " " + it.en)]
         if masses:
-            return Limit("load", None, max(masses), it.field, it)
+            return Limit("load", None, max(masses), it.field)
     return None
 
 
@@ -64,18 +63,16 @@ def _height_range(items: list[FactItem]) -> Optional[Limit]:
         if m:
             lo, hi = sorted((float(m.group(1)), float(m.group(2))))
             if 50 <= lo < hi <= 230:  # a person's height (a child's too)
-                return Limit("height", lo, hi, it.field, it)
+                return Limit("height", lo, hi, it.field)
     return None
 
 
-def _length(p: Product, items: list[FactItem]) -> Optional[Limit]:
+def _length(p: Product) -> Optional[Limit]:
     d = p.dimensions
     sides = [getattr(d, n) for n in ("width", "depth", "height") if d is not None and getattr(d, n) is not None]
     if not sides:
         return None
-    longest = max(q.to("cm") for q in sides)
-    said = next((i for i in items if i.field == "dimensions"), None)
-    return Limit("length", None, round(longest, 1), "dimensions", said) if said else None
+    return Limit("length", None, round(max(q.to("cm") for q in sides), 1), "dimensions")
 
 
 def body_checks(p: Product, text: str, height_cm: Optional[float], weight_kg: Optional[float]) -> list[BodyCheck]:
@@ -89,7 +86,7 @@ def body_checks(p: Product, text: str, height_cm: Optional[float], weight_kg: Op
             out.append(BodyCheck(load, weight_kg, weight_kg <= load.high))
     if height_cm:
         if _LIE.search(text):
-            length = _length(p, items)
+            length = _length(p)
             if length is not None:
                 out.append(BodyCheck(length, height_cm, height_cm <= length.high))
         else:
