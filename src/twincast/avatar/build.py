@@ -21,9 +21,10 @@ from .rig import build_rig
 # trace of it; 4: the plate continues the background's texture into the hole, mirrored from
 # its edges; 5: under thin hair the plate keeps the scenery seen through it; 6: a smiling or
 # open mouth is closed at build, neutral.py; 7: the smile is relaxed, relax.py; 8: the jaw is
-# calibrated in tracked eye widths, calibrate.py); cached default avatars older than this are
+# calibrated in tracked eye widths, calibrate.py; 9: and mapped so small openings match too,
+# calibrate.jaw_curve); cached default avatars older than this are
 # rebuilt (defaults.py).
-BUILD_VERSION = 8
+BUILD_VERSION = 9
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 

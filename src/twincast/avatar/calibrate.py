@@ -109,10 +109,70 @@ def read_motion(model) -> dict:
     return note
 
 
+#: Jaw values of the curve clip (:func:`jaw_curve`), each held :data:`CURVE_HOLD` frames and
+#: followed by as many closed ones (a tracker reads a held opening, and speech closes between).
+CURVE_LEVELS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+CURVE_HOLD = 5
+#: The mapped jaw stays within these multiples of the asked one: outside, the reading is not
+#: trusted. Dev maps (ten photos): 0.50-1.73x at jaw 0.1 (the two open smiles at the lower
+#: limit), 0.82-1.11x at 1.0.
+CURVE_LIMITS = (0.5, 2.0)
+
+
+def held_openings(model, levels) -> np.ndarray:
+    """The tracked opening (eye widths) at rest and at each jaw value of ``levels``, each held
+    :data:`CURVE_HOLD` frames in a listening clip and followed by as many closed ones, read as
+    the check reads a video (its tracking-mode mesh); the median of each hold after its first
+    two frames, NaN where the face was lost. Through the avatar's jaw map if it has one."""
+    from ..driving.drive import drive
+    from ..evaluation.lipsync import mouth_openings
+    from ..render.face import FaceRenderer
+
+    renderer = FaceRenderer(model)
+    lead = IDLE_FRAMES // 2
+    n = lead + 2 * CURVE_HOLD * len(levels)
+    track = drive(None, n).reorder(renderer.controls)
+    jaw = np.zeros(n, np.float32)
+    for i, level in enumerate(levels):
+        jaw[lead + 2 * i * CURVE_HOLD: lead + (2 * i + 1) * CURVE_HOLD] = level
+    track[:, renderer.controls.index("jaw")] = jaw
+    o = mouth_openings(renderer.render(c) for c in track)
+    spans = [o[lead - 5:lead]] + [o[lead + 2 * i * CURVE_HOLD + 2: lead + (2 * i + 1) * CURVE_HOLD]
+                                  for i in range(len(levels))]
+    return np.asarray([np.nanmedian(x) if np.isfinite(x).any() else np.nan for x in spans], np.float64)
+
+
+def jaw_curve(model) -> tuple[list[float], list[float]] | None:
+    """The jaw each asked jaw value is rendered at, so the tracked opening is
+    :data:`JAW_OPEN_EW` per unit at *every* opening, not only at the probes' large ones.
+
+    Why (issue 19): the slope (:func:`jaw_slope`) matches the open vowels, but small openings
+    differ threefold between faces. Read as a clip shows them, jaw 0.1-0.2 opened 0.005-0.011
+    eye widths on the dev photos with pressed or thin lips (closed, for the check) and
+    0.067-0.110 on two open smiles; the closed share of their English clips followed (0.34-0.38
+    against 0.27). Half a sentence's frames sit at such small openings, so a face's lips decide
+    how often it reads closed, not the speech. The curve clip holds each of
+    :data:`CURVE_LEVELS` after the listening clip's lead-in, reads the median opening with the
+    check's tracker, makes it monotone and inverts it. ``None`` when the tracker lost the face."""
+    got = held_openings(model, CURVE_LEVELS)
+    if not np.isfinite(got).all() or got[-1] <= got[0]:
+        return None
+    asked = np.asarray((0.0,) + CURVE_LEVELS)
+    got = np.maximum.accumulate(got) + np.arange(len(got)) * 1e-6  # monotone, strictly
+    want = JAW_OPEN_EW * asked[1:]
+    slope = (got[-1] - got[-3]) / (asked[-1] - asked[-3])  # beyond the last level: its trend
+    mapped = np.where(want <= got[-1], np.interp(want, got, asked), asked[-1] + (want - got[-1]) / slope)
+    lo, hi = CURVE_LIMITS
+    mapped = np.clip(mapped, lo * asked[1:], hi * asked[1:])
+    return [0.0, *map(float, asked[1:])], [0.0, *(round(float(v), 4) for v in mapped)]
+
+
 def calibrate_jaw(model) -> dict:
     """Scale ``model.rig``'s jaw so one unit opens :data:`JAW_OPEN_EW` eye widths on the
-    tracker; returns a note for the manifest (the scale is 1 when nothing could be read), with
-    the calibrated avatar's resting face and jaw sweep as a clip shows them (:func:`read_motion`)."""
+    tracker, then map every jaw value to the one that opens its share (:func:`jaw_curve`, kept
+    in ``model.meta["jaw_map"]``, applied by the renderer); returns a note for the manifest
+    (the scale is 1 when nothing could be read), with the calibrated avatar's resting face and
+    jaw sweep as a clip shows them (:func:`read_motion`)."""
     rest, slope = jaw_slope(model)
     note = {"target_ew_per_jaw": JAW_OPEN_EW, "rest_ew": _round(rest),
             "measured_ew_per_jaw": _round(slope)}
@@ -125,6 +185,9 @@ def calibrate_jaw(model) -> dict:
         k = model.rig.index("jaw")
         model.rig.displacements[k] *= np.float32(scale)
         note["scale"] = round(scale, 3)
+    curve = jaw_curve(model)
+    if curve is not None:
+        model.meta["jaw_map"] = {"asked": curve[0], "rendered": curve[1]}
     note.update(read_motion(model))
     return note
 
@@ -169,5 +232,5 @@ def _round(x: float) -> float | None:
     return round(float(x), 4) if np.isfinite(x) else None
 
 
-__all__ = ["JAW_OPEN_EW", "PROBES", "IDLE_FRAMES", "SWEEP", "MIN_FOLLOW_R", "MIN_SWEEP_CLOSED",
-           "calibrate_jaw", "read_motion", "jaw_slope", "require_closed_rest"]
+__all__ = ["CURVE_LEVELS", "IDLE_FRAMES", "JAW_OPEN_EW", "MIN_FOLLOW_R", "MIN_SWEEP_CLOSED", "PROBES", "SWEEP",
+           "calibrate_jaw", "held_openings", "jaw_curve", "jaw_slope", "read_motion", "require_closed_rest"]

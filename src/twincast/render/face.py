@@ -105,6 +105,21 @@ class FaceRenderer:
             self._rest[self.controls.index(name)] = value
         step = size // GAIN_RES
         self._gain_step = step
+        jaw_map = model.meta.get("jaw_map")  # avatar/calibrate.py: jaw_curve
+        self._jaw = self.controls.index("jaw") if jaw_map and "jaw" in self.controls else -1
+        self._jaw_map = (np.asarray(jaw_map["asked"], np.float64), np.asarray(jaw_map["rendered"], np.float64)) if jaw_map else None
+
+    def _mapped(self, controls: np.ndarray) -> np.ndarray:
+        """``controls`` with the jaw as this face opens it (the avatar's calibrated jaw map):
+        every jaw value opens the same share of the face on every avatar. Past the map's last
+        value, its last ratio; closed and pressed (<= 0) values are left as they are."""
+        if self._jaw < 0 or controls[self._jaw] <= 0:
+            return controls
+        asked, rendered = self._jaw_map
+        j = float(controls[self._jaw])
+        out = controls.copy()
+        out[self._jaw] = np.interp(j, asked, rendered) if j <= asked[-1] else j * rendered[-1] / asked[-1]
+        return out
 
     def _half_fields(self, size: int) -> list[tuple[int, int, int, int, int, np.ndarray]]:
         """The expression fields at the pose proxy's half resolution (they are computed at half
@@ -145,7 +160,7 @@ class FaceRenderer:
 
     def landmarks_for(self, controls: np.ndarray) -> np.ndarray:
         """Moved landmark positions (2D, canvas px) for ``controls``, head pose included."""
-        c = controls + self._rest
+        c = self._mapped(controls) + self._rest
         idx = np.arange(len(self._lm))
         return self._posed(self._frontal(c, idx), idx, self._pose_of(c))
 
@@ -157,7 +172,7 @@ class FaceRenderer:
         background is not blended in (a millisecond a frame the live stage needs). The matte
         is the person's own (``source_mask``), without the halo of the photo's background
         that the layer alpha carries along the outline for the renderer's own plate."""
-        controls = controls + self._rest
+        controls = self._mapped(controls) + self._rest
         pose = self._pose_of(controls)
         expr = self._expr
         expr.fill(0.0)
