@@ -152,9 +152,13 @@ def jaw_curve(model) -> tuple[list[float], list[float]] | None:
     0.067-0.110 on two open smiles; the closed share of their English clips followed (0.34-0.38
     against 0.27). Half a sentence's frames sit at such small openings, so a face's lips decide
     how often it reads closed, not the speech. The curve clip holds each of
-    :data:`CURVE_LEVELS` after the listening clip's lead-in, reads the median opening with the
-    check's tracker, makes it monotone and inverts it. ``None`` when the tracker lost the face."""
-    got = held_openings(model, CURVE_LEVELS)
+    :data:`CURVE_LEVELS` after the listening clip's lead-in, going up and then down (one pass
+    read up to 0.03 eye widths off at a level on a dev face, enough to bend the map), reads the
+    median opening with the check's tracker, averages the two passes, makes the result monotone
+    and inverts it. ``None`` when the tracker lost the face."""
+    n = len(CURVE_LEVELS)
+    both = held_openings(model, CURVE_LEVELS + CURVE_LEVELS[::-1])  # up, then down: a reading
+    got = np.concatenate([both[:1], (both[1:n + 1] + both[:n:-1]) / 2])  # ±0.02 eye widths apart
     if not np.isfinite(got).all() or got[-1] <= got[0]:
         return None
     asked = np.asarray((0.0,) + CURVE_LEVELS)
