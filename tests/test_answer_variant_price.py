@@ -110,3 +110,73 @@ def test_an_order_of_a_priced_variant_and_a_promo_date_said_once(engine):
 def test_a_monthly_instalment_of_the_price_the_viewer_pays(engine, text, figure):
     d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen="dumbbells")
     assert d.action == "answer" and figure in d.reply, d.reply
+
+
+@pytest.mark.parametrize("pid, text, figures, absent", [
+    ("desk", "140的多少钱", ("¥1599",), ("¥1399",)),  # a top named by its first side
+    ("desk", "the 120 one, how much?", ("¥1399",), ("¥1599",)),
+])
+def test_a_top_named_by_its_first_side(engine, pid, text, figures, absent):
+    d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen=pid)
+    assert d.action == "answer", d.reply
+    assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply
+
+
+def test_a_first_side_is_not_read_in_a_height_a_price_or_a_longer_number(small_shop):
+    from twincast.show.answers.reasoners import sizes_named
+
+    desk = next(p for p in small_shop(PRODUCTS).products if p.id == "desk")
+    assert sizes_named(desk, "140的有货吗") == ["140x70cm"]
+    for text in ("身高140能用吗", "1400元的那个", "140元吗", "1140", "140斤"):
+        assert sizes_named(desk, text) == [], text
+
+
+@pytest.mark.parametrize("text, figures, absent", [
+    # the named variants' prices: 1599 + 459
+    ("140的升降桌和20kg哑铃一起多少钱", ("共¥2058。",), ("¥2058起", "确认")),
+    # nothing named: each at its cheapest variant, said as "from": 1399 + 299
+    ("升降桌和哑铃一起买多少钱", ("共¥1698起",), ()),
+    ("how much for the standing desk and the dumbbell together?", ("start at ¥1698",), ()),
+])
+def test_several_products_together_at_the_variants_asked(engine, text, figures, absent):
+    d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0))
+    assert d.action == "answer", d.reply
+    assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply
+    for name in ("木作升降桌", "Joinery standing desk", "铁臂可调哑铃", "IronArm adjustable dumbbell"):
+        assert d.reply.count(name) <= 1, d.reply  # each product's line names it once
+
+
+STORE_REDUCTION = """
+  - id: shoes
+    link: 1
+    name: {zh: 轻跑鞋, en: Light runners}
+    category: {zh: 跑鞋, en: running shoes}
+    price: 299
+    promo_price: 200
+    currency: CNY
+    stock: 50
+    selling_points: [{zh: 轻, en: light}]
+    policies:
+      promos:
+        - {kind: full_reduction, threshold: 299, amount: 30, text: {zh: 全店满299减30, en: 30 off orders over 299}}
+        - {kind: coupon, text: {zh: 跑鞋专享10元券, en: a 10 yuan coupon for the shoes}}
+  - id: mat
+    link: 2
+    name: {zh: 瑜伽垫, en: Yoga mat}
+    category: {zh: 瑜伽垫, en: yoga mat}
+    price: 199
+    promo_price: 150
+    currency: CNY
+    stock: 50
+    selling_points: [{zh: 防滑, en: non-slip}]
+    policies:
+      promos:
+        - {kind: full_reduction, threshold: 299, amount: 30, text: {zh: 全店满299减30, en: 30 off orders over 299}}
+"""
+
+
+def test_a_reduction_both_products_have_applies_to_their_sum(small_shop):
+    """One product's own coupon does not keep the store's full reduction off the order."""
+    engine = AnswerEngine(small_shop(STORE_REDUCTION), intent_model=None)
+    d = engine.handle(Comment("viewer both", "跑鞋和瑜伽垫一起买满减后多少", 1.0))
+    assert "共¥350" in d.reply and "¥320" in d.reply, d.reply

@@ -228,7 +228,12 @@ class AnswerEngine:
         pieces: list[tuple[Product, Reply]] = []
         for p in products:
             for name in wanted:
-                pieces.append((p, _BUILDERS[name](c, p)))
+                x = _BUILDERS[name](c, p)
+                if name == "size" and x.kind != "answer" and "price" in wanted:
+                    continue  # "140的升降桌和20kg哑铃一起多少钱": the sizes pick the variants priced
+                pieces.append((p, x))
+        if not pieces:
+            return _BUILDERS["price"](c, products[0])
         answered = [(p, x) for p, x in pieces if x.kind == "answer"]
         total = rprice.together_total(c, products) if {"price", "promo"} & set(wanted) else None
         if total is not None:  # "猫粮和猫砂一起买多少钱": the sum first, then each product's own line
@@ -240,8 +245,9 @@ class AnswerEngine:
         texts, fields = [], []
         for p, x in answered:
             text = x.text
-            if several and x is not total:  # the sum is about all of them
-                text = f"{p.name.get(c.lang)}：{text}" if c.zh else f"{p.name.get(c.lang)}: {text}"
+            name = p.name.get(c.lang)
+            if several and x is not total and not text.startswith(name):  # the sum is about all of them
+                text = f"{name}：{text}" if c.zh else f"{name}: {text}"
             texts.append(text)
             fields += [f"{p.id}:{f}" if several else f for f in x.fields]
         if len(answered) < len(pieces):  # part of the question is not in the catalog: say so

@@ -140,7 +140,28 @@ def sizes_named(p: Product, text: str) -> list[str]:
                                                                              and low[b].isalnum()):
                 continue
             found.append((a, name))
+    found += _first_sides(p, low)
     return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
+# "160的多少钱" for 160x80cm: a top's first side alone, when no other size starts with it and
+# nothing after it makes it another quantity (a price, a weight, pages, a body height)
+_NOT_A_SIDE = r"(?![\d.x])(?!\s*(?:斤|kg|公斤|千克|g\b|克|元|块|rmb|yuan|页|张|ml|毫升|mah|w\b|瓦|岁|天|期|%|件|个|斤))"
+
+
+def _first_sides(p: Product, low: str) -> list[tuple[int, str]]:
+    firsts: dict[str, list[str]] = {}
+    for name in p.size_names:
+        m = re.fullmatch(r"(\d{2,4})x\d+(?:\.\d+)?(?:cm|mm)?", _spelling(name))
+        if m:
+            firsts.setdefault(m.group(1), []).append(name)
+    out = []
+    for first, names in firsts.items():
+        if len(names) != 1:
+            continue
+        for m in re.finditer(rf"(?<![\d.x¥$])(?<!身高)(?<!高){first}{_NOT_A_SIDE}", low):
+            out.append((m.start(), names[0]))
+    return out
 
 
 def _spelling(text: str) -> str:

@@ -214,29 +214,39 @@ TOGETHER = re.compile(r"一起|一共|总共|合计|加起来|together|\btotal\b
 _AMOUNT_ASKED = re.compile(r"多少|到手|几块|how much|total|cost|price", re.I)
 
 
+def _named_or_all_prices(p: Product, text: str) -> set[float]:
+    """Today's price of the one variant the viewer names ("160的升降桌"), else of every variant."""
+    sizes = sizes_named(p, text)
+    named = price_of(p, sizes[0]) if len(sizes) == 1 else None
+    if named is not None:
+        return {named}
+    return {v.price if v.price is not None else p.sale_price for v in p.variants} or {p.sale_price}
+
+
 def together_total(c: Ctx, products: list[Product]) -> Optional[Reply]:
     """Several products bought in one order: the sum of today's prices and the store's largest
-    full reduction that sum reaches (or the threshold it does not reach). None when a price
-    depends on a variant, or the products do not share the same store promos."""
+    full reduction that sum reaches (or the threshold it does not reach), from the promos every
+    one of them has (a product's own deal is said on its own line). A product whose variants
+    have their own prices counts at its cheapest, and the sum is said as "from"."""
     if len(products) < 2 or not TOGETHER.search(c.text) or not _AMOUNT_ASKED.search(c.text):
         return None  # "一起买有优惠吗" asks whether, not how much: the promos answer it
-    if any(v.price is not None for p in products for v in p.variants):
-        return None
-    promos = [c.catalog.policy(p).promos or () for p in products]
-    if any(x != promos[0] for x in promos[1:]):
-        return None
-    t = order_total(sum(p.sale_price for p in products), 1, promos[0])
+    prices = [_named_or_all_prices(p, c.text) for p in products]
+    lows = [min(x) for x in prices]
+    from_price = any(len(x) > 1 for x in prices)
+    each = [tuple(c.catalog.policy(p).promos or ()) for p in products]
+    promos = tuple(x for x in each[0] if all(x in other for other in each[1:]))
+    t = order_total(sum(lows), 1, promos)
     p0 = products[0]
     m = lambda v: money(p0, v, c.lang)  # noqa: E731
-    fulls = [x for x in promos[0] if x.kind == "full_reduction" and x.threshold and x.amount]
+    fulls = [x for x in promos if x.kind == "full_reduction" and x.threshold and x.amount]
     if c.zh:
-        text = f"{len(products)}件一起今天共{m(t.subtotal)}"
+        text = f"{len(products)}件一起今天共{m(t.subtotal)}{'起' if from_price else ''}"
         if t.amount:
             text += f"，{_after_reduction(t, m, True)}"
         elif fulls:
             text += f"，还没到满{min(x.threshold for x in fulls):g}减的门槛"
         return Reply("answer", text + "。", _TOTAL_FIELDS)
-    text = f"Together they come to {m(t.subtotal)} today"
+    text = f"Together they {'start at' if from_price else 'come to'} {m(t.subtotal)} today"
     if t.amount:
         text += f"; {_after_reduction(t, m, False)}"
     elif fulls:

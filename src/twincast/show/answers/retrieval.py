@@ -198,6 +198,12 @@ class Retriever:
             if p.brand:
                 names.add(p.brand.lower())
             self._aliases += [(n, p.id) for n in names if n]
+        # a product's kind names it when no other product shares it: the "which one?" reply lists
+        # the kinds, so "升降桌多少钱" / "the standing desk?" must then be understood
+        kinds = [(k.lower(), p.id) for p in catalog.products for k in (p.category.zh, p.category.en) if k]
+        taken = {n for n, _ in self._aliases}
+        self._aliases += [(k, pid) for k, pid in dict.fromkeys(kinds)
+                          if k not in taken and sum(k == x for x, _ in kinds) == 1]
         self._aliases.sort(key=lambda a: -len(a[0]))
         self._items: dict[str, list[FactItem]] = {}
         self._bm25: dict[str, object] = {}
