@@ -131,3 +131,21 @@ def test_a_list_or_a_short_form_of_regions_serves_each_one_it_names(small_shop):
         d = engine.handle(Comment(f"v{i}", text, 1.0), on_screen="lamp")
         assert d.action == "answer", d.reply
         assert ("25" in d.reply) == yes and ("can't" in d.reply or "don't" in d.reply or "暂" in d.reply) != yes, d.reply
+
+
+def test_a_second_shipping_question_beside_a_region_is_answered_too():
+    """"发什么快递 广州几天到": the region's days and the courier; "几天发货 北京几天到": and the
+    dispatch time. Asked for the days alone, the reply stays the days."""
+    catalog = load_catalog(DATA / "dev-electronics-office" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    product = next(p for p in catalog.products if catalog.policy(p).couriers and catalog.policy(p).dispatch_hours)
+    pol = catalog.policy(product)
+    couriers = [x.zh for x in pol.couriers]
+    d = engine.handle(Comment("v1", "发什么快递 广州几天到"), on_screen=product.id)
+    assert d.action == "answer" and "天" in d.reply and any(x in d.reply for x in couriers), d.reply
+    d = engine.handle(Comment("v2", "几天发货 北京几天到"), on_screen=product.id)
+    assert d.action == "answer" and f"{pol.dispatch_hours}小时" in d.reply, d.reply
+    d = engine.handle(Comment("v3", "which courier, and how many days to Shanghai?"), on_screen=product.id)
+    assert any(x.en in d.reply for x in pol.couriers), d.reply
+    d = engine.handle(Comment("v4", "广州几天到"), on_screen=product.id)
+    assert d.action == "answer" and not any(x in d.reply for x in couriers), d.reply

@@ -29,6 +29,26 @@ def _days(lo: int, hi: int, zh: bool) -> str:
     return f"{lo}到{hi}天" if zh else f"{lo} to {hi} days"
 
 
+# a second shipping question in the same comment ("发什么快递 广州几天到", "几天发货 北京几天到")
+_COURIER_ASKED = re.compile(r"什么快递|哪家快递|啥快递|哪个快递|快递是|发.{0,2}快递|物流是|什么物流|courier|carrier|"
+                            r"which (express|delivery company)|顺丰吗|圆通吗|中通吗|京东吗|韵达吗|申通吗", re.I)
+_DISPATCH_ASKED = re.compile(r"几天发|多久发|什么时候发|啥时候发|几时发|发货(时间|快|要|多久)|几天.{0,3}发货|dispatch|"
+                             r"ship(ped|s)? out|leaves? the warehouse|handling time", re.I)
+
+
+def _also_asked(c: Ctx, pol, said_dispatch: bool) -> tuple[list[str], list[str]]:
+    """The courier and the dispatch time when the comment asks for them beside a region's days."""
+    parts, fields = [], []
+    if pol.couriers and _COURIER_ASKED.search(c.text):
+        parts.append(("发" + "或".join(x.zh for x in pol.couriers)) if c.zh else
+                     "sent by " + " or ".join(x.en for x in pol.couriers))
+        fields.append("policies.couriers")
+    if pol.dispatch_hours and not said_dispatch and _DISPATCH_ASKED.search(c.text):
+        parts.append(f"下单后{pol.dispatch_hours}小时内发货" if c.zh else f"dispatched within {pol.dispatch_hours} hours of the order")
+        fields.append("policies.dispatch_hours")
+    return parts, fields
+
+
 def shipping(c: Ctx, p: Product) -> Reply:
     pol = c.catalog.policy(p)
     zh = c.zh
@@ -94,6 +114,8 @@ def shipping_exception(c: Ctx, p: Product) -> Reply:
         parts.append(f"发货后大约{_days(*rule.transit_days, c.zh)}到" if c.zh else
                      f"it takes about {_days(*rule.transit_days, c.zh)} after dispatch")
         fields.append("policies.transit")
+    more, more_fields = _also_asked(c, pol, said_dispatch=False)
+    parts, fields = parts + more, fields + more_fields
     return Reply("answer", "，".join(parts) + "。" if c.zh else "; ".join(parts) + ".", tuple(fields))
 
 
@@ -116,6 +138,8 @@ def delivery_time(c: Ctx, p: Product) -> Reply:
         parts.append(f"{regions}{_days(*t.days, c.zh)}" if c.zh else f"{regions}: {_days(*t.days, c.zh)}")
     if not parts:
         return check_reply(c.lang, topic="到货时间" if c.zh else "about delivery times")
+    more, more_fields = _also_asked(c, pol, said_dispatch=True)
+    parts, fields = parts + more, fields + more_fields
     return Reply("answer", "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + ".", tuple(fields))
 
 
