@@ -180,3 +180,34 @@ def test_a_reduction_both_products_have_applies_to_their_sum(small_shop):
     engine = AnswerEngine(small_shop(STORE_REDUCTION), intent_model=None)
     d = engine.handle(Comment("viewer both", "跑鞋和瑜伽垫一起买满减后多少", 1.0))
     assert "共¥350" in d.reply and "¥320" in d.reply, d.reply
+
+
+COMPOUND = """
+  - id: laptop
+    link: 1
+    name: {zh: 轻薄本, en: Slim laptop}
+    category: {zh: 笔记本电脑, en: laptop}
+    price: 5299
+    promo_price: 4599
+    currency: CNY
+    stock: 100
+    sizes: [{name: 16GB+512GB}, {name: 16GB+1TB}, {name: 32GB+1TB}]
+    variants:
+      - {size: 16GB+512GB, stock: 60}
+      - {size: 16GB+1TB, stock: 30, price: 4999}
+      - {size: 32GB+1TB, stock: 10, price: 5699}
+    selling_points: [{zh: 轻, en: light}]
+"""
+
+
+@pytest.mark.parametrize("text, figures, absent", [
+    ("32g的多少钱", ("32GB+1TB", "¥5699"), ("¥4999", "¥4599")),  # one version has 32G
+    ("price of the 1tb version?", ("¥4999", "¥5699"), ("¥4599",)),  # two have 1TB: both
+    ("三个配置分别多少钱", ("¥4599", "¥4999", "¥5699"), ()),
+    ("all the versions and prices?", ("¥4599", "¥4999", "¥5699"), ()),
+])
+def test_a_part_of_a_compound_size_or_every_size(small_shop, text, figures, absent):
+    engine = AnswerEngine(small_shop(COMPOUND), intent_model=None)
+    d = engine.handle(Comment(f"viewer {hash(text)}", text, 1.0), on_screen="laptop")
+    assert d.action == "answer", d.reply
+    assert all(f in d.reply for f in figures) and not any(f in d.reply for f in absent), d.reply

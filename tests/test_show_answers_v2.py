@@ -145,6 +145,9 @@ def test_moderation_lets_harmless_comments_through(text):
 def test_contains_does_not_match_inside_numbers():
     assert contains("到手价¥259。", "259") and not contains("库存1200件", "120")
     assert contains("Yes, it fits", "yes it fits") and not contains("12.5", "12")
+    # punctuation between two numbers keeps them apart; a thousands comma does not
+    assert contains("120x60cm到手价¥1299，140x70cm到手价¥1499", "1299") and contains("10:30发货", "10:30")
+    assert contains("it costs 1,299 yuan", "1299") and not contains("it costs 1,299 yuan", "299")
 
 
 def test_bad_catalogs_name_file_line_and_field(tmp_path):

@@ -83,9 +83,13 @@ HEADER = ("| shop | split | comments | intent acc. | action acc. | wrong or miss
 
 
 def _norm(text: str) -> str:
-    """Lowercase, width folded, spaces and punctuation dropped (a decimal point stays)."""
+    """Lowercase, width folded, spaces and punctuation dropped (a decimal point stays). Between
+    two numbers the punctuation leaves a "|", so "¥1299，140x70cm" keeps 1299 and 140 apart (a
+    thousands comma, "1,299", is dropped)."""
     t = unicodedata.normalize("NFKC", text or "").lower()
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", "", t)
+    t = re.sub(r"(?<![\d.])(\d{1,3}),(?=\d{3}(?![\d,]))", r"\1", t)
+    t = re.sub(r"(?<=\d)\s*[,，。!！?？:：;；、]+\s*(?=\d)", "|", t)
     return re.sub(r"[\s,，。!！?？:：;；、'\"“”‘’()（）\[\]]+", "", t)
 
 

@@ -25,7 +25,7 @@ _RULES: list[tuple[str, float, str]] = [
                          r"\bu a bot\b|\bai host\b|\bbot\?|\bai\b.{0,20}(host|主播|generated|生成)|(host|主播).{0,20}\bai\b|"
                          r"\bai[- ]generated\b|real or (an? )?(ai|bot|robot)\b|🤖|\bis (it|she|he|this) (an? )?ai\b|\bai or (real|human)|virtual (host|human)"),
     ("price", 3, r"多少钱|多钱|多少米|咋卖|怎么卖|啥价|什么价|价格|价钱|几块|多少前|几钱|贵不贵|贵吗|好贵|太贵|这么贵|还是\d+吗|到手价|单价|一斤多少|"
-                 r"duoshaoqian|how much|how mcuh|hw much|\bprice\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b|"
+                 r"duoshaoqian|how much|how mcuh|hw much|\bprices?\b|\bcosts?\b|\bexpensive\b|\$\$|\bhm\b|"
                  r"才\d+|不是\d+|怎么\d+了|涨价|降价|比上次|上次直播|why.{0,20}(more|higher)|was \d+ (last|before)|"
                  r"(一起|一共|总共|合计|加起来).{0,6}多少(?!\s*[斤克个件次天升度寸瓦张本页])|多少钱.{0,2}(一共|总共)|"
                  r"\btotal\b.{0,12}(how much|多少|price)|"

@@ -127,10 +127,10 @@ def sizes_named(p: Product, text: str) -> list[str]:
     """The product's own size names written in the text, in order, in a viewer's spelling too:
     "43", "XL", "6毫米" or "6 mm" for 6mm, "140 x 70" for 140×70, "32G+1T" for 32GB+1TB, "3斤"
     for 3斤装."""
-    low = _spelling(text)
+    low = size_spelling(text)
     found = []
     for name in p.size_names:
-        n = _spelling(name)
+        n = size_spelling(name)
         n = _PACK_SUFFIX.sub("", n) or n
         bare = re.sub(r"(?<=\d)(cm|mm|m)$", "", n)  # "140 x 70" for 140x70cm (a bare "6" is no 6mm)
         spellings = {n, bare} if "x" in bare and re.fullmatch(r"[\dx.]+", bare) else {n}
@@ -152,7 +152,7 @@ _NOT_A_SIDE = r"(?![\d.x])(?!\s*(?:斤|kg|公斤|千克|g\b|克|元|块|rmb|yuan
 def _first_sides(p: Product, low: str) -> list[tuple[int, str]]:
     firsts: dict[str, list[str]] = {}
     for name in p.size_names:
-        m = re.fullmatch(r"(\d{2,4})x\d+(?:\.\d+)?(?:cm|mm)?", _spelling(name))
+        m = re.fullmatch(r"(\d{2,4})x\d+(?:\.\d+)?(?:cm|mm)?", size_spelling(name))
         if m:
             firsts.setdefault(m.group(1), []).append(name)
     out = []
@@ -164,7 +164,7 @@ def _first_sides(p: Product, low: str) -> list[tuple[int, str]]:
     return out
 
 
-def _spelling(text: str) -> str:
+def size_spelling(text: str) -> str:
     """One spelling for sizes: lower case, metric unit words as symbols, no spaces, one times sign,
     GB/TB as G/T."""
     low = _UNIT_WORDS.sub(lambda m: m.group(1) + _UNIT_EN[m.group(2)], text.lower())

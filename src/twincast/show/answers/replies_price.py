@@ -18,6 +18,7 @@ from .reasoners import (
     price_of,
     quantity,
     saving,
+    size_spelling,
     sizes_named,
 )
 from .replies import Ctx, cap, check_reply, join, money, sentence
@@ -152,15 +153,45 @@ def variant_price(c: Ctx, p: Product) -> Optional[Reply]:
         elif pa != pb:
             text += f"; {a} costs {m(abs(pb - pa))} {'more' if pa > pb else 'less'}"
         return Reply("answer", text + ".", ("variants.price", "promo_price"))
+    if not sizes and not names:
+        rows = _variant_list(p, c.text)
+        if not rows:
+            return None
+        said = [f"{label}到手价{m(x)}" if c.zh else f"{label}: {m(x)}" for label, x in rows]
+        return Reply("answer", "，".join(said) + "。" if c.zh else "; ".join(said) + ".", ("variants.price", "promo_price"))
     size = sizes[0] if sizes else None
-    if not names and not size:
-        return None
     price_ = price_of(p, size, names)
     if price_ is None:
         return None
     label = " ".join(x for x in (colour.get(c.lang) if colour else "", size or "") if x)
     text = f"{label}到手价{m(price_)}。" if c.zh else f"{label}: {m(price_)}."
     return Reply("answer", text, ("variants.price", "promo_price"))
+
+
+# "三个尺寸分别多少钱", "desk top sizes and prices pls": every size's price
+_EACH_SIZE = re.compile(r"分别|各(多少|是多少|什么价)|每个(尺寸|规格|版本|配置)|几个(尺寸|规格|版本|配置).{0,4}(价|多少)|"
+                        r"(尺寸|规格|版本|配置)和价格|sizes? and prices?|prices? (of|for) (each|all|every)|each (size|version)|"
+                        r"all (the )?(sizes|versions)", re.I)
+
+
+def _variant_list(p: Product, text: str) -> list[tuple[str, float]]:
+    """(size, price) of the variants a viewer means without naming one whole: those whose size
+    has the part they name ("32G的多少钱" for 32GB+1TB, "1TB" for both 1TB versions), or every
+    size when they ask for each one's price."""
+    low = size_spelling(text)
+    sizes = list(dict.fromkeys(v.size for v in p.variants if v.size))
+    parts = {name: [x for x in re.split(r"[+/]", size_spelling(name)) if re.fullmatch(r"\d+(\.\d+)?[a-z]+", x)]
+             for name in sizes if re.search(r"[+/]", name)}
+    named = {x for ps in parts.values() for x in ps
+             if re.search(rf"(?<![\d.a-z]){re.escape(x)}(?![a-z\d])", low)}
+    if named:
+        chosen = [name for name in sizes if named & set(parts.get(name, ()))]
+    elif _EACH_SIZE.search(text):
+        chosen = sizes
+    else:
+        return []
+    rows = [(name, price_of(p, name)) for name in chosen]
+    return [(name, x) for name, x in rows if x is not None]
 
 
 _STATES_DATE = re.compile(r"\d{1,2}月\d{1,2}日|valid until|until \d|\d{4}-\d{2}-\d{2}|"
