@@ -61,7 +61,7 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
         return intent
     if intent.intent == "size" and (intent.slots.height_cm or intent.slots.weight_kg):
         return intent  # "有S码吗 我155": the body says which size, the size answer says its stock too
-    if match_colour(p, None, text) is None and size_named(p, text) is None:
+    if match_colour(p, intent.slots.colour, text) is None and size_named(p, text) is None:
         return intent
     return IntentResult("stock", intent.score, intent.slots, intent.method,
                         ("stock", *(i for i in intent.all if i not in ("stock", "colour", "size", "spec"))))
