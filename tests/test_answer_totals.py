@@ -54,3 +54,48 @@ def test_instalments_and_purchase_limits_asked_the_short_way():
         assert f"{catalog.get('smart-watch').sale_price / 6:.2f}".rstrip("0").rstrip(".") in d.reply  # in cents
     d = engine.handle(Comment("e", "max pairs per person?", 300.0), on_screen="running-shoes")
     assert d.intent == "how_to_buy" and "policies.purchase_limit" in d.fields
+
+
+def _shop_with(small_shop, reduction_text: str):
+    return small_shop(f"""
+  - id: kettle
+    link: 1
+    name: {{zh: 快煮壶, en: Quick kettle}}
+    category: {{zh: 电水壶, en: kettle}}
+    price: 399
+    promo_price: 329
+    currency: CNY
+    stock: 50
+    selling_points: [{{zh: 快, en: fast}}]
+    policies:
+      promos:
+        - {{kind: full_reduction, threshold: 300, amount: 40, text: {{zh: "{reduction_text}", en: "{reduction_text}"}}}}
+        - {{kind: coupon, threshold: 199, amount: 20, text: {{zh: 关注领20元券，满199可用, en: a 20 yuan coupon over 199}}}}
+  - id: mug
+    link: 2
+    name: {{zh: 保温杯, en: Travel mug}}
+    category: {{zh: 保温杯, en: mug}}
+    price: 99
+    promo_price: 79
+    currency: CNY
+    stock: 50
+    selling_points: [{{zh: 保温, en: keeps warm}}]
+    policies:
+      promos:
+        - {{kind: full_reduction, threshold: 300, amount: 40, text: {{zh: "{reduction_text}", en: "{reduction_text}"}}}}
+        - {{kind: coupon, threshold: 199, amount: 20, text: {{zh: 关注领20元券，满199可用, en: a 20 yuan coupon over 199}}}}
+""")
+
+
+def test_the_coupon_goes_on_top_only_where_the_promos_say_they_combine(small_shop):
+    """329 - 40 (满300减40) - 20 (the coupon) = 269 when the reduction's own words say it combines
+    with the coupon; not worked out when they say it does not, or say nothing."""
+    stacks = AnswerEngine(_shop_with(small_shop, "全店满300减40，可以和店铺优惠券叠加"), intent_model=None)
+    d = stacks.handle(Comment("a", "满减和券一起用 到手多少", 1.0), on_screen="kettle")
+    assert "¥289" in d.reply and "¥269" in d.reply, d.reply
+    d = stacks.handle(Comment("b", "kettle and mug together with the coupon, how much?", 1.0))
+    assert "¥408" in d.reply and "¥368" in d.reply and "¥348" in d.reply, d.reply  # 329+79, -40, -20
+    for words in ("全店满300减40，不与优惠券同享", "全店满300减40"):
+        other = AnswerEngine(_shop_with(small_shop, words), intent_model=None)
+        d = other.handle(Comment("c", "满减和券一起用 到手多少", 1.0), on_screen="kettle")
+        assert "¥269" not in d.reply, (words, d.reply)

@@ -310,6 +310,27 @@ class OrderTotal:
         return round(self.subtotal - (self.amount or 0.0), 2)
 
 
+_NO_STACK = re.compile(r"不(可|能)?(以)?(与|和|跟).{0,8}(叠加|同享|共用|同用)|不(可|能)?叠加|不同享|"
+                       r"(cannot|can't|can not|may not) be (combined|used together|stacked)|not (be )?(combined|stackable)", re.I)
+_STACKS = re.compile(r"(可|能)(以)?(与|和|跟).{0,8}(叠加|同享|共用|同用)|叠加使用|可叠加|"
+                     r"can be (combined|used together|stacked)|stacks? with|combinable", re.I)
+
+
+def coupons_stack(promos) -> Optional[bool]:
+    """Whether the shop's coupon may be used on top of its full reduction, as the promos' own
+    words say ("可以和店铺优惠券叠加" / "不和满减同享"); None when they do not say."""
+    said = [t for x in promos or () if x.kind in ("full_reduction", "coupon") for t in (x.text.zh, x.text.en)]
+    if any(_NO_STACK.search(t) for t in said):
+        return False
+    return True if any(_STACKS.search(t) for t in said) else None
+
+
+def best_coupon(promos, subtotal: float):
+    """The shop coupon worth most that ``subtotal`` can use (its threshold reached), or None."""
+    usable = [x for x in promos or () if x.kind == "coupon" and x.amount and (not x.threshold or subtotal >= x.threshold)]
+    return max(usable, key=lambda x: x.amount) if usable else None
+
+
 def order_total(unit_price: float, qty: int, promos) -> OrderTotal:
     """``qty`` at ``unit_price``, less the largest store-wide full reduction ("满299减30") the
     subtotal reaches. Coupons are not stacked here: whether they combine is free text."""

@@ -13,6 +13,8 @@ from typing import Optional
 
 from ..catalog import Product
 from .reasoners import (
+    best_coupon,
+    coupons_stack,
     match_colour,
     order_total,
     price_of,
@@ -58,6 +60,7 @@ def price(c: Ctx, p: Product) -> Reply:
 
 _PROMO_WORDS = re.compile(r"满减|满\d+减|券|优惠|凑|coupon|discount|voucher|\boff\b", re.I)
 _TOTAL_ASKED = re.compile(r"多少|到手|几块|how much|price after|total|cost", re.I)
+_COUPON_ASKED = re.compile(r"券|coupon|voucher", re.I)
 _REDUCTION_ASKED = re.compile(r"满减|凑|满\d+|减完|用完券|after the .{0,12}(discount|off)|with the discount|\boff\b", re.I)
 
 
@@ -65,7 +68,8 @@ def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) ->
     """"三袋凑满减多少钱": the arithmetic said out loud (count x today's price, less the store's
     full reduction when the subtotal reaches it). Without a count, only when the viewer asks
     about the reduction and one item already reaches it."""
-    if not qty and not (asked and _REDUCTION_ASKED.search(c.text) and _TOTAL_ASKED.search(c.text)):
+    coupon_asked = asked and bool(_COUPON_ASKED.search(c.text))
+    if not qty and not (asked and (_REDUCTION_ASKED.search(c.text) or coupon_asked) and _TOTAL_ASKED.search(c.text)):
         return None
     promos = c.catalog.policy(p).promos or ()
     if any(x.kind in ("bundle", "discount") for x in promos):
@@ -75,17 +79,28 @@ def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) ->
     if unit is None:
         return None  # prices per variant and none named
     t = order_total(unit, qty or 1, promos)
-    if not qty and t.amount is None:
+    # the coupon on top only when asked for and, beside a full reduction, when the promos say
+    # the two combine ("可以和店铺优惠券叠加"); unsaid, the reduction alone is worked out
+    coupon = best_coupon(promos, t.subtotal) if coupon_asked else None
+    if coupon is not None and t.amount and coupons_stack(promos) is not True:
+        coupon = None
+    if not qty and t.amount is None and coupon is None:
         return None
     m = lambda v: money(p, v, c.lang)  # noqa: E731
     if c.zh:
         text = f"买{t.quantity}件共{m(t.subtotal)}" if qty else ""
         if t.amount:
             text += f"{'，' if text else ''}{_after_reduction(t, m, True)}"
+        if coupon is not None:
+            text += (f"，再用{coupon.amount:g}元券{m(t.total - coupon.amount)}" if t.amount else
+                     f"{'，' if text else ''}用{coupon.amount:g}元券后{m(t.total - coupon.amount)}")
         return Reply("answer", text + "。", _TOTAL_FIELDS)
     text = f" {t.quantity} of them come to {m(t.subtotal)}" if qty else ""
     if t.amount:
         text += f"{';' if text else ''} {_after_reduction(t, m, False)}"
+    if coupon is not None:
+        text += (f", {m(t.total - coupon.amount)} with the {coupon.amount:g} yuan coupon too" if t.amount else
+                 f"{';' if text else ''} {m(t.total - coupon.amount)} with the {coupon.amount:g} yuan coupon")
     return Reply("answer", text.strip() + ".", _TOTAL_FIELDS)
 
 
@@ -270,16 +285,24 @@ def together_total(c: Ctx, products: list[Product]) -> Optional[Reply]:
     p0 = products[0]
     m = lambda v: money(p0, v, c.lang)  # noqa: E731
     fulls = [x for x in promos if x.kind == "full_reduction" and x.threshold and x.amount]
+    coupon = best_coupon(promos, t.subtotal) if _COUPON_ASKED.search(c.text) else None
+    if coupon is not None and t.amount and coupons_stack(promos) is not True:
+        coupon = None  # whether the coupon goes on top of the reduction is not said: not worked out
+    net = t.total - (coupon.amount if coupon is not None else 0.0)
     if c.zh:
         text = f"{len(products)}件一起今天共{m(t.subtotal)}{'起' if from_price else ''}"
         if t.amount:
             text += f"，{_after_reduction(t, m, True)}"
         elif fulls:
             text += f"，还没到满{min(x.threshold for x in fulls):g}减的门槛"
+        if coupon is not None:
+            text += f"，{'再' if t.amount else ''}用{coupon.amount:g}元券{m(net)}"
         return Reply("answer", text + "。", _TOTAL_FIELDS)
     text = f"Together they {'start at' if from_price else 'come to'} {m(t.subtotal)} today"
     if t.amount:
         text += f"; {_after_reduction(t, m, False)}"
     elif fulls:
         text += f", below the {min(x.threshold for x in fulls):g} full-reduction threshold"
+    if coupon is not None:
+        text += f"; {m(net)} with the {coupon.amount:g} yuan coupon{' too' if t.amount else ''}"
     return Reply("answer", text + ".", _TOTAL_FIELDS)
