@@ -99,3 +99,32 @@ def test_the_coupon_goes_on_top_only_where_the_promos_say_they_combine(small_sho
         other = AnswerEngine(_shop_with(small_shop, words), intent_model=None)
         d = other.handle(Comment("c", "满减和券一起用 到手多少", 1.0), on_screen="kettle")
         assert "¥269" not in d.reply, (words, d.reply)
+
+
+def test_a_multibuy_deal_written_as_text_is_said_in_its_own_words(small_shop):
+    """"两袋多少钱" where the deal is free text ("拍两袋再减10元，两袋到手88元"): the deal as the
+    catalog says it, the price each when asked and the deal states the total for that many; the
+    arithmetic is never guessed beyond it, and one bag gets today's price alone."""
+    shop = small_shop("""
+  - id: rice
+    link: 1
+    name: {zh: 东北大米5斤, en: Northeast rice 2.5 kg}
+    category: {zh: 大米, en: rice}
+    price: 59
+    promo_price: 49
+    currency: CNY
+    stock: 100
+    selling_points: [{zh: 新米, en: this year's rice}]
+    policies:
+      promos:
+        - {kind: bundle, text: {zh: 拍两袋再减10元，两袋到手88元, en: "buy two bags and save another 10 yuan: 88 yuan for two"}}
+""")
+    engine = AnswerEngine(shop, intent_model=None)
+    d = engine.handle(Comment("a", "两袋多少钱 平均一袋多少", 1.0), on_screen="rice")
+    assert "两袋到手88元" in d.reply and "¥44" in d.reply, d.reply
+    d = engine.handle(Comment("b", "2 bags how much each?", 1.0), on_screen="rice")
+    assert "88 yuan for two" in d.reply and "¥44" in d.reply, d.reply
+    d = engine.handle(Comment("c", "三袋多少钱", 1.0), on_screen="rice")
+    assert "两袋到手88元" in d.reply and "¥" + "44" not in d.reply, d.reply  # the deal is for two
+    d = engine.handle(Comment("d", "一袋多少钱", 1.0), on_screen="rice")
+    assert "88" not in d.reply and "¥49" in d.reply, d.reply

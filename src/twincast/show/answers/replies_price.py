@@ -52,10 +52,40 @@ def price(c: Ctx, p: Product) -> Reply:
     if total:
         text += total.text if c.zh else " " + total.text
         fields += list(total.fields)
+    deal = None if total or _PROMO_WORDS.search(c.text) else _multibuy(c, p, quantity(c.text))
+    if deal:
+        text += deal if c.zh else " " + deal
+        fields.append("policies.promos")
     if p.link:
         text += f"拍{p.link}号链接。" if c.zh else f" It's link {p.link}."
         fields.append("link")
     return Reply("answer", text, tuple(fields))
+
+
+_COUNT = {"两": 2, "二": 2, "俩": 2, "三": 3, "2": 2, "3": 3, "two": 2, "three": 3}
+_DEAL_TOTAL = re.compile(r"(两|二|俩|三|2|3)\s*(?:个|件|箱|盒|罐|袋|瓶|包|份)?\s*到手\s*(\d+(?:\.\d+)?)\s*元|"
+                         r"(\d+(?:\.\d+)?)\s*yuan for (two|three|2|3)\b", re.I)
+_AVERAGE = re.compile(r"平均|每(个|件|箱|盒|罐|袋|瓶)多少|一(个|件|箱|盒|罐|袋|瓶)合多少|\beach\b|\bper (box|tub|bag|one|item)", re.I)
+
+
+def _multibuy(c: Ctx, p: Product, qty: Optional[int]) -> Optional[str]:
+    """"两箱多少钱" where the product has a multi-buy deal written as text ("拍两箱再减20元，两箱
+    到手158元"): the deal in the catalog's own words, and the price per piece when asked and the
+    deal states the total for that many. The arithmetic of free-text deals is not guessed."""
+    deals = [x for x in c.catalog.policy(p).promos or () if x.kind in ("bundle", "discount")]
+    if not qty or qty < 2 or not deals:
+        return None
+    said = [sentence(x.text.get(c.lang), c.lang) for x in deals]
+    if _AVERAGE.search(c.text):
+        for x in deals:
+            for m in _DEAL_TOTAL.finditer(x.text.zh + " " + x.text.en):
+                n = _COUNT.get((m.group(1) or m.group(4) or "").lower())
+                amount = float(m.group(2) or m.group(3))
+                if n == qty:
+                    each = money(p, round(amount / n, 2), c.lang)
+                    said.append(f"平均每件{each}。" if c.zh else f"That is {each} each.")
+                    break
+    return ("" if c.zh else " ").join(dict.fromkeys(said))
 
 
 _PROMO_WORDS = re.compile(r"满减|满\d+减|券|优惠|凑|coupon|discount|voucher|\boff\b", re.I)
