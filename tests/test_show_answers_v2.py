@@ -267,7 +267,8 @@ def test_size_from_a_chart_column_the_viewer_gives():
     shoe = next(p for p in cat.products if p.size_chart and any(c.key == "foot_length" for c in p.size_chart.columns))
     engine = AnswerEngine(cat)
     for i, (text, size) in enumerate((("脚长25.5穿几码", "42码"), ("foot 27cm what size", "size 45"),
-                                      ("US 9 = which size", "size 42"))):
+                                      ("US 9 = which size", "size 42"),
+                                      ("my feet are 10.25 inches long, what size", "size 43"))):  # 26.0 cm
         d = engine.handle(Comment(f"u{i}", text, i * 10.0), on_screen=shoe.id)
         assert d.intent == "size" and size in d.reply, d.reply
 

@@ -79,8 +79,12 @@ def _column_named(text: str, col) -> bool:
     head_zh = re.split(r"[（(]", col.name.zh)[0].strip()
     first_en = re.split(r"[\s(]", col.name.en.strip().lower())[0]
     low = text.lower()
-    return bool(head_zh and head_zh in text) or bool(
-        first_en and re.search(rf"(?<![a-z]){re.escape(first_en)}(?![a-z])", low))
+    forms = {first_en, first_en + "s", _PLURAL.get(first_en, first_en)}  # "my feet are 9.25 inches"
+    return bool(head_zh and head_zh in text) or bool(first_en and any(
+        re.search(rf"(?<![a-z]){re.escape(f)}(?![a-z])", low) for f in forms))
+
+
+_PLURAL = {"foot": "feet", "tooth": "teeth"}
 
 
 def _size_from_measure(c: Ctx, p: Product) -> Optional[Reply]:
