@@ -128,3 +128,14 @@ def test_a_multibuy_deal_written_as_text_is_said_in_its_own_words(small_shop):
     assert "两袋到手88元" in d.reply and "¥" + "44" not in d.reply, d.reply  # the deal is for two
     d = engine.handle(Comment("d", "一袋多少钱", 1.0), on_screen="rice")
     assert "88" not in d.reply and "¥49" in d.reply, d.reply
+
+
+def test_a_saving_against_the_list_price_is_a_promo_question():
+    """"省多少 vs 原价" compares with the list price, not with another product; "三号链接省了多少"
+    names the product by its link and asks the saving, not how to buy."""
+    from twincast.show.answers.intents import IntentClassifier
+
+    c = IntentClassifier()
+    for text in ("massage gun 省多少 vs 原价", "三号链接省了多少", "六号链接便宜了多少", "how much off vs the regular price?"):
+        assert c.classify(text).intent == "promo", text
+    assert c.classify("massage gun vs the watch?").intent == "compare"

@@ -31,7 +31,7 @@ _RULES: list[tuple[str, float, str]] = [
                  r"\btotal\b.{0,12}(how much|多少|price)|"
                  r"how much.{0,16}(together|total|both)|together.{0,10}how much|"
                  r"贵多少|便宜多少|差价|差多少钱|贵\d+|more expensive than|price difference|costs? more than"),
-    ("promo", 3, r"满\d+减|优惠|打折|折扣|便宜点|便宜些|省多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
+    ("promo", 3, r"满\d+减|优惠|打折|折扣|便宜点|便宜些|省了?多少|便宜了多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
                  r"coupon|discount|promo|voucher|\bdeal\b|\bsale\b|\bsave\b|\boff\b|cheaper|freebie|gift|bundle"),
     ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|剩几|还有多少|还有吗|还有没有|没货|抢光|补货|"
                  r"you ?huo|\bstock\b|sold out|how many (are )?left|how many .{0,12}left|\bleft\?|any left|still available|"
@@ -68,7 +68,8 @@ _RULES: list[tuple[str, float, str]] = [
                       r"pay with|instal?ments?|installment|credit card|invoice|receipt|purchase limit|limit per|how many can i|"
                       r"\d+\s*期|免息|分几期|每期|per (person|customer|account|id)\b|how many \w+ can i (buy|order|get)"),
     ("compare", 4, r"区别|对比|哪个好|哪个更|比怎么样|比呢|比哪个|和.{1,10}比|跟.{1,10}比|哪款好|选哪个|二选一|"
-                   r"\bvs\.?\b|versus|better than|compared?|difference|which one (is|should)|which is better"),
+                   r"\bvs\.?\b(?!\s*(原价|日常价|the (original|regular|list) price|original|regular price|list price))|versus|"
+                   r"better than|compared?|difference|which one (is|should)|which is better"),
     ("usage", 3, r"怎么用|如何用|用法|使用方法|怎么使用|怎么洗|怎么清洗|清洗|保养|怎么保存|保存|储存|存放|冷藏|怎么吃|怎么泡|"
                  r"怎么穿|多久用一次|每天用几次|说明书|开封后|开了以后|能放多久|"
                  r"how (do|should|can) (i|you) (use|wash|clean|store|apply|cook|charge)|how to (use|wash|clean|store|apply)|"
