@@ -139,3 +139,27 @@ def test_a_saving_against_the_list_price_is_a_promo_question():
     for text in ("massage gun 省多少 vs 原价", "三号链接省了多少", "六号链接便宜了多少", "how much off vs the regular price?"):
         assert c.classify(text).intent == "promo", text
     assert c.classify("massage gun vs the watch?").intent == "compare"
+
+
+def test_one_piece_with_the_coupon_beside_a_multibuy_deal(small_shop):
+    """A multi-buy deal in text blocks the arithmetic for several pieces only: one piece with
+    the coupon is still today's price less the coupon ("price with coupon?")."""
+    shop = small_shop("""
+  - id: tea
+    link: 1
+    name: {zh: 高山红茶, en: Highland black tea}
+    category: {zh: 红茶, en: black tea}
+    price: 69
+    promo_price: 49
+    currency: CNY
+    stock: 100
+    selling_points: [{zh: 香, en: fragrant}]
+    policies:
+      promos:
+        - {kind: bundle, text: {zh: 拍两盒到手88元, en: "88 yuan for two boxes"}}
+        - {kind: coupon, threshold: 39, amount: 6, text: {zh: 关注领6元券，满39可用, en: a 6 yuan coupon over 39}}
+""")
+    engine = AnswerEngine(shop, intent_model=None)
+    for i, text in enumerate(("一盒用券到手多少", "price with the coupon?")):
+        d = engine.handle(Comment(f"v{i}", text, 1.0), on_screen="tea")
+        assert "¥43" in d.reply, (text, d.reply)

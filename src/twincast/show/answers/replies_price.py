@@ -89,7 +89,7 @@ def _multibuy(c: Ctx, p: Product, qty: Optional[int]) -> Optional[str]:
 
 
 _PROMO_WORDS = re.compile(r"满减|满\d+减|券|优惠|凑|coupon|discount|voucher|\boff\b", re.I)
-_TOTAL_ASKED = re.compile(r"多少|到手|几块|how much|price after|total|cost", re.I)
+_TOTAL_ASKED = re.compile(r"多少|到手|几块|how much|price (after|with)|total|cost", re.I)
 _COUPON_ASKED = re.compile(r"券|coupon|voucher", re.I)
 _REDUCTION_ASKED = re.compile(r"满减|凑|满\d+|减完|用完券|after the .{0,12}(discount|off)|with the discount|\boff\b", re.I)
 
@@ -102,7 +102,7 @@ def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) ->
     if not qty and not (asked and (_REDUCTION_ASKED.search(c.text) or coupon_asked) and _TOTAL_ASKED.search(c.text)):
         return None
     promos = c.catalog.policy(p).promos or ()
-    if any(x.kind in ("bundle", "discount") for x in promos):
+    if (qty or 1) > 1 and any(x.kind in ("bundle", "discount") for x in promos):
         return None  # a multi-buy deal in free text: the arithmetic is not one product of two numbers
     named = sizes_named(p, c.text)[:1]
     unit = price_of(p, named[0] if named else None)  # "买两个8mm的": that variant's price
