@@ -103,6 +103,11 @@ def test_a_rest_the_tracker_does_not_read_as_closed_is_refused():
         require_closed_rest({"rest_ew": round(rest, 4)}, photo.name)
     assert photo.name in err.value.problem and "could not be closed" in err.value.problem
     assert "nothing between them" in err.value.fix
+    assert ("something between the lips" in err.value.problem) == (rest >= 2 * CLOSED_GAP)
+    # just over the closed line the message says the lips nearly meet, not that something is between them
+    with pytest.raises(TwincastError) as err:
+        require_closed_rest({"rest_ew": round(CLOSED_GAP + 0.001, 4)}, photo.name)
+    assert "nearly meet" in err.value.problem and "something between" not in err.value.problem
 
 
 def test_the_mouth_is_also_read_as_a_clip_shows_it():

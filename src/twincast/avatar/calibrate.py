@@ -219,10 +219,13 @@ def require_closed_rest(note: dict, source: str) -> None:
     readings = [r for r in (note.get("rest_ew"), note.get("idle_rest_ew")) if r is not None]
     rest = max(readings) if readings else None
     if rest is not None and rest >= CLOSED_GAP:
+        # just over the line the lips nearly meet (a broad laugh whose lips do not cover the
+        # teeth); far over it something holds them apart: say which, the fix is the same
+        why = ("the lips nearly meet but not quite, as after a broad laugh" if rest < 2 * CLOSED_GAP
+               else "something between the lips, such as a tongue, food or an object?")
         raise TwincastError(
             f"the mouth in {source} could not be closed for the resting face (the lips stay {rest:.3f} eye widths "
-            f"apart; closed is under {CLOSED_GAP}): something between the lips, such as a tongue, food or an object?",
-            fix)
+            f"apart; closed is under {CLOSED_GAP}): {why}", fix)
     follow, shut = note.get("follow_r"), note.get("sweep_closed")
     if (follow is not None and follow < MIN_FOLLOW_R) or (shut is not None and shut < MIN_SWEEP_CLOSED):
         shut_txt = "?" if shut is None else f"{shut:.0%}"
