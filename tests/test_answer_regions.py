@@ -149,3 +149,15 @@ def test_a_second_shipping_question_beside_a_region_is_answered_too():
     assert any(x.en in d.reply for x in pol.couriers), d.reply
     d = engine.handle(Comment("v4", "广州几天到"), on_screen=product.id)
     assert d.action == "answer" and not any(x in d.reply for x in couriers), d.reply
+
+
+def test_a_store_rule_most_products_follow_is_said_with_the_others_named():
+    """"七天无理由吗" with nothing on screen: five products follow the store's returns and three
+    (food) each have their own: the rule, and the three named, instead of "which product?"."""
+    catalog = load_catalog(DATA / "dev-grocery-kitchen" / "catalog.yaml")
+    engine = AnswerEngine(catalog, intent_model=None)
+    d = engine.handle(Comment("v", "七天无理由吗"))
+    assert d.action == "answer" and "7天" in d.reply, d.reply
+    differ = [p for p in catalog.products if catalog.policy(p).returns != catalog.store.returns]
+    assert 0 < len(differ) < len(catalog.products) / 2
+    assert all(p.name.zh in d.reply for p in differ), d.reply

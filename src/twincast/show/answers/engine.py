@@ -98,6 +98,15 @@ def _beyond(text: str, common: str) -> str:
     return ("，" if zh else "; ").join(own) + ("。" if zh else ".")
 
 
+def _rule_but_for(c: r.Ctx, main: Reply, others: list[Product]) -> Reply:
+    """Most products follow one rule and the others each have their own: the rule, and the
+    others named so the viewer can ask about one (their own rules are too many to read out)."""
+    names = ("、" if c.zh else ", ").join(p.name.get(c.lang) for p in others)
+    text = main.text.rstrip("。. ")
+    text += f"；{names}不同，可以问我具体哪款。" if c.zh else f". It differs for the {names}: ask me about one."
+    return Reply("answer", text, main.fields)
+
+
 def _shared_only(c: r.Ctx, main: Reply, others: list[Product], replies: list[Reply]) -> Optional[Reply]:
     """Too many products differ to name each one's exception: say the clauses every product
     shares ("从浙江义乌发货") and name the products that differ elsewhere, so the viewer can ask."""
@@ -210,7 +219,11 @@ class AnswerEngine:
                 return None  # each product ships its own way: reading a shared fragment misleads, ask which
             return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])
         if len(ordered) > _MAX_EXCEPTIONS + 1:
-            return _shared_only(c, main, [p for _, ps in ordered[1:] for p in ps], [r for r, _ in ordered])
+            others = [p for _, ps in ordered[1:] for p in ps]
+            shared = _shared_only(c, main, others, [r for r, _ in ordered])
+            if shared is None and 2 * len(common) > len(self.catalog.products):
+                return _rule_but_for(c, main, others)  # "七天无理由吗": most follow the rule; name the rest
+            return shared
         texts, fields = [main.text], list(main.fields)
         for reply, products in ordered[1:]:
             names = ("、" if c.zh else ", ").join(p.name.get(c.lang) for p in products)
