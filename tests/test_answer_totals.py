@@ -57,34 +57,24 @@ def test_instalments_and_purchase_limits_asked_the_short_way():
 
 
 def _shop_with(small_shop, reduction_text: str):
-    return small_shop(f"""
-  - id: kettle
-    link: 1
-    name: {{zh: 快煮壶, en: Quick kettle}}
-    category: {{zh: 电水壶, en: kettle}}
-    price: 399
-    promo_price: 329
+    """A kettle (¥329 today) and a mug (¥79), both with a 满300减40 whose text is given and a
+    20 yuan coupon over 199."""
+    products = (("kettle", 1, "快煮壶", "Quick kettle", 399, 329), ("mug", 2, "保温杯", "Travel mug", 99, 79))
+    return small_shop("".join(f"""
+  - id: {pid}
+    link: {link}
+    name: {{zh: {zh}, en: {en}}}
+    category: {{zh: {zh}, en: {pid}}}
+    price: {price}
+    promo_price: {today}
     currency: CNY
     stock: 50
-    selling_points: [{{zh: 快, en: fast}}]
+    selling_points: [{{zh: 好用, en: handy}}]
     policies:
       promos:
         - {{kind: full_reduction, threshold: 300, amount: 40, text: {{zh: "{reduction_text}", en: "{reduction_text}"}}}}
-        - {{kind: coupon, threshold: 199, amount: 20, text: {{zh: 关注领20元券，满199可用, en: a 20 yuan coupon over 199}}}}
-  - id: mug
-    link: 2
-    name: {{zh: 保温杯, en: Travel mug}}
-    category: {{zh: 保温杯, en: mug}}
-    price: 99
-    promo_price: 79
-    currency: CNY
-    stock: 50
-    selling_points: [{{zh: 保温, en: keeps warm}}]
-    policies:
-      promos:
-        - {{kind: full_reduction, threshold: 300, amount: 40, text: {{zh: "{reduction_text}", en: "{reduction_text}"}}}}
-        - {{kind: coupon, threshold: 199, amount: 20, text: {{zh: 关注领20元券，满199可用, en: a 20 yuan coupon over 199}}}}
-""")
+        - {{kind: coupon, threshold: 199, amount: 20, text: {{zh: 关注领20元券，满199可用, en: a 20 yuan coupon over 199}}}}"""
+                               for pid, link, zh, en, price, today in products))
 
 
 def test_the_coupon_goes_on_top_only_where_the_promos_say_they_combine(small_shop):
@@ -93,7 +83,7 @@ def test_the_coupon_goes_on_top_only_where_the_promos_say_they_combine(small_sho
     stacks = AnswerEngine(_shop_with(small_shop, "全店满300减40，可以和店铺优惠券叠加"), intent_model=None)
     d = stacks.handle(Comment("a", "满减和券一起用 到手多少", 1.0), on_screen="kettle")
     assert "¥289" in d.reply and "¥269" in d.reply, d.reply
-    d = stacks.handle(Comment("b", "kettle and mug together with the coupon, how much?", 1.0))
+    d = stacks.handle(Comment("b", "quick kettle and travel mug together with the coupon, how much?", 1.0))
     assert "¥408" in d.reply and "¥368" in d.reply and "¥348" in d.reply, d.reply  # 329+79, -40, -20
     for words in ("全店满300减40，不与优惠券同享", "全店满300减40"):
         other = AnswerEngine(_shop_with(small_shop, words), intent_model=None)
