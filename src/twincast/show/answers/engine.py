@@ -245,8 +245,6 @@ class AnswerEngine:
                 if name == "size" and x.kind != "answer" and "price" in wanted:
                     continue  # "140的升降桌和20kg哑铃一起多少钱": the sizes pick the variants priced
                 pieces.append((p, x))
-        if not pieces:
-            return _BUILDERS["price"](c, products[0])
         answered = [(p, x) for p, x in pieces if x.kind == "answer"]
         total = rprice.together_total(c, products) if {"price", "promo"} & set(wanted) else None
         if total is not None:  # "猫粮和猫砂一起买多少钱": the sum first, then each product's own line

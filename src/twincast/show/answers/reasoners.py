@@ -316,19 +316,20 @@ _STACKS = re.compile(r"(可|能)(以)?(与|和|跟).{0,8}(叠加|同享|共用|�
                      r"can be (combined|used together|stacked)|stacks? with|combinable", re.I)
 
 
-def coupons_stack(promos) -> Optional[bool]:
-    """Whether the shop's coupon may be used on top of its full reduction, as the promos' own
-    words say ("可以和店铺优惠券叠加" / "不和满减同享"); None when they do not say."""
+def coupons_combine(promos) -> bool:
+    """Whether the promos' own words say the shop's coupon may be used on top of its full
+    reduction ("可以和店铺优惠券叠加"); False when they say it may not ("不和满减同享") or say nothing."""
     said = [t for x in promos or () if x.kind in ("full_reduction", "coupon") for t in (x.text.zh, x.text.en)]
-    if any(_NO_STACK.search(t) for t in said):
-        return False
-    return True if any(_STACKS.search(t) for t in said) else None
+    return not any(_NO_STACK.search(t) for t in said) and any(_STACKS.search(t) for t in said)
 
 
-def best_coupon(promos, subtotal: float):
-    """The shop coupon worth most that ``subtotal`` can use (its threshold reached), or None."""
-    usable = [x for x in promos or () if x.kind == "coupon" and x.amount and (not x.threshold or subtotal >= x.threshold)]
-    return max(usable, key=lambda x: x.amount) if usable else None
+def coupon_on_top(promos, t: "OrderTotal"):
+    """The shop coupon worth most that the order's subtotal can use (its threshold reached), or
+    None; beside a full reduction only when the promos say the two combine (:func:`coupons_combine`)."""
+    usable = [x for x in promos or () if x.kind == "coupon" and x.amount and (not x.threshold or t.subtotal >= x.threshold)]
+    if not usable or (t.amount and not coupons_combine(promos)):
+        return None
+    return max(usable, key=lambda x: x.amount)
 
 
 def order_total(unit_price: float, qty: int, promos) -> OrderTotal:

@@ -36,12 +36,15 @@ _DISPATCH_ASKED = re.compile(r"几天发|多久发|什么时候发|啥时候发|
                              r"ship(ped|s)? out|leaves? the warehouse|handling time", re.I)
 
 
+def _couriers(pol, zh: bool) -> str:
+    return "发" + "或".join(x.zh for x in pol.couriers) if zh else "sent by " + " or ".join(x.en for x in pol.couriers)
+
+
 def _also_asked(c: Ctx, pol, said_dispatch: bool) -> tuple[list[str], list[str]]:
     """The courier and the dispatch time when the comment asks for them beside a region's days."""
     parts, fields = [], []
     if pol.couriers and _COURIER_ASKED.search(c.text):
-        parts.append(("发" + "或".join(x.zh for x in pol.couriers)) if c.zh else
-                     "sent by " + " or ".join(x.en for x in pol.couriers))
+        parts.append(_couriers(pol, c.zh))
         fields.append("policies.couriers")
     if pol.dispatch_hours and not said_dispatch and _DISPATCH_ASKED.search(c.text):
         parts.append(f"下单后{pol.dispatch_hours}小时内发货" if c.zh else f"dispatched within {pol.dispatch_hours} hours of the order")
@@ -59,8 +62,7 @@ def shipping(c: Ctx, p: Product) -> Reply:
                       f"shipping costs {money(p, pol.shipping_fee or 0, c.lang)}"))
         fields.append("policies.free_shipping")
     if pol.couriers:
-        parts.append(("发" + "或".join(x.zh for x in pol.couriers)) if zh else
-                     "sent by " + " or ".join(x.en for x in pol.couriers))
+        parts.append(_couriers(pol, zh))
         fields.append("policies.couriers")
     if pol.ships_from:
         parts.append(f"从{pol.ships_from.zh}发货" if zh else f"ships from {pol.ships_from.en}")

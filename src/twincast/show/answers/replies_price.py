@@ -13,8 +13,7 @@ from typing import Optional
 
 from ..catalog import Product
 from .reasoners import (
-    best_coupon,
-    coupons_stack,
+    coupon_on_top,
     match_colour,
     order_total,
     price_of,
@@ -109,11 +108,7 @@ def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) ->
     if unit is None:
         return None  # prices per variant and none named
     t = order_total(unit, qty or 1, promos)
-    # the coupon on top only when asked for and, beside a full reduction, when the promos say
-    # the two combine ("可以和店铺优惠券叠加"); unsaid, the reduction alone is worked out
-    coupon = best_coupon(promos, t.subtotal) if coupon_asked else None
-    if coupon is not None and t.amount and coupons_stack(promos) is not True:
-        coupon = None
+    coupon = coupon_on_top(promos, t) if coupon_asked else None  # unsaid whether it combines: the reduction alone
     if not qty and t.amount is None and coupon is None:
         return None
     m = lambda v: money(p, v, c.lang)  # noqa: E731
@@ -121,20 +116,24 @@ def _order_total(c: Ctx, p: Product, qty: Optional[int], asked: bool = False) ->
         text = f"买{t.quantity}件共{m(t.subtotal)}" if qty else ""
         if t.amount:
             text += f"{'，' if text else ''}{_after_reduction(t, m, True)}"
-        if coupon is not None:
-            text += (f"，再用{coupon.amount:g}元券{m(t.total - coupon.amount)}" if t.amount else
-                     f"{'，' if text else ''}用{coupon.amount:g}元券后{m(t.total - coupon.amount)}")
-        return Reply("answer", text + "。", _TOTAL_FIELDS)
+        return Reply("answer", _with_coupon(text, t, coupon, m, True) + "。", _TOTAL_FIELDS)
     text = f" {t.quantity} of them come to {m(t.subtotal)}" if qty else ""
     if t.amount:
         text += f"{';' if text else ''} {_after_reduction(t, m, False)}"
-    if coupon is not None:
-        text += (f", {m(t.total - coupon.amount)} with the {coupon.amount:g} yuan coupon too" if t.amount else
-                 f"{';' if text else ''} {m(t.total - coupon.amount)} with the {coupon.amount:g} yuan coupon")
-    return Reply("answer", text.strip() + ".", _TOTAL_FIELDS)
+    return Reply("answer", _with_coupon(text.strip(), t, coupon, m, False) + ".", _TOTAL_FIELDS)
 
 
 _TOTAL_FIELDS = ("price", "promo_price", "policies.promos")
+
+
+def _with_coupon(text: str, t, coupon, m, zh: bool) -> str:
+    """``text`` (the order so far) and the total once the coupon is used on top, if there is one."""
+    if coupon is None:
+        return text
+    net = m(t.total - coupon.amount)
+    if zh:
+        return text + f"{'，' if text else ''}{'再' if t.amount else ''}用{coupon.amount:g}元券{net}"
+    return text + f"{'; ' if text else ''}{net} with the {coupon.amount:g} yuan coupon{' too' if t.amount else ''}"
 
 
 def _after_reduction(t, m, zh: bool) -> str:
@@ -315,24 +314,17 @@ def together_total(c: Ctx, products: list[Product]) -> Optional[Reply]:
     p0 = products[0]
     m = lambda v: money(p0, v, c.lang)  # noqa: E731
     fulls = [x for x in promos if x.kind == "full_reduction" and x.threshold and x.amount]
-    coupon = best_coupon(promos, t.subtotal) if _COUPON_ASKED.search(c.text) else None
-    if coupon is not None and t.amount and coupons_stack(promos) is not True:
-        coupon = None  # whether the coupon goes on top of the reduction is not said: not worked out
-    net = t.total - (coupon.amount if coupon is not None else 0.0)
+    coupon = coupon_on_top(promos, t) if _COUPON_ASKED.search(c.text) else None
     if c.zh:
         text = f"{len(products)}件一起今天共{m(t.subtotal)}{'起' if from_price else ''}"
         if t.amount:
             text += f"，{_after_reduction(t, m, True)}"
         elif fulls:
             text += f"，还没到满{min(x.threshold for x in fulls):g}减的门槛"
-        if coupon is not None:
-            text += f"，{'再' if t.amount else ''}用{coupon.amount:g}元券{m(net)}"
-        return Reply("answer", text + "。", _TOTAL_FIELDS)
+        return Reply("answer", _with_coupon(text, t, coupon, m, True) + "。", _TOTAL_FIELDS)
     text = f"Together they {'start at' if from_price else 'come to'} {m(t.subtotal)} today"
     if t.amount:
         text += f"; {_after_reduction(t, m, False)}"
     elif fulls:
         text += f", below the {min(x.threshold for x in fulls):g} full-reduction threshold"
-    if coupon is not None:
-        text += f"; {m(net)} with the {coupon.amount:g} yuan coupon{' too' if t.amount else ''}"
-    return Reply("answer", text + ".", _TOTAL_FIELDS)
+    return Reply("answer", _with_coupon(text, t, coupon, m, False) + ".", _TOTAL_FIELDS)
