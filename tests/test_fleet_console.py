@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 
 from twincast.fleet.console import create_console
 from twincast.fleet.journal import JournalAnalytics
-from twincast.fleet.supervisor import RoomState, Supervisor
+from twincast.fleet import supervisor as supervisor_module
+from twincast.fleet.roomstate import PROBE_S, RoomState, probe
+from twincast.fleet.supervisor import Supervisor
 from twincast.live.events import make_event
 
 TOKEN = "t" * 32
@@ -113,7 +115,14 @@ def test_health_rules(sup, monkeypatch):
         r.last_report = r.frames_moved = time.monotonic()
     sup._check(tea, h)
     assert launched == []  # reporting and frames moving: healthy
-    tea.last_report -= 2.5  # silent for 2.5 s: replaced, away from its node
+    tea.last_report -= 2.5  # silent for 2.5 s: asked first; it answers (only late): left on air
+    answers = iter([None, True, None, False])
+    monkeypatch.setattr(supervisor_module, "probe", lambda r, now: next(answers))
+    sup._check(tea, h)
+    sup._check(tea, h)
+    assert launched == []
+    sup._check(tea, h)  # silent again and no answer this time: replaced, away from its node
+    assert launched == []
     sup._check(tea, h)
     assert launched[-1][:2] == ("tea", "node0") and "no report" in launched[-1][2]
     cups.frames_moved -= 5  # reports come, frames stand still: replaced wherever there is room
@@ -125,7 +134,7 @@ def test_health_rules(sup, monkeypatch):
     assert len(launched) == n and cups.stopped and "ended" in cups.error
     # a start that fails is retried after 1, 2, 4 ... s, not every tick
     fresh = RoomState(tea.spec, tea.session, handle=object(), launched=time.monotonic(), restarts=3)
-    monkeypatch.setattr(Supervisor, "_begin_failed", staticmethod(lambda r: "TwincastError: bad catalog"))
+    monkeypatch.setattr(supervisor_module, "begin_failed", lambda r: "TwincastError: bad catalog")
     sup._check(fresh, h)
     assert len(launched) == n and fresh.error == "TwincastError: bad catalog"
     fresh.launched -= 8.5
@@ -138,3 +147,37 @@ def test_health_rules(sup, monkeypatch):
     assert sup.report("tea", "tea-0-abc", [(99, "event", "{}")], {})["fenced"] is True
     assert sup.ledger.last_seq(tea.session) >= before and sup.ledger.db.query(
         "SELECT COUNT(*) FROM fleet_ops WHERE seq=99")[0][0] == 0
+
+
+def test_a_silent_room_is_asked_before_it_is_moved(sup, monkeypatch):
+    """``probe`` against Ray's two calls it uses (wait, get), so each outcome is reached: an
+    answer is a heartbeat, silence past PROBE_S or a dead actor means lost."""
+    import sys
+    import types
+
+    outcome = {"done": False, "value": None}
+
+    class Ref:
+        pass
+
+    def get(ref):
+        if isinstance(outcome["value"], Exception):
+            raise outcome["value"]
+        return outcome["value"]
+
+    fake = types.SimpleNamespace(wait=lambda refs, timeout=0: (refs if outcome["done"] else [], []), get=get)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    tea = sup.rooms["tea"]
+    tea.handle.status = types.SimpleNamespace(remote=Ref)
+    t0 = time.monotonic()
+    tea.last_report, tea.frames = t0 - 5, 100
+    assert probe(tea, t0) is None and tea.probe is not None  # asked
+    assert probe(tea, t0 + PROBE_S / 2) is None  # no answer yet: still waiting
+    outcome.update(done=True, value={"status": "on_air", "frames": 140})
+    assert probe(tea, t0 + 1.0) is True and tea.last_report == t0 + 1.0 and tea.frames == 140
+    assert tea.probe is None and "answered when asked" in tea.events[-1][1]
+    outcome.update(done=False)
+    assert probe(tea, t0 + 10) is None
+    assert probe(tea, t0 + 10 + PROBE_S + 0.1) is False  # no answer in time: lost
+    outcome.update(done=True, value=RuntimeError("actor died"))
+    assert probe(tea, t0 + 20) is None and probe(tea, t0 + 20.1) is False  # its process is gone

@@ -65,14 +65,17 @@ def rooms(console: str, token: str) -> dict[str, dict]:
     return {x["room"]: x for x in r.json()["rooms"]}
 
 
-def until(pred, timeout: float, step: float = 0.2):
+def until(pred, timeout: float, step: float = 0.2, seen=None):
+    """``pred``'s first true value within ``timeout``; on failure the message carries what
+    ``seen()`` returns (the rooms as last reported) so a failure in CI says why."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = pred()
         if value:
             return value
         time.sleep(step)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"condition not met in {timeout:.0f} s; last seen: {seen() if seen else '-'}; "
+                         f"load {os.getloadavg()}")
 
 
 def post(console: str, token: str, room: str, text: str) -> dict:
@@ -109,18 +112,22 @@ def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path, monkeypatch):
     assert res.returncode == 0, out
     token = re.search(r"token=(\w[\w-]*)", out).group(1)
     console = f"http://127.0.0.1:{console_port}"
-    state = until(lambda: (s := rooms(console, token)) and all(r["state"] == "on_air" for r in s.values()) and s, 120)
-    assert {r["on_head"] for r in state.values()} == {True, False}, state  # spread: one room per node
+    state = until(lambda: (s := rooms(console, token)) and all(r["state"] == "on_air" for r in s.values()) and s, 120,
+                  seen=lambda: rooms(console, token))
+    # spread: one room per node
+    assert {r["on_head"] for r in state.values()} == {True, False}, {n: (r["on_head"], r["events"]) for n, r in state.items()}
     moved = next(n for n, r in state.items() if not r["on_head"])
     assert moved == "room-b"
     stays = next(n for n in state if n != moved)
     before = [f"{n} question {i}: how much is the Pro?" for n in state for i in range(3)]
     for text in before:
         post(console, token, text.split()[0], text)
-    until(lambda: all(r["comments"] == 3 for r in rooms(console, token).values()), 20)  # in the ledger
-    until(lambda: rooms(console, token)[moved]["spare"] == "ready", 120, 1.0)
+    until(lambda: all(r["comments"] == 3 for r in rooms(console, token).values()), 20,
+          seen=lambda: rooms(console, token))  # in the ledger
+    until(lambda: rooms(console, token)[moved]["spare"] == "ready", 120, 1.0, seen=lambda: rooms(console, token)[moved])
 
     last = rooms(console, token)[moved]
+    assert not last["on_head"] and last["restarts"] == 0, last  # no false alarm moved it before the kill
     _kill(worker)  # the worker node and the room on it vanish
     killed = time.monotonic()
 
@@ -128,7 +135,7 @@ def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path, monkeypatch):
         r = rooms(console, token)[moved]
         return r if r["state"] == "on_air" and r["on_head"] and r["instance"] != last["instance"] and r["frames"] > 25 else None
 
-    now = until(back, 40, 0.1)
+    now = until(back, 40, 0.1, seen=lambda: rooms(console, token)[moved])
     took = time.monotonic() - killed
     print(f"room {moved} back on air {took:.1f} s after its node was killed; start steps {now['timings']}; "
           f"events {now['events']}; load {os.getloadavg()}")
@@ -139,7 +146,7 @@ def test_a_room_survives_losing_its_node(cluster, rtmp, tmp_path, monkeypatch):
     after = [f"{moved} after the move {i}: is it waterproof?" for i in range(2)]
     for text in after:
         post(console, token, moved, text)
-    until(lambda: rooms(console, token)[moved]["comments"] == 5, 20)
+    until(lambda: rooms(console, token)[moved]["comments"] == 5, 20, seen=lambda: rooms(console, token)[moved])
 
     metrics = httpx.get(f"{console}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10).text
     for n in state:

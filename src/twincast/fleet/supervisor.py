@@ -4,8 +4,10 @@ restarts rooms that die or stall, and serves the fleet console.
 Why it decides by the rooms' reports and its own clock: when a worker node is killed, Ray marks
 its actors dead only after its node health checks fail (about 15-30 s with default settings),
 far over the 10 s a room may be off air. A room that has not reported for ``dead_after_s`` is
-replaced at once, on another node, and fenced off in the ledger so that, if it was only cut off
-rather than dead, it can no longer write the session and leaves the air at its next report.
+asked directly (``roomstate.probe``: on a loaded machine a live room may only be late); if it
+does not answer within ``PROBE_S`` it is replaced at once, on another node, and fenced off in
+the ledger so that, if it was only cut off rather than dead, it can no longer write the session
+and leaves the air at its next report.
 """
 
 from __future__ import annotations
@@ -15,37 +17,15 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from .ledger import Ledger
-from .spec import FleetSpec, RoomSpec
+from .roomstate import RoomState, begin_failed, probe
+from .spec import FleetSpec
 
 log = logging.getLogger("twincast.fleet")
 TICK_S = 0.25
-
-
-@dataclass
-class RoomState:
-    """The supervisor's mutable view of one room (only the supervisor's threads touch it)."""
-
-    spec: RoomSpec
-    session: str
-    instance: str = ""
-    handle: Any = None
-    begin_ref: Any = None
-    launched: float = 0.0  # monotonic
-    last_report: float = 0.0  # monotonic; 0: none from this instance yet
-    frames: int = -1
-    frames_moved: float = 0.0
-    checkpoint: Optional[dict] = None
-    node: str = ""
-    restarts: int = 0
-    stopped: bool = False
-    error: Optional[str] = None
-    events: list = field(default_factory=list)  # (wall, text): restarts and their reasons
-    spare: Optional[tuple] = None  # (handle, instance, node, prepare ref) with standby: true
 
 
 class Supervisor:
@@ -164,6 +144,7 @@ class Supervisor:
                   "ops": [(op.seq, op.kind, op.body) for op in self.ledger.ops(r.session)]}
         r.begin_ref = r.handle.begin.remote(resume)
         r.launched, r.last_report, r.frames, r.frames_moved = time.monotonic(), 0.0, -1, time.monotonic()
+        r.probe = None
         r.error = None
         r.events.append((time.time(), f"{reason}: {how} {r.instance}" + (f" (was {old})" if old else "")))
         del r.events[:-20]
@@ -227,7 +208,7 @@ class Supervisor:
             now = time.monotonic()
             if not r.last_report:
                 r.events.append((time.time(), f"{instance} reporting {now - r.launched:.1f} s after its start call"))
-            r.last_report = now
+            r.last_report, r.probe = now, None
             if checkpoint.get("frames", -1) != r.frames:
                 r.frames, r.frames_moved = checkpoint["frames"], now
             r.checkpoint, r.node = checkpoint, checkpoint.get("node") or r.node
@@ -250,7 +231,7 @@ class Supervisor:
         if r.stopped or r.handle is None:
             return
         now = time.monotonic()
-        failed = self._begin_failed(r)
+        failed = begin_failed(r)
         if failed:
             r.error = failed
         if r.restarts >= h.max_restarts and (failed or (r.last_report and now - r.last_report > h.dead_after_s)):
@@ -270,6 +251,11 @@ class Supervisor:
             if now - r.launched > h.start_timeout_s:
                 reason, exclude = f"not on air {h.start_timeout_s:.0f} s after start", r.node
         elif now - r.last_report > h.dead_after_s:
+            alive = probe(r, now)
+            if alive is None:
+                return  # asked; its answer (or its silence) decides at a later tick
+            if alive:
+                return
             reason, exclude = f"no report for {now - r.last_report:.1f} s (process or node lost)", r.node
         elif status in ("on_air", "error") and now - r.frames_moved > h.stall_s:
             reason, exclude = f"no new frame for {now - r.frames_moved:.1f} s", None
@@ -278,22 +264,6 @@ class Supervisor:
             self._launch(r, exclude, reason)
         else:
             self._ensure_spare(r)
-
-    @staticmethod
-    def _begin_failed(r: RoomState) -> Optional[str]:
-        import ray
-
-        if r.begin_ref is None:
-            return None
-        done, _ = ray.wait([r.begin_ref], timeout=0)
-        if not done:
-            return None
-        try:
-            ray.get(r.begin_ref)
-        except Exception as exc:  # noqa: BLE001 - RayActorError, the room's own exception
-            return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        r.begin_ref = None
-        return None
 
     # ---- what the console and the CLI ask -----------------------------------------------------
     def status(self) -> list[dict]:
