@@ -21,6 +21,7 @@ from . import replies as r
 from . import replies_policy as rp
 from . import replies_price as rprice
 from . import replies_size as rsize
+from .chart_fit import fit
 from .answerability import FactModel
 from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_about, asks_for_unsold
@@ -65,6 +66,20 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
         return intent
     return IntentResult("stock", intent.score, intent.slots, intent.method,
                         ("stock", *(i for i in intent.all if i not in ("stock", "colour", "size", "spec"))))
+
+
+def _measured_size_first(intent: IntentResult, p: Product, text: str) -> IntentResult:
+    """"US women's 6.5 = EU?", "颈围30 胸围60 选哪个": a value for the product's own size-chart
+    columns asks for the size that holds it, whatever the rules made of the words (no size word:
+    unknown, a spec question; "选哪个", "S or M": a comparison)."""
+    if not p.size_chart or intent.intent not in ("unknown", "spec", "off_topic", "greeting", "compare", "size"):
+        return intent
+    if fit(p, text, intent.slots.height_cm, intent.slots.weight_kg) is None:
+        return intent
+    # "S or M?", "选哪个" beside a measure ask which size, not for a comparison of products; the
+    # measure's own words ("neck about 27cm") are what read as a spec question
+    return IntentResult("size", intent.score, intent.slots, intent.method,
+                        ("size", *(i for i in intent.all if i not in ("size", "compare", "spec"))))
 
 
 # "my mom is allergic to nuts", "我对坚果过敏": an allergen, not the nut product of the shop
@@ -164,6 +179,10 @@ class AnswerEngine:
             return self._log(Decision(comment, "silent", "off_topic", lang, intent="off_topic"))
         if intent.intent == "ai_disclosure":
             return self._finish(comment, lang, "ai_disclosure", rp.ai_disclosure(self.catalog, lang), (), "none")
+        if intent.intent == "greeting" and (named or on_screen):  # "my feet are 9.25 inches long"
+            pid = (named or (on_screen,))[0]
+            shown = next((p for p in self.catalog.products if p.id == pid), None)
+            intent = _measured_size_first(intent, shown, comment.text) if shown else intent
         if intent.intent == "greeting":
             return self._finish(comment, lang, "greeting", rp.greeting(self.catalog, comment.text, lang), (), "none")
         ids = list(named[:MAX_PRODUCTS]) or ([on_screen] if on_screen else [])
@@ -179,6 +198,8 @@ class AnswerEngine:
             reply = same or r.clarify_reply(self.catalog, lang)
             return self._finish(comment, lang, intent.intent, reply, (), method, intent)
         intent = _availability_first(intent, products[0], comment.text)
+        if len(products) == 1:
+            intent = _measured_size_first(intent, products[0], comment.text)
         reply = self._compose(ctx, intent, products)
         if reply.kind == "check" and reply.reason == "missing_fact" and not_sold_thing(self.catalog, comment.text):
             return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")

@@ -12,6 +12,7 @@ from typing import Optional
 from ..catalog import Product
 from ..catalog_units import number_text
 from .bodyfit import body_checks, body_fit_fields, body_fit_text
+from .chart_fit import PLURAL, fit
 from .fit_note import USUAL_SIZE, size_steps, step_up
 from .reasoners import recommend_size, size_named
 from .replies import Ctx, chart_measurement, check_reply, join, sentence, stock
@@ -31,6 +32,9 @@ def size(c: Ctx, p: Product) -> Reply:
         if hit.sure and hit.item:
             return Reply("answer", sentence(hit.item.get(c.lang), c.lang), (hit.item.field,))
         return check_reply(c.lang, topic="尺码" if c.zh else "about sizes")
+    measured = _chart_fit(c, p)
+    if measured:
+        return measured
     if s.height_cm or s.weight_kg:
         adv = recommend_size(p, s.height_cm, s.weight_kg)
         if adv is None:
@@ -40,8 +44,10 @@ def size(c: Ctx, p: Product) -> Reply:
             return check_reply(c.lang, topic="尺码" if c.zh else "about the size")
         rng = [f"{number_text(a)}-{number_text(b)}{u}" for rr, u in ((adv.height, "cm"), (adv.weight, "kg")) if rr
                for a, b in [rr]]
-        text = (f"按您的身高体重建议选{adv.size}码，{adv.size}码适合{'、'.join(rng)}。" if c.zh
-                else f"For your height and weight we suggest {adv.size}, which fits {' and '.join(rng)}.")
+        by = ("身高体重", "your height and weight") if s.height_cm and s.weight_kg else \
+            ("身高", "that height") if s.height_cm else ("体重", "that weight")
+        text = (f"按{by[0]}建议选{adv.size}码，{adv.size}码适合{'、'.join(rng)}。" if c.zh
+                else f"For {by[1]} we suggest size {adv.size}, which fits {' and '.join(rng)}.")
         up = _size_up(c, p, adv.size, from_usual=False)
         text += (up[1] if c.zh else " " + up[1]) if up else ""
         if note:
@@ -74,17 +80,40 @@ def size(c: Ctx, p: Product) -> Reply:
     return Reply("answer", text, ("sizes", "size_chart.fit_note") if note else ("sizes",))
 
 
+def _chart_fit(c: Ctx, p: Product) -> Optional[Reply]:
+    """"胸围40 体重4公斤 拍哪个码": the size holding every measure given (:mod:`.chart_fit`)."""
+    got = fit(p, c.text, c.slots.height_cm, c.slots.weight_kg)
+    if got is None:
+        return None
+    chart = p.size_chart
+    note = chart.fit_note.get(c.lang) if chart.fit_note else ""
+    if got.size is None:  # the measures point at different sizes: each one's, and the note
+        text = ("，".join(z for z, _ in got.reasons) + "，不在同一个码。") if c.zh else \
+            "; ".join(e for _, e in got.reasons) + ": they point at different sizes."
+    elif c.zh:
+        named = "".join(f"；{z}" for z, _ in got.named)
+        text = f"建议选{got.size}码（{got.size}码{'、'.join(z for z, _ in got.reasons)}{named}）。"
+        text += f"{got.both}码也合适。" if got.both else ""
+    else:
+        named = "".join(f"; {e}" for _, e in got.named)
+        text = f"We suggest size {got.size} ({', '.join(e for _, e in got.reasons)}{named})."
+        text += f" {got.both} fits too." if got.both else ""
+    up = _size_up(c, p, got.size, from_usual=False) if got.size else None
+    text += (up[1] if c.zh else " " + up[1]) if up else ""
+    if note:
+        text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
+    return Reply("answer", text, ("size_chart",))
+
+
 def _column_named(text: str, col) -> bool:
     """"脚长25.5" names 脚长（厘米）; "US 9" names "US men's size" (the label's first word)."""
     head_zh = re.split(r"[（(]", col.name.zh)[0].strip()
     first_en = re.split(r"[\s(]", col.name.en.strip().lower())[0]
     low = text.lower()
-    forms = {first_en, first_en + "s", _PLURAL.get(first_en, first_en)}  # "my feet are 9.25 inches"
+    forms = {first_en, first_en + "s", PLURAL.get(first_en, first_en)}  # "my feet are 9.25 inches"
     return bool(head_zh and head_zh in text) or bool(first_en and any(
         re.search(rf"(?<![a-z]){re.escape(f)}(?![a-z])", low) for f in forms))
 
-
-_PLURAL = {"foot": "feet", "tooth": "teeth"}
 
 
 def _size_from_measure(c: Ctx, p: Product) -> Optional[Reply]:
