@@ -43,7 +43,9 @@ _RULES: list[tuple[str, float, str]] = [
                 r"\bxx?l\b|\bxs\b|\d\s*(ft|')\s*\d|\blbs?\b|\bpounds\b|shoe size|\bus \d|\beu \d|"
                 r"型号|适配|安卓|iphone\s*1[0-9]|苹果\s*1[0-9]|1[0-9]\s*pro|大瓶|小瓶|\bsamsung\b|\bandroid\b|pro max|"
                 r"\bfits? (the|my|an?|iphone|\d)"),
-    ("colour", 3, r"颜色|什么色|几个色|色号|哪些色|colou?rs?\b|colur|\bshades?\b"),
+    ("colour", 3, r"颜色|什么色|几个色|色号|哪些色|colou?rs?\b|colur|\bshades?\b|"
+                  # flavours and scents are a product's options too (replies.option_words)
+                  r"口味|什么味|几种味|哪些味|哪几种味|几个味|\bflavou?rs?\b|\bscents?\b"),
     ("colour", 2, r"[黑白粉红蓝绿黄紫灰棕米]色|有[黑白粉红蓝绿黄紫灰棕]|粉的|红的|黑的|白的|"
                   r"\b(black|white|pink|red|blue|green|yellow|purple|grey|gray|beige|navy|khaki)\b"),
     ("shipping", 3, r"顺丰|中通|圆通|韵达|申通|极兔|德邦|京东快递|京东物流|邮政|\bems\b|\bsf\b|\bzto\b|\byto\b|"

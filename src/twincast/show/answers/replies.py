@@ -173,11 +173,35 @@ _LOOKS = re.compile(r"偏.{1,3}还是|是什么颜色|什么样的颜色|显白|
                     r"what (does|do) .{0,20}look like", re.I)
 
 
+def option_words(p: Product) -> tuple[str, str]:
+    """What the product's colour options are, in zh and en: flavours or scents ("巧克力味",
+    "原味": every name ends in 味) are no colours, so they are said as kinds, not colours."""
+    if p.colours and all(x.zh.endswith("味") for x in p.colours):
+        return "种味道", "kinds"
+    return "个颜色", "colours"
+
+
+def _sold_out_options(p: Product) -> list[str]:
+    """The options every variant of which is out of stock (the catalog's numbers)."""
+    out = []
+    for x in p.colours:
+        vs = [v for v in p.variants if v.colour in (x.zh, x.en)]
+        if vs and all(v.stock == 0 for v in vs):
+            out.append(x)
+    return out
+
+
+_FLAVOUR = re.compile(r"味|flavou?r|scent", re.I)
+
+
 def colour(c: Ctx, p: Product) -> Reply:
     if not p.colours:
+        if _FLAVOUR.search(c.text):  # "什么味道的 酸不酸" of a coffee with one taste: its taste notes
+            return spec(c, p)
         return check_reply(c.lang, topic="颜色" if c.zh else "about colours")
     names = [x.get(c.lang) for x in p.colours]
     listing, n = join(names, c.lang), len(names)
+    kind_zh, kind_en = option_words(p)
     fam = c.slots.colour
     if (fam or match_colour(p, None, c.text)) and (_LOOKS.search(c.text) or not _ASKS_AVAILABILITY.search(c.text)):
         return spec(c, p)  # "白色会透吗", "does the light blue fade?": a question about that colour, not its stock
@@ -186,15 +210,18 @@ def colour(c: Ctx, p: Product) -> Reply:
         if hit is not None:
             if p.variants:
                 return stock(c, p)
-            text = (f"有的，有{hit.get(c.lang)}。一共{n}个颜色：{listing}。" if c.zh
-                    else f"Yes, we have {hit.get(c.lang)}. All {n} colours: {listing}.")
+            text = (f"有的，有{hit.get(c.lang)}。一共{n}{kind_zh}：{listing}。" if c.zh
+                    else f"Yes, we have {hit.get(c.lang)}. All {n} {kind_en}: {listing}.")
         else:
             want = COLOUR_ZH.get(fam or "", "这个颜色") if c.zh else (fam or "that colour")
             text = (f"暂时没有{want}哦，目前有{listing}。" if c.zh else f"Sorry, no {want} for now. We have {listing}.")
         return Reply("answer", text, ("colours",))
-    text = (f"{p.name.get(c.lang)}有{n}个颜色：{listing}。" if c.zh
-            else f"The {p.name.get(c.lang)} comes in {n} colours: {listing}.")
-    return Reply("answer", text, ("colours",))
+    text = (f"{p.name.get(c.lang)}有{n}{kind_zh}：{listing}。" if c.zh
+            else f"The {p.name.get(c.lang)} comes in {n} {kind_en}: {listing}.")
+    gone = [x.get(c.lang) for x in _sold_out_options(p)]
+    if gone and len(gone) < n:  # "what flavours are in stock": the list is no promise of stock
+        text += f"其中{join(gone, c.lang)}已售罄。" if c.zh else f" Sold out: {join(gone, c.lang)}."
+    return Reply("answer", text, ("colours", "variants") if gone else ("colours",))
 
 
 def spec(c: Ctx, p: Product, topics: tuple[str, ...] = ()) -> Reply:
