@@ -74,7 +74,8 @@ def test_a_value_inside_a_column_pairs_range_picks_its_row(shop):
     assert fit(collar, "neck 11 inches").size == "S"  # 27.9 cm: S and M, the smaller
     # 21 is in XS (16-22) and S (20-28): the note says take the smaller one
     assert fit(collar, "颈围21 哪个码").size == "XS"
-    assert fit(collar, "颈围40") is None  # outside the chart: no claim
+    outside = fit(collar, "颈围40")  # outside the chart: where it ends, no size claimed
+    assert outside.size is None and outside.outside
 
 
 def test_the_weight_is_a_measure_too_and_a_small_one_counts(shop):
@@ -101,6 +102,13 @@ def test_a_weight_is_never_read_as_a_length(shop):
     ("collar", "neck about 31cm, S or M?", ("size M", "26-34", "S: neck 20-28"), ("check",)),
     ("jacket", "身高118 胸围64 穿哪个", ("120码", "胸围64"), ("110码胸围",)),
     ("jacket", "孩子胸围63 能穿110吗", ("120码", "110码胸围60"), ()),
+    ("collar", "S码颈围多少", ("S码颈围20-28cm",), ("有货",)),  # a column pair's range, by its head
+    ("collar", "M码脖子最小多少", ("M码颈围26-34cm",), ("有货",)),  # the head as viewers say it
+    ("collar", "猫咪脖子17厘米 拍哪个", ("XS码", "16-22"), ()),
+    # past the chart's ends: where it ends, and no size claimed
+    ("collar", "颈围40 哪个码", ("颈围40cm超出了尺码表", "最大的是M码", "26-34"), ("建议选",)),
+    ("jacket", "孩子胸围50 穿几码", ("比尺码表还小", "最小的是110码"), ("建议选",)),
+    ("jacket", "chest 59cm which size", ("size 110", "chest 60 cm"), ("beyond", "under")),  # within a step
 ])
 def test_the_reply_names_the_size_and_what_it_holds(engine, pid, text, want, absent):
     d = _ask(engine, text, pid)

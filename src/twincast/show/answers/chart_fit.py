@@ -23,7 +23,9 @@ from ..catalog_units import number_text
 
 _END = re.compile(r"\s*(?:最小|最大|下限|上限|\bmin(?:imum)?\b|\bmax(?:imum)?\b)\s*", re.I)
 _KEY_END = re.compile(r"_(min|max)$")
-_NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)(?![\d.])\s*(mm|毫米|cm|厘米|公分|inches|inch|in\b|英寸|\"|kg|公斤|斤|lbs?|磅)?"
+# "in" is inches only at the end of a clause ("9.5 in?"), not in "a 38 in most brands"
+_NUMBER = (r"(\d{1,3}(?:\.\d{1,2})?)(?![\d.])\s*"
+           r"(mm|毫米|cm|厘米|公分|inches|inch|in(?=\s*(?:[?.,!;)]|$))|英寸|\"|kg|公斤|斤|lbs?|磅)?")
 # what to do between two sizes, in a chart's fit note: the larger / the smaller
 _BETWEEN = re.compile(r"(两个码之间|之间|between (two )?sizes)[^。;；.]{0,24}?(选|拍|take|go|size)\s*(大|larger|bigger|up)", re.I)
 _BETWEEN_DOWN = re.compile(r"(两个码之间|之间|between (two )?sizes)[^。;；.]{0,24}?(选|拍|take|go|size)\s*(小|smaller|down)", re.I)
@@ -52,6 +54,7 @@ class Fit:
     reasons: tuple[tuple[str, str], ...]
     both: Optional[str] = None  # a second size that holds every measure too (no note decided)
     named: tuple[tuple[str, str], ...] = ()  # other sizes the viewer named, with what they hold
+    outside: bool = False  # a measure is past the chart's largest or under its smallest row
 
 
 def _head(name: str) -> str:
@@ -98,6 +101,33 @@ def _to(value: float, said: str, unit: str) -> float:
     return value
 
 
+# how viewers say a chart's zh heads ("脖子量了30" for 颈围)
+SPOKEN = {"颈围": ("脖子", "脖围"), "臀围": ("屁股",), "头围": ("脑袋",)}
+
+
+def _names(m: Measure, loose: bool = True) -> list[str]:
+    first_en = m.en.lower().split()[0] if m.en and loose else ""
+    return [n for n in (m.zh, *SPOKEN.get(m.zh, ()), m.en.lower(), first_en,
+                        PLURAL.get(first_en, first_en + "s" if first_en else "")) if n]
+
+
+def names_measure(text: str, m: Measure, loose: bool = False) -> bool:
+    """Whether ``text`` names the measure: its zh head or its English head as words; ``loose``
+    also its English first word or its plural ("chest", "feet" for "foot length"), which alone
+    is no question about the chart ("my feet are wide")."""
+    low = text.lower()
+    for n in _names(m, loose):
+        if not n.isascii():
+            if n in text:
+                return True
+        elif len(n) <= 3:  # "US", "EU": only written as such ("send us" is no US size)
+            if re.search(rf"(?<![A-Za-z]){re.escape(n.upper())}(?![A-Za-z])", text):
+                return True
+        elif re.search(rf"(?<![a-z]){re.escape(n)}(?![a-z])", low):
+            return True
+    return False
+
+
 def value_of(text: str, m: Measure, height_cm: Optional[float] = None,
              weight_kg: Optional[float] = None) -> Optional[float]:
     """The number the viewer gives for ``m``: right after its name ("胸围量了42", "chest about 20
@@ -111,10 +141,14 @@ def value_of(text: str, m: Measure, height_cm: Optional[float] = None,
             return weight_kg
         w = _WEIGHT.search(low)
         return _to(float(w.group(1)), w.group(2), "kg") if w else None
-    first_en = m.en.lower().split()[0] if m.en else ""
-    names = [n for n in (m.zh, m.en.lower(), first_en, PLURAL.get(first_en, first_en + "s" if first_en else "")) if n]
-    for name in names:
-        for hit in re.finditer(rf"{re.escape(name)}[^\d]{{0,12}}?{_NUMBER}", low):
+    for name in _names(m):
+        if not name.isascii():
+            where, pat = low, re.escape(name)
+        elif len(name) <= 3:  # "US 9", never the "us" of "usually"
+            where, pat = text, rf"(?<![A-Za-z]){re.escape(name.upper())}(?![A-Za-z])"
+        else:
+            where, pat = low, rf"(?<![a-z]){re.escape(name)}(?![a-z])"
+        for hit in re.finditer(rf"{pat}[^\d]{{0,12}}?{_NUMBER}", where):
             said = hit.group(2) or ""
             if _WEIGHT_UNIT.fullmatch(said):  # "胸围多少 我家狗12斤": a weight, not this length
                 continue
@@ -132,6 +166,8 @@ def _holds(p: Product, m: Measure, v: float) -> list[int]:
     vals = sorted((r.measurement(m.keys[0]), i) for i, r in enumerate(rows) if r.measurement(m.keys[0]) is not None)
     exact = [i for x, i in vals if abs(x - v) < 1e-6]
     above = [i for x, i in vals if x >= v]
+    if not exact and above and above[0] == vals[0][1] and len(vals) > 1 and vals[0][0] - v > vals[1][0] - vals[0][0]:
+        return []  # more than a step under the smallest row: under the chart, not its first size
     return (exact or above)[:1]
 
 
@@ -151,6 +187,21 @@ def _span(p: Product, m: Measure, i: int) -> tuple[str, str]:
     return f"{m.zh}{number_text(x)}{unit}", f"{m.en} {number_text(x)} {unit}".strip()
 
 
+def _outside(p: Product, m: Measure, v: float) -> tuple[str, str]:
+    rows = p.size_chart.rows
+    ends = [i for i, r in enumerate(rows) if all(r.measurement(k) is not None for k in m.keys)]
+    big = v > max(rows[i].measurement(m.keys[-1]) for i in ends)
+    i = max(ends, key=lambda j: rows[j].measurement(m.keys[-1])) if big else \
+        min(ends, key=lambda j: rows[j].measurement(m.keys[0]))
+    z, e = _span(p, m, i)
+    num = number_text(round(v, 1))
+    if big:
+        return (f"{m.zh}{num}{m.unit}超出了尺码表，最大的是{rows[i].size}码（{z}）",
+                f"{m.en} {num} {m.unit} is beyond the chart: the largest is size {rows[i].size} ({e})")
+    return (f"{m.zh}{num}{m.unit}比尺码表还小，最小的是{rows[i].size}码（{z}）",
+            f"{m.en} {num} {m.unit} is under the chart: the smallest is size {rows[i].size} ({e})")
+
+
 def fit(p: Product, text: str, height_cm: Optional[float] = None, weight_kg: Optional[float] = None) -> Optional[Fit]:
     """The size for every chart measure given in ``text``; None when no column of the chart is
     measured (height and weight alone: ``reasoners.recommend_size`` answers those) or when a
@@ -159,6 +210,9 @@ def fit(p: Product, text: str, height_cm: Optional[float] = None, weight_kg: Opt
     if not any(m.keys for m, _ in given):
         return None
     held = [(m, _holds(p, m, v)) for m, v in given]
+    beyond = [(m, v) for (m, v), (_, rows) in zip(given, held) if not rows and m.keys]
+    if beyond:  # "foot length 25.5cm" past the largest row: say so, never the nearest size
+        return Fit(None, tuple(_outside(p, m, v) for m, v in beyond), outside=True)
     if any(not rows for _, rows in held):
         return None
     common = sorted(set.intersection(*(set(rows) for _, rows in held)))

@@ -71,15 +71,18 @@ def _availability_first(intent: IntentResult, p: Product, text: str) -> IntentRe
 def _measured_size_first(intent: IntentResult, p: Product, text: str) -> IntentResult:
     """"US women's 6.5 = EU?", "颈围30 胸围60 选哪个": a value for the product's own size-chart
     columns asks for the size that holds it, whatever the rules made of the words (no size word:
-    unknown, a spec question; "选哪个", "S or M": a comparison)."""
-    if not p.size_chart or intent.intent not in ("unknown", "spec", "off_topic", "greeting", "compare", "size"):
+    unknown, a spec question; "选哪个", "S or M": a comparison; "拍哪个": how to buy)."""
+    if not p.size_chart or intent.intent not in _ASKS_WHICH_SIZE:
         return intent
     if fit(p, text, intent.slots.height_cm, intent.slots.weight_kg) is None:
         return intent
-    # "S or M?", "选哪个" beside a measure ask which size, not for a comparison of products; the
-    # measure's own words ("neck about 27cm") are what read as a spec question
+    # "S or M?", "选哪个", "拍哪个" beside a measure ask which size, not to compare products or how
+    # to buy; the measure's own words ("neck about 27cm") are what read as a spec question
     return IntentResult("size", intent.score, intent.slots, intent.method,
-                        ("size", *(i for i in intent.all if i not in ("size", "compare", "spec"))))
+                        ("size", *(i for i in intent.all if i not in ("size", "compare", "spec", "how_to_buy"))))
+
+
+_ASKS_WHICH_SIZE = ("unknown", "spec", "off_topic", "greeting", "compare", "size", "how_to_buy")
 
 
 # "my mom is allergic to nuts", "我对坚果过敏": an allergen, not the nut product of the shop

@@ -135,22 +135,33 @@ def colour_or_size_missing(c: Ctx, p: Product) -> Reply:
 
 
 def chart_measurement(c: Ctx, p: Product) -> Optional[Reply]:
-    """"How long is the M?" / "M码胸围多少": the chart's number, not "M is available"."""
+    """"How long is the M?" / "M码胸围多少" / "XS码颈围最小多少": the chart's numbers (a column
+    pair as its range), not "M is available". A column is named by its full name, its key, or
+    its head ("胸围" of 胸围最小（厘米）, "chest" of "chest girth max (cm)")."""
+    from .chart_fit import measures, names_measure
+
     chart = p.size_chart
     if not chart or not chart.columns:
         return None
     low = c.text.lower()
-    cols = [col for col in chart.columns if col.name.zh in c.text or col.name.en.lower() in low or col.key in low]
-    if not cols:
+    named = [r for r in chart.rows if re.search(rf"(?<![a-z0-9]){re.escape(r.size.lower())}(?![a-z0-9])", low)]
+    loose = bool(named or c.slots.size)  # "the chest of size L" asks the chart; "my feet are wide" does not
+    ms = [m for m in measures(p) if m.keys and (names_measure(c.text, m, loose) or any(
+        (col := chart.column(k)) is not None and (col.name.zh in c.text or col.name.en.lower() in low or k in low)
+        for k in m.keys))]
+    if not ms:
         return None
-    low_text = c.text.lower()
-    named = [r for r in chart.rows if re.search(rf"(?<![a-z0-9]){re.escape(r.size.lower())}(?![a-z0-9])", low_text)]
     rows = (named if len(named) > 1 else []) or [r for r in chart.rows if c.slots.size
-                                                  and r.size.lower() == c.slots.size.lower()] or list(chart.rows)
+                                                 and r.size.lower() == c.slots.size.lower()] or list(chart.rows)
     parts = []
     for r in rows[:6]:
-        vals = [f"{col.name.get(c.lang)}{'' if c.zh else ' '}{number_text(v)}{chart.unit_of(col.key)}"
-                for col in cols if (v := r.measurement(col.key)) is not None]
+        vals = []
+        for m in ms:
+            got = [r.measurement(k) for k in m.keys]
+            if any(v is None for v in got):
+                continue
+            num = "-".join(number_text(v) for v in got)
+            vals.append(f"{m.zh}{num}{m.unit}" if c.zh else f"{m.en} {num} {m.unit}".strip())
         if vals:
             parts.append(f"{r.size}{'码' if c.zh else ''}{'' if c.zh else ': '}{join(vals, c.lang)}")
     if not parts:

@@ -87,7 +87,9 @@ def _chart_fit(c: Ctx, p: Product) -> Optional[Reply]:
         return None
     chart = p.size_chart
     note = chart.fit_note.get(c.lang) if chart.fit_note else ""
-    if got.size is None:  # the measures point at different sizes: each one's, and the note
+    if got.outside:  # past the chart's ends: where it ends, no size claimed
+        text = ("；".join(z for z, _ in got.reasons) + "。") if c.zh else "; ".join(e for _, e in got.reasons) + "."
+    elif got.size is None:  # the measures point at different sizes: each one's, and the note
         text = ("，".join(z for z, _ in got.reasons) + "，不在同一个码。") if c.zh else \
             "; ".join(e for _, e in got.reasons) + ": they point at different sizes."
     elif c.zh:
