@@ -106,20 +106,22 @@ def variant_stock(p: Product, colour_family: Optional[str], size: Optional[str],
     if want_size is None:
         named = size_named(p, text)
         want_size = named.lower() if named else None
-    if colour is None and want_size is None:
+    partial = [] if want_size else sizes_by_part(p, text)  # "16+1T", "the 32gb space grey"
+    wanted = {want_size} if want_size else {x.lower() for x in partial}
+    if colour is None and not wanted:
         return None
     names = {colour.zh.lower(), colour.en.lower()} if colour else set()
     rows = [v for v in p.variants if (not colour or (v.colour or "").lower() in names)
-            and (not want_size or (v.size or "").lower() == want_size)]
+            and (not wanted or (v.size or "").lower() in wanted)]
     if not rows:
         return None
     total = sum(v.stock for v in rows)
     alts = []
-    for v in sorted(p.variants, key=lambda v: -((v.colour or "").lower() in names or (v.size or "").lower() == want_size)):
+    for v in sorted(p.variants, key=lambda v: -((v.colour or "").lower() in names or (v.size or "").lower() in wanted)):
         if v.stock > 0 and v not in rows:
             label = " ".join(x for x in (_colour_label(p, v.colour, lang), v.size) if x)
             alts.append(label)
-    label = next((n for n in p.size_names if n.lower() == want_size), None)
+    label = next((n for n in p.size_names if n.lower() == want_size), None) or ("/".join(partial) or None)
     return VariantStock(colour, label, total, tuple(dict.fromkeys(alts))[:4])
 
 
@@ -176,6 +178,36 @@ def size_spelling(text: str) -> str:
 _PACK_SUFFIX = re.compile(r"(?<=\d[^\d\s])(装|款|版)$|(?<=\d)(装|款|版)$")
 
 
+def size_parts(name: str) -> list[str]:
+    """The parts of a compound size in one spelling: "16GB+1TB" -> ["16g", "1t"]; [] if single."""
+    if not re.search(r"[+/]", name):
+        return []
+    return [x for x in re.split(r"[+/]", size_spelling(name)) if re.fullmatch(r"\d+(\.\d+)?[a-z]+", x)]
+
+
+def _part_is(part: str, number: str, unit: str) -> bool:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([a-z]+)", part)
+    return bool(m) and float(m.group(1)) == float(number) and (not unit or m.group(2).startswith(unit))
+
+
+def sizes_by_part(p: Product, text: str) -> list[str]:
+    """The compound sizes a viewer means without writing one whole: "16+1T" for 16GB+1TB (the
+    numbers in order, units where given), or those having the part they name ("32G" for
+    32GB+512GB and 32GB+1TB)."""
+    low = size_spelling(text)
+    sizes = list(dict.fromkeys([v.size for v in p.variants if v.size] or p.size_names))
+    parts = {name: ps for name in sizes if (ps := size_parts(name))}
+    if not parts:
+        return []
+    for m in re.finditer(r"(?<![\d.])(\d+(?:\.\d+)?)([a-z]*)\s*\+\s*(\d+(?:\.\d+)?)([a-z]*)", low):
+        whole = [name for name, ps in parts.items() if len(ps) == 2
+                 and _part_is(ps[0], m.group(1), m.group(2)) and _part_is(ps[1], m.group(3), m.group(4))]
+        if whole:
+            return whole
+    named = {x for ps in parts.values() for x in ps if re.search(rf"(?<![\d.a-z]){re.escape(x)}(?![a-z\d])", low)}
+    return [name for name in sizes if named & set(parts.get(name, ()))]
+
+
 def size_named(p: Product, text: str) -> Optional[str]:
     """The first of the product's own size names written in the text."""
     named = sizes_named(p, text)
@@ -192,6 +224,10 @@ def match_colour(p: Product, family: Optional[str], text: str = "") -> Optional[
     low = text.lower()
     for c in p.colours:
         if (c.zh and c.zh in text) or (c.en and c.en.lower() in low):
+            return c
+    for c in p.colours:  # "胡桃木" for 胡桃木色: viewers drop the 色 (a one-character stem is too loose)
+        stem = c.zh[:-1] if c.zh and c.zh.endswith("色") else ""
+        if len(stem) >= 2 and stem in text:
             return c
     if family:
         words = COLOURS.get(family, ())

@@ -19,7 +19,7 @@ from .reasoners import (
     price_of,
     quantity,
     saving,
-    size_spelling,
+    sizes_by_part,
     sizes_named,
 )
 from .replies import Ctx, cap, check_reply, join, money, sentence
@@ -222,17 +222,9 @@ def _variant_list(p: Product, text: str) -> list[tuple[str, float]]:
     """(size, price) of the variants a viewer means without naming one whole: those whose size
     has the part they name ("32G的多少钱" for 32GB+1TB, "1TB" for both 1TB versions), or every
     size when they ask for each one's price."""
-    low = size_spelling(text)
     sizes = list(dict.fromkeys(v.size for v in p.variants if v.size))
-    parts = {name: [x for x in re.split(r"[+/]", size_spelling(name)) if re.fullmatch(r"\d+(\.\d+)?[a-z]+", x)]
-             for name in sizes if re.search(r"[+/]", name)}
-    named = {x for ps in parts.values() for x in ps
-             if re.search(rf"(?<![\d.a-z]){re.escape(x)}(?![a-z\d])", low)}
-    if named:
-        chosen = [name for name in sizes if named & set(parts.get(name, ()))]
-    elif _EACH_SIZE.search(text):
-        chosen = sizes
-    else:
+    chosen = sizes_by_part(p, text) or (sizes if _EACH_SIZE.search(text) else [])
+    if not chosen:
         return []
     rows = [(name, price_of(p, name)) for name in chosen]
     return [(name, x) for name, x in rows if x is not None]
