@@ -60,6 +60,8 @@ _RULES: list[tuple[str, float, str]] = [
     ("returns", 3, r"退货|退款|能退|可以退|退吗|退换|换货|换码|无理由|不合适|拆封|开封.{0,4}退|"
                    r"\breturns?\b|refund|exchange|send (it )?back"),
     ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
+    # the return-shipping insurance is a returns policy, though its name holds 运费 (shipping)
+    ("returns", 4, r"运费险|退货险|退换货险|shipping insurance|return insurance|return shipping"),
     ("returns", 3, r"\d+\s*天.{0,2}退|只能.{0,6}退|收到.{0,6}(坏|破|烂|压|胀|漏|碎|损)|包赔|破损|坏果|arrived? (damaged|broken|crushed)"),
     # "能买5个吗", "想囤5罐 可以吗", "can i buy 10 boxes": a count to buy asks the purchase limit
     ("how_to_buy", 3, BUY_COUNT),
@@ -103,6 +105,7 @@ _OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡(?![肉蛋胸
 _NOT_SOLD = re.compile(r"(有没有|有)卖.{1,8}(吗|么|不)|卖不卖|还卖.{1,6}吗|(do|does) (you|u|the shop) (sell|carry)\b|"
                        r"any (chance|plans?) (you|to) sell|you guys sell", re.I | re.A)
 # main intent when two score the same: what viewers most need first
+_INSURANCE_NAME = re.compile(r"运费险|return shipping insurance|shipping insurance|return shipping", re.I)
 PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery_time", "size", "colour", "promo",
             "price", "returns", "warranty", "how_to_buy", "safety", "usage", "shipping", "spec", "greeting",
             "off_topic")
@@ -163,7 +166,7 @@ class IntentClassifier:
 
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
-        scores = rule_scores(text)
+        scores = rule_scores(_INSURANCE_NAME.sub("退货险", text))  # its 运费 / shipping is no shipping question
         if slots.region and re.search(r"发|發|寄|到|邮|郵|送|运费|運費|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|"
                                       r"\bget\b|reach|\bto\b|"
                                       r"how (long|many days) to\b", text, re.I):

@@ -145,12 +145,23 @@ def delivery_time(c: Ctx, p: Product) -> Reply:
     return Reply("answer", "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + ".", tuple(fields))
 
 
+_INSURANCE = re.compile(r"运费险|退货险|退换货险|shipping insurance|return insurance|return shipping", re.I)
+
+
 def returns(c: Ctx, p: Product) -> Reply:
     pol = c.catalog.policy(p)
     r = pol.returns
+    insured = pol.return_shipping_insurance
+    asked = bool(_INSURANCE.search(c.text))
+    if asked and insured is None:  # "运费险有吗": the catalog does not say; the return rule is no answer
+        return check_reply(c.lang, topic="运费险" if c.zh else "about return shipping insurance")
     if r is None:
         return check_reply(c.lang, topic="退货" if c.zh else "about returns")
     parts, fields = [], ["policies.returns"]
+    if asked:  # the insurance first: it is what was asked
+        parts.append(("有的，送运费险" if c.zh else "yes, return shipping insurance is included") if insured
+                     else ("这款没有运费险" if c.zh else "no, there is no return shipping insurance"))
+        fields.append("policies.return_shipping_insurance")
     if r.note:
         parts.append(r.note.get(c.lang))
     elif r.days and r.no_reason:
@@ -162,7 +173,7 @@ def returns(c: Ctx, p: Product) -> Reply:
     if r.conditions:
         conds = join([x.get(c.lang) for x in r.conditions], c.lang)
         parts.append(f"条件是{conds}" if c.zh else f"as long as: {conds}")
-    if pol.return_shipping_insurance is not None:
+    if insured is not None and not asked:
         parts.append(("送运费险" if c.zh else "return shipping insurance included") if pol.return_shipping_insurance
                      else ("不含运费险" if c.zh else "no return shipping insurance"))
         fields.append("policies.return_shipping_insurance")
