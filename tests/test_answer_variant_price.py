@@ -115,7 +115,7 @@ def test_a_monthly_instalment_of_the_price_the_viewer_pays(engine, text, figure)
 
 
 def test_a_first_side_is_not_read_in_a_height_a_price_or_a_longer_number(small_shop):
-    from twincast.show.answers.reasoners import sizes_named
+    from twincast.show.answers.size_names import sizes_named
 
     desk = next(p for p in small_shop(PRODUCTS).products if p.id == "desk")
     assert sizes_named(desk, "140的有货吗") == ["140x70cm"]

@@ -6,10 +6,11 @@ Why its own reasoner: a chart of ranges (a harness's neck and chest girth from-t
 inner diameter) was read as two unrelated numbers, the first number in the comment was taken
 for the measure ("泰迪8斤 胸围40": 8), and a body weight under 10 was not a weight at all, so such
 viewers got the list of sizes or a stock line. Each measure picks the rows that hold it; the
-size that holds every measure is the answer, or, where they disagree, the largest (a size too
-small does not go on; the reply says which measure decided). Where two overlapping rows both
-hold a value, a fit note that says what to do between two sizes decides; without one, both are
-named.
+size that holds every measure is the answer. Where they disagree, each measure's own size is
+said and none is picked (which measure matters is the fit note's to say, and the viewer's). Where
+two overlapping rows both hold a value, a fit note that says what to do between two sizes
+decides; without one, both are named. A value past the chart's ends is said as such, never as
+the nearest size.
 """
 
 from __future__ import annotations
@@ -203,9 +204,9 @@ def _outside(p: Product, m: Measure, v: float) -> tuple[str, str]:
 
 
 def fit(p: Product, text: str, height_cm: Optional[float] = None, weight_kg: Optional[float] = None) -> Optional[Fit]:
-    """The size for every chart measure given in ``text``; None when no column of the chart is
-    measured (height and weight alone: ``reasoners.recommend_size`` answers those) or when a
-    given measure is outside the chart."""
+    """The size for every chart measure given in ``text`` (``Fit.outside`` when a column's value
+    is past the chart's ends); None when no column of the chart is measured (height and weight
+    alone: ``reasoners.recommend_size`` answers those) or the body is outside every row."""
     given = [(m, v) for m in measures(p) if (v := value_of(text, m, height_cm, weight_kg)) is not None]
     if not any(m.keys for m, _ in given):
         return None

@@ -27,7 +27,8 @@ from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_about, asks_for_unsold
 from .moderation import Moderator
 from .phrasing import AnswerPhraser
-from .reasoners import match_colour, size_named
+from .reasoners import match_colour
+from .size_names import size_named
 from .retrieval import Embedder, Retriever
 from .types import Comment, Decision, IntentResult, Reply
 from .units import with_units

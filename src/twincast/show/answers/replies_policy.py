@@ -14,8 +14,9 @@ from typing import Optional
 
 from ..catalog import Catalog, Product
 from .intents import BUY_COUNT
-from .reasoners import price_of, region_rule, sizes_named
+from .reasoners import price_of, region_rule
 from .replies import Ctx, cap, check_reply, join, money, sentence
+from .size_names import sizes_named
 from .types import Reply
 
 _BYE = re.compile(r"\bbye+\b|拜拜|再见|晚安|下次见|see (you|ya)|good ?night", re.I)

@@ -19,10 +19,9 @@ from .reasoners import (
     price_of,
     quantity,
     saving,
-    sizes_by_part,
-    sizes_named,
 )
 from .replies import Ctx, cap, check_reply, join, money, sentence
+from .size_names import sizes_by_part, sizes_named
 from .types import Reply
 from .unit_price import asked_unit, per_unit_words, unit_price
 

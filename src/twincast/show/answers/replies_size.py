@@ -14,8 +14,9 @@ from ..catalog_units import number_text
 from .bodyfit import body_checks, body_fit_fields, body_fit_text
 from .chart_fit import PLURAL, fit
 from .fit_note import USUAL_SIZE, size_steps, step_up
-from .reasoners import recommend_size, size_named
+from .reasoners import recommend_size
 from .replies import Ctx, chart_measurement, check_reply, join, sentence, stock
+from .size_names import size_named
 from .types import Reply
 
 
