@@ -19,6 +19,8 @@ from .types import IntentResult
 # Compiled with re.ASCII so that \b works next to Han characters ("有没有black的").
 BUY_COUNT = (r"(买|拍|囤|下单)\s*(\d+|[两三四五六七八九十]+)\s*(个|件|箱|盒|罐|袋|套|瓶|包|支|台|份)?\s*(吗|嗎|可以|行|么|不)|"
              r"最多(能)?(买|拍|囤)|can i (buy|order|get) (\d+|two|three|four|five|ten)\b|(buy|order) \d+ \w+ for\b")
+# the return-shipping insurance: a returns policy, though its name holds 运费 / shipping
+INSURANCE = r"运费险|退货险|退换货险|return shipping insurance|shipping insurance|return insurance|return shipping"
 _RULES: list[tuple[str, float, str]] = [
     ("ai_disclosure", 5, r"真人吗|是真人|真的人|机器人|数字人|虚拟人|假人|人工智能|是ai|ai吗|是不是ai|ai主播|真人主播|"
                          r"(are|r) (you|u) (an? )?(real|ai|bot|robot|human|person)|real (person|human)|\bis this (an? )?ai\b|"
@@ -61,7 +63,7 @@ _RULES: list[tuple[str, float, str]] = [
                    r"\breturns?\b|refund|exchange|send (it )?back"),
     ("returns", 2, r"(exchange|swap|换).{0,12}(size|码)"),
     # the return-shipping insurance is a returns policy, though its name holds 运费 (shipping)
-    ("returns", 4, r"运费险|退货险|退换货险|shipping insurance|return insurance|return shipping"),
+    ("returns", 4, INSURANCE),
     ("returns", 3, r"\d+\s*天.{0,2}退|只能.{0,6}退|收到.{0,6}(坏|破|烂|压|胀|漏|碎|损)|包赔|破损|坏果|arrived? (damaged|broken|crushed)"),
     # "能买5个吗", "想囤5罐 可以吗", "can i buy 10 boxes": a count to buy asks the purchase limit
     ("how_to_buy", 3, BUY_COUNT),
@@ -105,7 +107,7 @@ _OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡(?![肉蛋胸
 _NOT_SOLD = re.compile(r"(有没有|有)卖.{1,8}(吗|么|不)|卖不卖|还卖.{1,6}吗|(do|does) (you|u|the shop) (sell|carry)\b|"
                        r"any (chance|plans?) (you|to) sell|you guys sell", re.I | re.A)
 # main intent when two score the same: what viewers most need first
-_INSURANCE_NAME = re.compile(r"运费险|return shipping insurance|shipping insurance|return shipping", re.I)
+ASKS_INSURANCE = re.compile(INSURANCE, re.I)
 PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery_time", "size", "colour", "promo",
             "price", "returns", "warranty", "how_to_buy", "safety", "usage", "shipping", "spec", "greeting",
             "off_topic")
@@ -166,7 +168,7 @@ class IntentClassifier:
 
     def classify(self, text: str) -> IntentResult:
         slots = slot_rules.extract(text)
-        scores = rule_scores(_INSURANCE_NAME.sub("退货险", text))  # its 运费 / shipping is no shipping question
+        scores = rule_scores(ASKS_INSURANCE.sub("退货险", text))  # its 运费 / shipping is no shipping question
         if slots.region and re.search(r"发|發|寄|到|邮|郵|送|运费|運費|快递|买|下单|ship|send|deliver|post|order|buy|purchase|mail|\bgo\b|"
                                       r"\bget\b|reach|\bto\b|"
                                       r"how (long|many days) to\b", text, re.I):

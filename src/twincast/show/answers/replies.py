@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..catalog import Catalog, Product, format_money
+from ..catalog_policy import Text
 from ..catalog_units import number_text
 from . import slots
 from .bodyfit import body_checks, body_fit_fields, body_fit_text
+from .chart_fit import measures, names_measure
 from .kinds import fact_kinds
 from .lexicon import COLOUR_ZH
 from .reasoners import (
@@ -138,8 +140,6 @@ def chart_measurement(c: Ctx, p: Product) -> Optional[Reply]:
     """"How long is the M?" / "M码胸围多少" / "XS码颈围最小多少": the chart's numbers (a column
     pair as its range), not "M is available". A column is named by its full name, its key, or
     its head ("胸围" of 胸围最小（厘米）, "chest" of "chest girth max (cm)")."""
-    from .chart_fit import measures, names_measure
-
     chart = p.size_chart
     if not chart or not chart.columns:
         return None
@@ -192,7 +192,7 @@ def option_words(p: Product) -> tuple[str, str]:
     return "个颜色", "colours"
 
 
-def _sold_out_options(p: Product) -> list[str]:
+def _sold_out_options(p: Product) -> list[Text]:
     """The options every variant of which is out of stock (the catalog's numbers)."""
     out = []
     for x in p.colours:

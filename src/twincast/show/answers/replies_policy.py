@@ -13,7 +13,7 @@ import re
 from typing import Optional
 
 from ..catalog import Catalog, Product
-from .intents import BUY_COUNT
+from .intents import ASKS_INSURANCE, BUY_COUNT
 from .reasoners import price_of, region_rule
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .size_names import sizes_named
@@ -146,14 +146,11 @@ def delivery_time(c: Ctx, p: Product) -> Reply:
     return Reply("answer", "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + ".", tuple(fields))
 
 
-_INSURANCE = re.compile(r"运费险|退货险|退换货险|shipping insurance|return insurance|return shipping", re.I)
-
-
 def returns(c: Ctx, p: Product) -> Reply:
     pol = c.catalog.policy(p)
     r = pol.returns
     insured = pol.return_shipping_insurance
-    asked = bool(_INSURANCE.search(c.text))
+    asked = bool(ASKS_INSURANCE.search(c.text))
     if asked and insured is None:  # "运费险有吗": the catalog does not say; the return rule is no answer
         return check_reply(c.lang, topic="运费险" if c.zh else "about return shipping insurance")
     if r is None:
@@ -175,7 +172,7 @@ def returns(c: Ctx, p: Product) -> Reply:
         conds = join([x.get(c.lang) for x in r.conditions], c.lang)
         parts.append(f"条件是{conds}" if c.zh else f"as long as: {conds}")
     if insured is not None and not asked:
-        parts.append(("送运费险" if c.zh else "return shipping insurance included") if pol.return_shipping_insurance
+        parts.append(("送运费险" if c.zh else "return shipping insurance included") if insured
                      else ("不含运费险" if c.zh else "no return shipping insurance"))
         fields.append("policies.return_shipping_insurance")
     return Reply("answer", "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + ".", tuple(fields))

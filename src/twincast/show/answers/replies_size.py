@@ -1,18 +1,17 @@
-"""Size replies: a size from height and weight, from a chart column the viewer measures ("脚长
-23.5", "9.25 inches"), from the size they usually wear, each moved by what the chart's fit note
+"""Size replies: a size from height and weight, from every chart measure the viewer gives ("脚长
+23.5", "胸围40": :mod:`.chart_fit`), from the size they usually wear, each moved by what the chart's fit note
 asks of this viewer (:mod:`.fit_note`); a body against a product without sizes goes to
 :mod:`.bodyfit`. Split from replies.py, whose helpers these use.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from ..catalog import Product
 from ..catalog_units import number_text
 from .bodyfit import body_checks, body_fit_fields, body_fit_text
-from .chart_fit import PLURAL, fit
+from .chart_fit import fit
 from .fit_note import USUAL_SIZE, size_steps, step_up
 from .reasoners import recommend_size
 from .replies import Ctx, chart_measurement, check_reply, join, sentence, stock
@@ -57,9 +56,6 @@ def size(c: Ctx, p: Product) -> Reply:
     measured = chart_measurement(c, p)
     if measured:
         return measured
-    by_measure = _size_from_measure(c, p)
-    if by_measure:
-        return by_measure
     usual = size_named(p, c.text) or s.size
     if usual and USUAL_SIZE.search(c.text) and usual.lower() in {n.lower() for n in names}:
         up = _size_up(c, p, usual, from_usual=True)  # "平时穿37", "I usually wear 38": the note's size
@@ -106,53 +102,6 @@ def _chart_fit(c: Ctx, p: Product) -> Optional[Reply]:
     if note:
         text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
     return Reply("answer", text, ("size_chart",))
-
-
-def _column_named(text: str, col) -> bool:
-    """"脚长25.5" names 脚长（厘米）; "US 9" names "US men's size" (the label's first word)."""
-    head_zh = re.split(r"[（(]", col.name.zh)[0].strip()
-    first_en = re.split(r"[\s(]", col.name.en.strip().lower())[0]
-    low = text.lower()
-    forms = {first_en, first_en + "s", PLURAL.get(first_en, first_en)}  # "my feet are 9.25 inches"
-    return bool(head_zh and head_zh in text) or bool(first_en and any(
-        re.search(rf"(?<![a-z]){re.escape(f)}(?![a-z])", low) for f in forms))
-
-
-
-def _size_from_measure(c: Ctx, p: Product) -> Optional[Reply]:
-    """A size from a chart column the viewer gives a value for: foot length 25.5 -> 42, US 9 -> 42.
-    The row holding that value, else the smallest row at or above it; None outside the chart."""
-    chart = p.size_chart
-    if not chart or not chart.columns:
-        return None
-    for col in chart.columns:
-        if not _column_named(c.text, col):
-            continue
-        m = re.search(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?![\d.])\s*(mm|毫米|cm|厘米|公分|inches|inch|in\b|英寸|\")?", c.text)
-        if not m:
-            continue
-        value = float(m.group(1))
-        unit = {"mm": "mm", "毫米": "mm"}.get(m.group(2) or "", chart.unit if not m.group(2) else "cm")
-        if (m.group(2) or "") in ("inches", "inch", "in", "英寸", '"'):  # "my feet are 9.25 inches long"
-            value, unit = round(value * 2.54, 1), "cm"
-        if unit != chart.unit and unit in ("mm", "cm") and chart.unit in ("mm", "cm"):
-            value = value * (10 if unit == "cm" and chart.unit == "mm" else 0.1)
-        rows = sorted((r for r in chart.rows if r.measurement(col.key) is not None), key=lambda r: r.measurement(col.key))
-        exact = [r for r in rows if abs(r.measurement(col.key) - value) < 1e-6]
-        above = [r for r in rows if r.measurement(col.key) >= value]
-        row = (exact or above or [None])[0]
-        if row is None:
-            return None
-        head = re.split(r"\s*[（(]", col.name.get(c.lang))[0]
-        label = f"{head}{'' if c.zh else ' '}{number_text(row.measurement(col.key))}"
-        note = chart.fit_note.get(c.lang) if chart.fit_note else ""
-        text = (f"建议选{row.size}码（{row.size}码{label}）。" if c.zh else f"We suggest size {row.size} ({label}).")
-        up = _size_up(c, p, row.size, from_usual=False)  # "宽脚 脚长23.5": the row, then the note's size up
-        text += (up[1] if c.zh else " " + up[1]) if up else ""
-        if note:
-            text += sentence(note, c.lang) if c.zh else " " + sentence(note, c.lang)
-        return Reply("answer", text, ("size_chart",))
-    return None
 
 
 def _size_up(c: Ctx, p: Product, size: str, from_usual: bool) -> Optional[tuple[str, str]]:
