@@ -52,7 +52,7 @@ def measure_clip(model, photo: Path, lang: str, out: Path) -> tuple[dict, dict]:
     opening = np.asarray(report.series["opening"], dtype=np.float64)
     md = mdx.measure(opening, report.fps, phones)
     # the clip's lead-in and tail are silence: the share closed while talking (first to last
-    # sound) is the one to compare with real connected speech (SyncNet clip: 0.32)
+    # sound) is the one to compare with real connected speech (SyncNet clip: 0.36)
     spoken = [(s, e) for ph, s, e in phones if ph not in ("sil", "sp", "pau", "")]
     a, b = int(spoken[0][0] * report.fps), int(np.ceil(spoken[-1][1] * report.fps))
     talking = mdx.measure(opening[a:b + 1], report.fps)

@@ -43,8 +43,8 @@ def test_row_passes_real_speech_and_fails_a_mouth_that_never_closes(tmp_path):
 
     real = run_check(syncnet_example()).metric("mouth")
     assert real.status == "PASS", real.display
-    assert 0.25 <= real.detail["closed"] <= 0.40  # measured 0.32
-    assert 0.13 <= real.detail["range"] <= 0.18  # measured 0.155
+    assert 0.25 <= real.detail["closed"] <= 0.45  # measured 0.36 (0.32 before session 15)
+    assert 0.13 <= real.detail["range"] <= 0.18  # measured 0.151
 
     astro = next(p for p in PORTRAITS if p.name == "astronaut")
     model = build_from_photo(portrait_path(astro), neutral=False)
@@ -53,4 +53,4 @@ def test_row_passes_real_speech_and_fails_a_mouth_that_never_closes(tmp_path):
                      "before tomorrow.", "en", out)
     grin = run_check(out).metric("mouth")
     assert grin.status == "FAIL", grin.display
-    assert grin.detail["closed"] < 0.05  # measured 0.0 (range 0.07)
+    assert grin.detail["closed"] < 0.05  # measured 0.0 (range 0.08)

@@ -3,8 +3,9 @@ error, and the dev photos' real lips do not (avatar/occlusion.py).
 
 No dev photo from a package shows a tongue out, so the positive case paints one, made from
 the photo's own lip colour, over a real dev photo's lower lip and chin; the held-out
-einstein_tongue is only measured by benchmarks/portraits.py. No dev photo with a hand over the
-mouth was found either: the hand check is tested here only for not firing on real faces."""
+einstein_tongue is only measured by benchmarks/portraits.py. The hand over the mouth is a real
+one (ft_grid_hand, a dev photo since session 15), and a detection inside the face (the palm
+detector firing on a face) is shown not to count."""
 
 from __future__ import annotations
 
@@ -168,3 +169,83 @@ def test_a_real_tongue_out_is_a_clear_error():
     assert "tongue" in err.value.problem, err.value
     model = build_from_photo(portrait_or_skip("ft_grid_chin"))
     assert model.meta["jaw_calibration"]["idle_rest_ew"] < 0.025
+
+
+def test_a_real_hand_over_the_mouth_is_refused_and_real_hands_elsewhere_are_not():
+    from twincast.avatar.occlusion import HAND_COVER, hand_cover
+
+    canvas, lm, _, _ = _canvas(portrait_or_skip("ft_grid_hand"))
+    assert hand_cover(canvas, lm) >= HAND_COVER  # measured 1.0
+    for name in ("ft_grid_chin", "ft_laughing", "feat_beard"):  # chin, cheeks, forehead
+        canvas, lm, _, _ = _canvas(portrait_or_skip(name))
+        assert hand_cover(canvas, lm) < HAND_COVER, name
+
+
+def test_a_hand_found_inside_the_face_is_not_a_hand_over_the_mouth(monkeypatch):
+    """The palm detector fires on faces, necks and hair at times. The same real hand moved
+    inside the face (wrist on the nose, fingers down over the mouth to the chin) is not
+    counted; where it was (wrist outside the face, fingers over the mouth) it is."""
+    import types
+
+    from mediapipe.python.solutions import hands
+
+    from twincast.avatar import topology as T
+    from twincast.avatar.occlusion import HAND_COVER, hand_cover
+
+    canvas, lm, _, _ = _canvas(portrait_or_skip("ft_grid_hand"))
+    with hands.Hands(static_image_mode=True, max_num_hands=1) as det:
+        found = det.process(np.ascontiguousarray(canvas)).multi_hand_landmarks[0]
+    pts = np.array([(p.x, p.y) for p in found.landmark])
+
+    class Fake:
+        def __init__(self, *a, **k):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def process(self, _img):
+            marks = [types.SimpleNamespace(x=float(x), y=float(y)) for x, y in self.pts]
+            return types.SimpleNamespace(multi_hand_landmarks=[types.SimpleNamespace(landmark=marks)])
+
+    monkeypatch.setattr(hands, "Hands", Fake)
+    Fake.pts = pts
+    assert hand_cover(canvas, lm) >= HAND_COVER  # the real detection, as it was
+    rel = pts - pts[0]  # wrist at the nose tip, fingers turned down over the mouth to the chin
+    ang = np.arctan2(rel[12, 0], rel[12, 1])
+    rot = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]])
+    nose, chin = lm[T.NOSE_TIP, :2] / 512.0, lm[T.CHIN, :2] / 512.0
+    rel = rel @ rot.T * (np.linalg.norm(chin - nose) / np.linalg.norm(rel[12]))
+    Fake.pts = rel + nose
+    assert hand_cover(canvas, lm) == 0.0
+    monkeypatch.setattr("twincast.avatar.occlusion.WRIST_INSIDE_EW", 99.0)  # without the rule
+    assert hand_cover(canvas, lm) >= HAND_COVER  # that hull does cover the lips
+
+
+def _warm_shade(canvas: np.ndarray, lm: np.ndarray, da: float) -> np.ndarray:
+    """The lower face below the lips made ``da`` Lab a* units redder across its width (a chin
+    in warm shade, a blush, a tinted grade): no tongue, only uneven light."""
+    from twincast.avatar import topology as T
+
+    xy = lm[:, :2]
+    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
+    cx = (xy[T.MOUTH_LEFT, 0] + xy[T.MOUTH_RIGHT, 0]) / 2
+    yy, xx = np.mgrid[0:canvas.shape[0], 0:canvas.shape[1]].astype(np.float32)
+    weight = np.clip((yy - xy[T.LOWER_INNER_MID, 1]) / (0.15 * mw), 0, 1) * np.exp(-((xx - cx) / (1.4 * mw)) ** 4)
+    lab = cv2.cvtColor(canvas, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 1] += da * weight
+    return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+@pytest.mark.parametrize("name", ["ft_grid_rest", "feat_pressed"])
+def test_a_chin_in_warm_shade_is_not_a_tongue(name):
+    """Judged against the cheeks only, a lower face 14 a* units redder read as lip-red from the
+    lip to the chin (0.87-0.90 mouth widths, a "tongue"); against the skin beside it at the same
+    height it is the lip alone."""
+    from twincast.avatar.occlusion import TONGUE_REACH, tongue_reach
+
+    canvas, lm, _, _ = _canvas(portrait_or_skip(name))
+    assert tongue_reach(_warm_shade(canvas, lm, 14.0), lm) < TONGUE_REACH

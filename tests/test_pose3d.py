@@ -316,3 +316,22 @@ def test_refined_matte_keeps_the_nets_alpha_where_no_mix_explains_the_colour():
     assert np.abs(refined[:, 44:47].astype(int) - matte[:, 44:47]).max() <= 1  # the net's value
     mixed = np.r_[40:44, 48:56]  # true mixes are still re-estimated from colour
     assert np.abs(refined[:, mixed].astype(int) - matte[:, mixed]).max() <= 6
+
+
+@pytest.mark.slow
+def test_pose_maps_of_a_tiny_upscaled_face_stay_finite_and_bounded():
+    """Session 15: on takeo (a 91 px greyscale face upscaled 2x) a sliver triangle's inverse ran
+    past float16's range and the cached map held inf; a pixel then came from nowhere."""
+    from support.portraits import portrait_or_skip
+
+    from twincast.avatar.build import build_from_photo
+    from twincast.render.face import FaceRenderer
+    from twincast.render.pose3d import YAW_GRID, backward_offsets
+
+    renderer = FaceRenderer(build_from_photo(portrait_or_skip("takeo")))
+    maps = renderer._pose
+    assert np.isfinite(maps.grid).all()
+    proxy = maps.proxy
+    for yaw in (float(YAW_GRID[0]), float(YAW_GRID[-1])):
+        off = backward_offsets(proxy, yaw, 0.0)
+        assert np.isfinite(off).all() and np.abs(off).max() <= 2 * proxy.res * proxy.k

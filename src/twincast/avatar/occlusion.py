@@ -10,10 +10,15 @@ not a skin-coloured hand. Here:
 * **a hand** is looked for with mediapipe's bundled hand model (palm detector + 21 hand
   landmarks, shipped in the mediapipe wheel, offline). When the hull of a hand's landmarks
   covers at least :data:`HAND_COVER` of the lips' outer contour, the mouth is hidden. Hands
-  elsewhere (on a cheek, the forehead, holding a product under the chin) are fine.
+  elsewhere (on a cheek, the forehead, holding a product under the chin) are fine. A "hand"
+  whose wrist lies well inside the face outline is not counted: the palm detector is known to
+  fire on faces, necks and hair (mediapipe issues 614, 1663, 2096), and a real hand reaches the
+  mouth from outside the face (every dev hand, on the mouth, the chin, the cheeks and the
+  forehead, has its wrist outside the outline; session 15).
 * **a tongue out** makes lip-red reach far below the lower lip. Per column over the middle
   half of the mouth, the run of lip-red pixels (Lab a* over halfway from the cheeks' to the
-  lower lip's, and at least 8 units redder than the cheeks) that starts at the lower lip's
+  lower lip's, and at least 8 units redder than the cheeks, and the same against the skin
+  beside the mouth at the pixel's own height) that starts at the lower lip's
   inner edge is followed downward; the lower lip alone ends it at about 0.2 mouth widths, a
   tongue hanging over the lip and chin carries on. Over :data:`TONGUE_REACH` (the median) the
   mouth is not the person's lips.
@@ -33,6 +38,9 @@ from . import topology as T
 
 #: Share of the outer-lip area under a detected hand's landmark hull that counts as covered.
 HAND_COVER = 0.25
+#: A detected hand whose wrist is deeper than this inside the face outline (in outer-eye-corner
+#: distances) is the palm detector firing on the face itself, not a hand reaching the mouth.
+WRIST_INSIDE_EW = 0.3
 #: Median height of lip-red from the lower lip's inner edge down (middle half of the mouth, in
 #: mouth widths) over which a tongue (or something as red) hangs over the lip. Dev photos read
 #: 0.00-0.14 (feat_happy), the wide-open dev mouth 0.21; the lower lip alone is ~0.2.
@@ -60,9 +68,14 @@ def hand_cover(canvas: np.ndarray, lm: np.ndarray) -> float:
     with quiet_stderr(), hands.Hands(static_image_mode=True, max_num_hands=2,
                                      min_detection_confidence=0.5) as det:
         result = det.process(np.ascontiguousarray(canvas))
+    oval = xy[T.face_oval()].astype(np.float32)
+    eyes = float(np.linalg.norm(xy[T.EYE_R_OUTER] - xy[T.EYE_L_OUTER]))
     best = 0.0
     for hand in result.multi_hand_landmarks or []:
         pts = np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
+        wrist_depth = cv2.pointPolygonTest(oval, (float(pts[0, 0]), float(pts[0, 1])), True)
+        if wrist_depth > WRIST_INSIDE_EW * eyes:
+            continue  # the detector found a "hand" inside the face: not one reaching the mouth
         hull = cv2.convexHull(pts).astype(np.int32)
         m = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(m, hull, 1)
@@ -104,11 +117,18 @@ def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
         return 0.0
     skin_a = float(np.median(a[s > 0]))
     thr = skin_a + max(0.5 * (lip_a - skin_a), _MIN_CONTRAST)
+    # ... and lip-red against the skin at its own height beside the mouth (0.5-0.7 mouth widths
+    # out, past a tongue's width): light is not even over a face, and a chin in warm shade or
+    # a blush reads as red as the cheeks' threshold while it is no redder than the skin beside it
+    side = _side_skin(a, cx, mw)
+    row_thr = np.maximum(thr, side + np.maximum(0.5 * (lip_a - side), _MIN_CONTRAST))
     limit = int(round(0.9 * mw))  # far enough to see a tongue, short of the neck
     start = max(2, int(round(0.08 * mw)))  # the mesh's inner lip may sit on the teeth
     reach = []
     for x, i in zip(xs, inner):
-        col = a[int(np.clip(round(i), 0, h - 1)):int(np.clip(round(i) + limit, 0, h)), x] >= thr
+        y0 = int(np.clip(round(i), 0, h - 1))
+        y1 = int(np.clip(round(i) + limit, 0, h))
+        col = a[y0:y1, x] >= row_thr[y0:y1]
         first = np.argmax(col[:start]) if col[:start].any() else None
         if first is None:
             reach.append(0.0)
@@ -116,6 +136,17 @@ def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
         stop = np.nonzero(~col[first:])[0]
         reach.append((stop[0] if len(stop) else len(col) - first) / mw)
     return float(np.median(reach)) if reach else 0.0
+
+
+def _side_skin(a: np.ndarray, cx: float, mw: float) -> np.ndarray:
+    """Per row, the median a* 0.5-0.7 mouth widths left and right of the mouth's centre (the
+    skin beside the lips and chin at that height); -inf where both bands fall off the image."""
+    h, w = a.shape
+    cols = [x for lo, hi in ((cx - 0.7 * mw, cx - 0.5 * mw), (cx + 0.5 * mw, cx + 0.7 * mw))
+            for x in range(int(np.ceil(lo)), int(np.floor(hi)) + 1) if 0 <= x < w]
+    if not cols:
+        return np.full(h, -np.inf, np.float32)
+    return np.median(a[:, cols], axis=1).astype(np.float32)
 
 
 #: Spread (std) of Lab a* and b* over the face under which a photo carries no colour to judge:
@@ -159,5 +190,5 @@ def check_mouth_is_lips(canvas: np.ndarray, lm: np.ndarray) -> dict:
     return {"hand_cover": round(cover, 3), "tongue_reach": round(reach, 3)}
 
 
-__all__ = ["HAND_COVER", "MIN_CHROMA_SPREAD", "TONGUE_REACH", "check_mouth_is_lips", "colour_seen",
+__all__ = ["HAND_COVER", "WRIST_INSIDE_EW", "MIN_CHROMA_SPREAD", "TONGUE_REACH", "check_mouth_is_lips", "colour_seen",
            "hand_cover", "tongue_reach"]

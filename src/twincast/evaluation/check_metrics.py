@@ -377,7 +377,7 @@ def mouth_metric(series: dict, fps: float, has_speech: bool,
 
     lo, hi = mdx.CLOSED_SHARE_BAND
     band = f"closed {lo:.0%}-{hi:.0%} of frames, range >= {mdx.RANGE_MIN:.2f} eye widths"
-    src = "SyncNet clip (real speech): closed 32 %, range 0.155; never-closing render 0 %, 0.04"
+    src = "SyncNet clip (real speech): closed 36 %, range 0.151; never-closing render 0 %, 0.08"
     openings = series.get("opening")
     if not has_speech or openings is None:
         return _na("mouth", "mouth dynamics", band, src, "no speech: judged on talking clips")

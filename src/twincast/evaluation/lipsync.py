@@ -54,6 +54,7 @@ MIN_OVERLAP_FRAMES = 25
 _UPPER_INNER = (82, 13, 312)
 _LOWER_INNER = (87, 14, 317)
 _EYE_CORNERS = (33, 263)
+_CHIN = 152
 _MAX_GAP_FRAMES = 5
 _SMOOTH_FRAMES = 3
 _FLOOR_DB = 50.0
@@ -135,11 +136,30 @@ def mouth_openings(frames: Iterable[np.ndarray]) -> np.ndarray:
 def mouth_opening(points: np.ndarray) -> float:
     """Inner-lip opening / outer-eye-corner distance for one face's mesh points (N x 3 pixels,
     z scaled like x). Shared with :mod:`twincast.evaluation.check`, which tracks once for all
-    of its metrics, so both measure the mouth the same way."""
-    eyes = np.linalg.norm(points[_EYE_CORNERS[0]] - points[_EYE_CORNERS[1]])
-    gap = np.mean([np.linalg.norm(points[u] - points[d])
+    of its metrics, so both measure the mouth the same way.
+
+    The gap is taken along the face's own vertical axis (eyes to chin, square to the eye line,
+    in 3D so a pitched head is not foreshortened), not as the full 3D distance. Why: the mesh
+    guesses the lips' depth, and on a rolled, lowered laughing face it put the lower inner lip
+    0.025 eye widths behind the upper one while the lips met in the image (session 15: dev
+    ft_laughing read 0.026, "open", on frames that show closed lips; along the axis 0.006). A
+    depth offset between the lips is not an opening a viewer sees. On real speech (the SyncNet
+    clip) the two readings differ by 0.004 eye widths at the median."""
+    a, b = points[_EYE_CORNERS[0]], points[_EYE_CORNERS[1]]
+    eye_line = b - a
+    eyes = float(np.linalg.norm(eye_line))
+    if eyes <= 1e-6:
+        return float("nan")
+    across = eye_line / eyes
+    up = (a + b) / 2 - points[_CHIN]
+    up = up - (up @ across) * across
+    norm = float(np.linalg.norm(up))
+    if norm <= 1e-6:
+        return float("nan")
+    up /= norm
+    gap = np.mean([abs(float((points[u] - points[d]) @ up))
                    for u, d in zip(_UPPER_INNER, _LOWER_INNER)])
-    return float(gap / eyes) if eyes > 1e-6 else float("nan")
+    return float(gap / eyes)
 
 
 def fill_short_gaps(x: np.ndarray, max_gap: int = _MAX_GAP_FRAMES) -> np.ndarray:

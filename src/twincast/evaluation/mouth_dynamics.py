@@ -13,11 +13,12 @@ sees that first. This measures, with the same tracker and the same opening as th
   close; **quiver**: the opening's frame-to-frame motion inside those pauses.
 
 **Calibration** (tests/test_mouth_dynamics.py, docs/quality-check.md). On the SyncNet demo clip
-(real broadcast speech, 317 frames) the opening's percentiles are 5 %: 0.003, 20 %: 0.009,
-30 %: 0.022, 50 %: 0.066, 95 %: 0.158; mediapipe reads closed lips as 0-0.02 eye widths. With
-the threshold 0.025 the clip is closed in 32 % of frames and its range is 0.155. A photo avatar
-rendered from a broad smile with teeth (skimage's astronaut, before issue 19) is closed in 0 %
-with a range of ~0.04. The bands (closed share 0.15-0.70, range >= 0.10 eye widths) are the
+(real broadcast speech, 317 frames) the opening's percentiles are 5 %: 0.000, 20 %: 0.002,
+30 %: 0.014, 50 %: 0.061, 95 %: 0.151; mediapipe reads closed lips as 0-0.02 eye widths. With
+the threshold 0.025 the clip is closed in 36 % of frames and its range is 0.151 (since session
+15 the gap is taken along the face's vertical axis, ``lipsync.mouth_opening``; the full 3D
+distance read 32 % and 0.155). A photo avatar rendered from a broad smile with teeth
+(skimage's astronaut, before issue 19) is closed in 0 % with a range of ~0.08. The bands (closed share 0.15-0.70, range >= 0.10 eye widths) are the
 issue's targets, about half the real clip's values, far from the never-closing render.
 """
 

@@ -257,7 +257,9 @@ def backward_offsets(proxy: HeadProxy, yaw: float, pitch: float, step: int = MES
     s0, s1, s2 = src_xy[tris[:, 0]], src_xy[tris[:, 1]], src_xy[tris[:, 2]]
     dm = np.stack([d1 - d0, d2 - d0], 2)  # (T, 2, 2) columns = edges
     det = dm[:, 0, 0] * dm[:, 1, 1] - dm[:, 0, 1] * dm[:, 1, 0]
-    ok = np.abs(det) > 1e-6
+    # a sliver (under a thousandth of a proxy pixel's area) has no inverse worth the name: its
+    # offsets ran past float16's range on a tiny upscaled face (takeo) and were cached as inf
+    ok = np.abs(det) > 1e-3
     inv = np.zeros_like(dm)
     inv[ok, 0, 0], inv[ok, 1, 1] = dm[ok, 1, 1] / det[ok], dm[ok, 0, 0] / det[ok]
     inv[ok, 0, 1], inv[ok, 1, 0] = -dm[ok, 0, 1] / det[ok], -dm[ok, 1, 0] / det[ok]
@@ -277,7 +279,8 @@ def backward_offsets(proxy: HeadProxy, yaw: float, pitch: float, step: int = MES
     src = s0[tc] + np.einsum("nij,nj->ni", lin[tc], q - d0[tc])
     off = np.zeros((proxy.res, proxy.res, 2), np.float32)
     off[covered] = (src - proxy.canvas_coords(q)).astype(np.float32)
-    return off
+    bound = 2.0 * proxy.res * proxy.k  # no pixel comes from further than twice the canvas
+    return np.clip(off, -bound, bound)
 
 
 def local_stretch(map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
