@@ -22,9 +22,9 @@ from .rig import build_rig
 # its edges; 5: under thin hair the plate keeps the scenery seen through it; 6: a smiling or
 # open mouth is closed at build, neutral.py; 7: the smile is relaxed, relax.py; 8: the jaw is
 # calibrated in tracked eye widths, calibrate.py; 9: and mapped so small openings match too,
-# calibrate.jaw_curve); cached default avatars older than this are
-# rebuilt (defaults.py).
-BUILD_VERSION = 9
+# calibrate.jaw_curve; 10: the tracked opening is read along the face's vertical axis,
+# lipsync.mouth_opening); cached default avatars older than this are rebuilt (defaults.py).
+BUILD_VERSION = 10
 CONSENT_NOTE = ("Build avatars only from people who gave their consent; outputs carry a visible "
                 "AI label and AI metadata.")
 
