@@ -106,7 +106,7 @@ def _relax(rgb: np.ndarray, box: tuple[int, int, int], render_size: int, lm: np.
     rgb, note = got
     x0, y0, side = box
     k = render_size / side
-    face = find_one_face(rgb, source=source)
+    face = find_one_face(rgb, source=source, refit=True)
     lm = face.landmarks.copy()
     lm[:, 0] = (lm[:, 0] - x0) * k
     lm[:, 1] = (lm[:, 1] - y0) * k
@@ -140,7 +140,7 @@ def build_from_photo(photo: str | Path, render_size: int = 512, name: str | None
         got = rest_photo(rgb, (x0, y0, side), render_size, lm)
         if got is not None:  # the mesh is fitted again on the closed mouth
             rgb, rest_note, teeth = got
-            face = find_one_face(rgb, source=photo.name)
+            face = find_one_face(rgb, source=photo.name, refit=True)
             lm = face.landmarks.copy()
             lm[:, 0] = (lm[:, 0] - x0) * k
             lm[:, 1] = (lm[:, 1] - y0) * k

@@ -104,8 +104,14 @@ def count_people(rgb: np.ndarray) -> int:
     return int(sum(w >= 0.4 * max(widths) for w in widths)) if widths else 0
 
 
-def find_one_face(rgb: np.ndarray, source: str = "the photo") -> FaceFit:
-    """The single usable face, or a :class:`TwincastError` that says what to change."""
+def find_one_face(rgb: np.ndarray, source: str = "the photo", refit: bool = False) -> FaceFit:
+    """The single usable face, or a :class:`TwincastError` that says what to change.
+
+    ``refit``: the photo was already accepted and only its mouth was edited at build (closed,
+    relaxed); the face is fitted again but not judged again, since a mesh fitted on the edited
+    mouth may read the face a few pixels narrower or a degree more turned (a 125 px laughing face
+    read 114 px once its mouth was closed) and the user would be told to change a photo that
+    passed."""
     people = count_people(rgb)
     if people > 1:
         raise TwincastError(f"several people are in {source} ({people} faces found); an avatar needs exactly one",
@@ -118,7 +124,8 @@ def find_one_face(rgb: np.ndarray, source: str = "the photo") -> FaceFit:
     if len(big) > 1:
         raise TwincastError(f"{len(big)} faces found in {source}; an avatar needs exactly one",
                             "crop the photo so only the person who consented is in it")
-    return check_face(max(faces, key=lambda f: f.width), source)
+    best = max(faces, key=lambda f: f.width)
+    return best if refit else check_face(best, source)
 
 
 def check_face(face: FaceFit, source: str = "the photo") -> FaceFit:
