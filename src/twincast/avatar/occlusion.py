@@ -14,14 +14,16 @@ not a skin-coloured hand. Here:
   whose wrist lies well inside the face outline is not counted: the palm detector is known to
   fire on faces, necks and hair (mediapipe issues 614, 1663, 2096), and a real hand reaches the
   mouth from outside the face (every dev hand, on the mouth, the chin, the cheeks and the
-  forehead, has its wrist outside the outline; session 15).
+  forehead, has its wrist outside the outline; session 15). Nor is one smaller than a hand at
+  the face's distance (:data:`MIN_PALM_EW`, :data:`MIN_HULL_LIPS`): on a face turned 30
+  degrees the detector found a "hand" the size of the lips on the lips.
 * **a tongue out** makes lip-red reach far below the lower lip. Per column over the middle
-  half of the mouth, the run of lip-red pixels (Lab a* over halfway from the cheeks' to the
-  lower lip's, and at least 8 units redder than the cheeks, and the same against the skin
-  beside the mouth at the pixel's own height) that starts at the lower lip's
-  inner edge is followed downward; the lower lip alone ends it at about 0.2 mouth widths, a
-  tongue hanging over the lip and chin carries on. Over :data:`TONGUE_REACH` (the median) the
-  mouth is not the person's lips.
+  half of the mouth (the mouth turned level first), the run of lip-red pixels (Lab a* over
+  halfway from the cheeks' to the lower lip's, at least 8 units redder than the cheeks, and the
+  same against the skin beside the mouth at the pixel's own height) that starts at the lower
+  lip's inner edge is followed downward; the lip alone ends it at its outer edge, a tongue
+  hanging over the lip and chin carries on. Over :data:`TONGUE_REACH` past the edge (the
+  median, in the mouth's 3D width) the mouth is not the person's lips.
 
 Both raise a :class:`TwincastError` that says what to change; the thresholds were set on the
 dev photos only (docs/realism.md: their largest values, with a margin).
@@ -41,10 +43,20 @@ HAND_COVER = 0.25
 #: A detected hand whose wrist is deeper than this inside the face outline (in outer-eye-corner
 #: distances) is the palm detector firing on the face itself, not a hand reaching the mouth.
 WRIST_INSIDE_EW = 0.3
-#: Median height of lip-red from the lower lip's inner edge down (middle half of the mouth, in
-#: mouth widths) over which a tongue (or something as red) hangs over the lip. Dev photos read
-#: 0.00-0.14 (feat_happy), the wide-open dev mouth 0.21; the lower lip alone is ~0.2.
-TONGUE_REACH = 0.30
+#: A hand over the mouth is at least as near the camera as the face, so it looks at least its
+#: real size beside it: a palm (wrist to the middle knuckle, ~10 cm) about one outer-eye-corner
+#: distance (~9 cm), or, foreshortened (a fist end-on), a hull many times the lips' area (~5 x
+#: 1.5 cm against a fist's ~8 x 8). Dev hands: palm 0.53-0.82 eye widths, hull 1.1-19x the
+#: lips; the palm detector on a turned face's lips (dev if_monica): 0.32 and 2.2x.
+MIN_PALM_EW = 0.45
+MIN_HULL_LIPS = 4.0
+#: Median length of lip-red past the lower lip's outer edge (the mesh's; middle half of the
+#: mouth, in mouth widths) over which a tongue (or something as red) hangs over the lip. Dev
+#: photos read 0.00-0.07 (their lip and the shade under it), a tongue painted on nine of them
+#: 0.26-0.47. Until session 15 the run was measured from the lip's inner edge against 0.30:
+#: a full lower lip with its shade read 0.29-0.31 on two dev faces (if_rachel, if_monica), so
+#: the lip's own height decided, not what hangs below it.
+TONGUE_REACH = 0.15
 #: Lip-red is at least this many a* units redder than the cheeks (pale lips, hard light).
 _MIN_CONTRAST = 8.0
 
@@ -70,6 +82,7 @@ def hand_cover(canvas: np.ndarray, lm: np.ndarray) -> float:
         result = det.process(np.ascontiguousarray(canvas))
     oval = xy[T.face_oval()].astype(np.float32)
     eyes = float(np.linalg.norm(xy[T.EYE_R_OUTER] - xy[T.EYE_L_OUTER]))
+    eyes_3d = float(np.linalg.norm(lm[T.EYE_R_OUTER] - lm[T.EYE_L_OUTER]))  # not shortened by a turn
     best = 0.0
     for hand in result.multi_hand_landmarks or []:
         pts = np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
@@ -79,17 +92,41 @@ def hand_cover(canvas: np.ndarray, lm: np.ndarray) -> float:
         hull = cv2.convexHull(pts).astype(np.int32)
         m = np.zeros((h, w), np.uint8)
         cv2.fillConvexPoly(m, hull, 1)
+        palm = float(np.linalg.norm(pts[0] - pts[9]))
+        if palm < MIN_PALM_EW * eyes_3d and m.sum() < MIN_HULL_LIPS * area:
+            continue  # smaller than a hand at the face's distance: the detector saw the lips
         best = max(best, float((m & lip).sum()) / area)
     return best
 
 
+def _level_mouth(canvas: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The canvas and points turned about the mouth's centre so the line between the mouth's
+    corners is level. Why: the run is followed down pixel columns, which cross the lip square
+    only when the mouth is level; on a head rolled 25 degrees a column cut the lower lip and the
+    shade under it on a slant and read them as a tongue (dev if_rachel, 0.31 mouth widths)."""
+    left, right = xy[T.MOUTH_LEFT], xy[T.MOUTH_RIGHT]
+    if right[0] < left[0]:
+        left, right = right, left
+    angle = float(np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0])))
+    if abs(angle) < 2.0:
+        return canvas, xy
+    centre = (float((left[0] + right[0]) / 2), float((left[1] + right[1]) / 2))
+    m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+    h, w = canvas.shape[:2]
+    turned = cv2.warpAffine(canvas, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return turned, xy @ m[:, :2].T + m[:, 2]
+
+
 def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
-    """Median height of the lip-red run that starts at the lower lip's inner edge, in mouth
-    widths, over the middle half of the mouth: the lower lip alone is about 0.2 (vermilion
-    height ~10 mm over a ~50 mm mouth); a tongue hanging over it makes the run much longer."""
-    xy = lm[:, :2].astype(np.float64)
+    """How far the lip-red run that starts at the lower lip's inner edge goes past the lip's
+    outer edge, in mouth widths (median over the middle half of the mouth): the lip alone ends
+    at its edge, give or take its shade; a tongue hanging over it carries on over the chin."""
+    canvas, xy = _level_mouth(canvas, lm[:, :2].astype(np.float64))
     lips = T.lip_arcs(xy)
-    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))
+    # the mouth's width in 3D: a turned head narrows it on the picture, not the lip's height
+    # (a face turned 30 degrees read its full lower lip as 0.29 mouth widths, dev if_monica)
+    mw = float(np.linalg.norm(xy[T.MOUTH_RIGHT] - xy[T.MOUTH_LEFT]))  # on the picture
+    width = max(mw, float(np.linalg.norm(lm[T.MOUTH_RIGHT] - lm[T.MOUTH_LEFT])))  # in 3D
     if mw < 8:
         return 0.0
     a = cv2.cvtColor(canvas, cv2.COLOR_RGB2LAB)[..., 1].astype(np.float32)
@@ -125,7 +162,7 @@ def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
     limit = int(round(0.9 * mw))  # far enough to see a tongue, short of the neck
     start = max(2, int(round(0.08 * mw)))  # the mesh's inner lip may sit on the teeth
     reach = []
-    for x, i in zip(xs, inner):
+    for x, i, o in zip(xs, inner, outer):
         y0 = int(np.clip(round(i), 0, h - 1))
         y1 = int(np.clip(round(i) + limit, 0, h))
         col = a[y0:y1, x] >= row_thr[y0:y1]
@@ -134,7 +171,8 @@ def tongue_reach(canvas: np.ndarray, lm: np.ndarray) -> float:
             reach.append(0.0)
             continue
         stop = np.nonzero(~col[first:])[0]
-        reach.append((stop[0] if len(stop) else len(col) - first) / mw)
+        end = y0 + first + (stop[0] if len(stop) else len(col) - first)
+        reach.append(max(0.0, end - o) / width)  # past the lip's own lower edge
     return float(np.median(reach)) if reach else 0.0
 
 
@@ -190,5 +228,5 @@ def check_mouth_is_lips(canvas: np.ndarray, lm: np.ndarray) -> dict:
     return {"hand_cover": round(cover, 3), "tongue_reach": round(reach, 3)}
 
 
-__all__ = ["HAND_COVER", "WRIST_INSIDE_EW", "MIN_CHROMA_SPREAD", "TONGUE_REACH", "check_mouth_is_lips", "colour_seen",
+__all__ = ["HAND_COVER", "MIN_HULL_LIPS", "MIN_PALM_EW", "WRIST_INSIDE_EW", "MIN_CHROMA_SPREAD", "TONGUE_REACH", "check_mouth_is_lips", "colour_seen",
            "hand_cover", "tongue_reach"]
