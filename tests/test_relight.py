@@ -115,3 +115,22 @@ def test_cli_stores_the_preset_and_rejects_unknown_ones(grace_photo, tmp_path):
     assert model.meta["relight"] == "warm" and "background.png" in model.extras
     bad = subprocess.run(run + ["--relight", "disco"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown relight preset" in bad.stderr and "--relight soft" in bad.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ft_grid_chin", "jesse"])
+def test_a_lit_cheek_is_not_darkened_into_a_grey_patch(name):
+    """Session 15: de-lighting met both sides of the face at their mean with a hard switch where
+    the mirror image stops being skin; on two dev portraits lit from one side the lit cheek and
+    forehead came out as a sharp-edged grey patch (gain down to 0.71 and 0.37). The darker side
+    is now lifted instead, faded in smoothly: no skin is darkened by more than 15 %."""
+    from support.portraits import portrait_or_skip
+
+    from twincast.avatar.build import build_from_photo
+    from twincast.render.relight import delight_gain, skin_masks
+
+    model = build_from_photo(portrait_or_skip(name))
+    soft = FaceRenderer(model, relight="soft")
+    gain = delight_gain(model.canvas_image, model.landmarks, soft.source_mask)  # face: the canvas
+    skin, _ = skin_masks(model.landmarks, gain.shape, 1.0)
+    assert gain[skin > 0].min() > 0.85, gain[skin > 0].min()

@@ -5,7 +5,9 @@ Two steps, both as smooth multiplicative gain maps (the skin texture is never to
 1. **De-light** (once per avatar). The low-frequency log-luminance of the facial skin (eyes,
    brows and lips filled in from the skin around them, so they do not count as shadows) is
    the photo's shading. Its mirror-asymmetric part (one side darker, a shadow across one
-   cheek) is removed completely, and half of the mid-scale symmetric patches (a shiny
+   cheek) is removed by lifting the darker side to the brighter one, as a fill light would
+   (darkening the lit side instead turned its highlights grey), and half of the mid-scale
+   symmetric patches (a shiny
    forehead, dark eye sockets from a top light); the large symmetric form stays, because
    that is the face's shape, not the light. Highlights that reach the clip level are rolled
    off. The correction fades out over the hair and neck, so there is no edge.
@@ -130,7 +132,13 @@ def delight_gain(rgb: np.ndarray, lm: np.ndarray, matte: np.ndarray) -> np.ndarr
     mirrored = cv2.remap(shade, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     m_skin = cv2.remap(skin, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     both = skin * m_skin  # only where the skin and its mirror image are both skin
-    sym = np.where(both > 0.5, 0.5 * (shade + mirrored), shade)
+    # The darker side is lifted to the brighter one (a fill light), faded in smoothly. Until
+    # session 15 both sides went to their mean with a hard switch at the edge of that region:
+    # a tilted face lit from one side (dev ft_grid_chin) got a sharp-edged grey patch over
+    # its lit cheek and forehead, 20 % darker than the skin beside it: darkened highlights
+    # read as grey, not as shade.
+    w = np.clip(_normconv(both, skin, 0.06 * fw), 0, 1) * skin
+    sym = shade + w * np.maximum(mirrored - shade, 0)
     form = _normconv(sym, skin, 0.25 * fw)
     correction = (shade - sym) + 0.5 * (sym - form)
     # extend the correction smoothly over hair and neck, fading out with distance from the face
