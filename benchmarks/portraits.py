@@ -10,7 +10,8 @@ quality check against the photo, and the mouth is judged with the phone timings.
 per photo and language; writes out/portraits-<label>.json and a contact sheet
 out/portraits-<label>.png (per photo: the built resting face, then the English clip's most open
 frame, a frame on a p/b/m, and a frame in a pause). Targets (issue 19): closed >= 0.15,
-range >= 0.10, |lag| <= 1, r >= 0.40, identity <= 0.45. A photo whose package cannot be
+range >= 0.10, |lag| <= 1, r >= 0.40, identity <= 0.45; the "band" column is item 3 (closed
+while talking and range within 0.7-1.3x real speech). A photo whose package cannot be
 fetched is skipped with a line that says so; a bad-input photo (``expect="refuse"``) passes
 when its build is refused with a clear message.
 """
@@ -28,6 +29,11 @@ import numpy as np
 TEXTS = {"en": "Hello everyone, welcome back. Maybe my best price, buy it before tomorrow.",
          "zh": "大家好，欢迎回来。宝贝们，买一瓶吧，明天就没有了。"}
 TARGETS = {"closed": 0.15, "range": 0.10, "lag": 1, "r": 0.40, "identity": 0.45}
+#: Real connected speech read by the same tracker and opening (the SyncNet clip,
+#: docs/quality-check.md): closed share and range. Issue 19 item 3 wants a sentence's closed
+#: share while talking and its range within 0.7-1.3x of these ("band" column).
+REAL = {"closed": 0.36, "range": 0.151}
+BAND = (0.7, 1.3)
 
 
 def _frame(path: Path, index: int) -> np.ndarray:
@@ -72,6 +78,9 @@ def measure_clip(model, photo: Path, lang: str, out: Path) -> tuple[dict, dict]:
           and row["lag"] is not None and abs(row["lag"]) <= TARGETS["lag"]
           and row["identity"] is not None and row["identity"] <= TARGETS["identity"])
     row["meets_targets"] = bool(ok)
+    lo, hi = BAND
+    row["in_real_band"] = bool(lo * REAL["closed"] <= row["closed_talking"] <= hi * REAL["closed"]
+                               and lo * REAL["range"] <= row["range"] <= hi * REAL["range"])
     # frames for the sheet: most open, the most closed frame on a p/b/m, mid-pause
     bil = [(s, e) for ph, s, e in phones if ph in mdx.BILABIALS]
     picks = {"open": int(np.nanargmax(opening))}
@@ -122,7 +131,7 @@ def main() -> None:
     only = {s for s in args.only.split(",") if s}
     results, sheet_rows = [], []
     print(f"{'photo':16} {'split':8} lang closed (talking) range  p/b/m pause     r  lag ident "
-          "blinks ok")
+          "blinks ok  band")
     for p in PORTRAITS:
         if (only and p.name not in only) or (args.split and p.split != args.split):
             continue
@@ -158,7 +167,8 @@ def main() -> None:
                   f"({row['closed_talking']:4.2f})  {row['range']:5.3f} "
                   f"{f('bilabial_closed')} {f('pause_closed')} {f('r')} {row['lag']!s:>4} "
                   f"{f('identity')} {row['blinks_per_min']!s:>5} "
-                  f"{'yes' if row['meets_targets'] else 'NO'}", flush=True)
+                  f"{'yes' if row['meets_targets'] else 'NO':3} "
+                  f"{'yes' if row['in_real_band'] else 'NO'}", flush=True)
             caption.append(f"{lang} closed {row['closed']:.2f} range {row['range']:.2f} "
                            f"r {row['r']}")
             if lang == "en" or not frames:
@@ -168,8 +178,12 @@ def main() -> None:
     if sheet_rows:
         sheet(sheet_rows, outdir / f"portraits-{args.label}.png")
     ok = [r for r in results if r.get("meets_targets")]
+    band = [r for r in results if r.get("in_real_band")]
+    clips = [r for r in results if "in_real_band" in r]
     print(f"meets every target (or refused as expected): {len(ok)} of {len(results)} rows; sheet "
           f"{outdir / f'portraits-{args.label}.png'}")
+    print(f"closed while talking and range within {BAND[0]}-{BAND[1]}x real speech (item 3): "
+          f"{len(band)} of {len(clips)} clips")
 
 
 if __name__ == "__main__":
