@@ -19,7 +19,7 @@ import argparse
 import json
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,7 +33,6 @@ from twincast.show.answers.intent_model import (  # noqa: E402
     asks,
     combine,
     features,
-    fit,
 )
 from twincast.show.answers.intents import IntentClassifier  # noqa: E402
 from twincast.show.answers.retrieval import Embedder, Retriever  # noqa: E402
@@ -96,8 +95,7 @@ def train(rows: list[Row], l2: float, trust_at: float) -> IntentModel:
     groups = sorted({r.group for r in rows})
     # every shop weighs the same, however many comments it has
     sw = np.array([1.0 / sum(q.group == r.group for q in rows) for r in rows]) * len(rows) / len(groups)
-    w, b = fit(x, y, len(CLASSES), l2=l2, sample_weight=sw)
-    return IntentModel(w, b, CLASSES, trust_at)
+    return IntentModel.trained(x, y, CLASSES, trust_at, l2=l2, sample_weight=sw)
 
 
 def accuracy(model: IntentModel, rows: list[Row]) -> tuple[float, float]:
@@ -120,7 +118,7 @@ def loso(rows: list[Row], l2: float) -> dict[float, list[tuple[str, int, float, 
         model = train([r for r in rows if r.group != g], l2, 0.5)
         test = [r for r in rows if r.group == g]
         for t in TRUST:
-            acc, rules = accuracy(IntentModel(model.w, model.b, model.classes, t), test)
+            acc, rules = accuracy(replace(model, trust_at=t), test)
             out[t].append((g, len(test), acc, rules))
     return out
 
@@ -148,7 +146,7 @@ def e2e(rows: list[Row], l2: float, trust_at: float, errors: str = "") -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--l2", type=float, default=1e-2)
     ap.add_argument("--trust", type=float, default=None, help="fix the trust threshold instead of choosing it by LOSO")
     ap.add_argument("--e2e", action="store_true", help="also run the answer benchmark on each left-out dev shop")
     ap.add_argument("--no-save", action="store_true")

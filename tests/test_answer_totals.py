@@ -120,15 +120,43 @@ def test_a_multibuy_deal_written_as_text_is_said_in_its_own_words(small_shop):
     assert "88" not in d.reply and "¥49" in d.reply, d.reply
 
 
-def test_a_saving_against_the_list_price_is_a_promo_question():
+def test_a_saving_against_the_list_price_is_a_price_question():
     """"省多少 vs 原价" compares with the list price, not with another product; "三号链接省了多少"
-    names the product by its link and asks the saving, not how to buy."""
+    names the product by its link and asks the saving, not how to buy. The saving is price
+    arithmetic (today's price against the list price), as every dev shop's writer labelled it
+    (session 15); a coupon or a full reduction is what makes a promo question."""
     from twincast.show.answers.intents import IntentClassifier
 
     c = IntentClassifier()
-    for text in ("massage gun 省多少 vs 原价", "三号链接省了多少", "六号链接便宜了多少", "how much off vs the regular price?"):
-        assert c.classify(text).intent == "promo", text
+    for text in ("massage gun 省多少 vs 原价", "三号链接省了多少", "六号链接便宜了多少", "how much off vs the regular price?",
+                 "原价699现在359对吧", "how much do i save", "比原价省多少"):
+        assert c.classify(text).intent == "price", text
     assert c.classify("massage gun vs the watch?").intent == "compare"
+    for text in ("有优惠券吗", "满减可以跟券叠加吗", "any discount if I buy 3?", "buy 2 save 30?"):
+        assert c.classify(text).intent == "promo", text
+    # "how much do i save" is not a discount offer as well (no second, promo answer)
+    assert "promo" not in c.classify("129 before? how much do i save").all
+
+
+def test_the_price_reply_says_the_saving_when_asked(small_shop):
+    shop = small_shop("""
+  - id: mat
+    link: 5
+    name: {zh: 瑜伽垫, en: yoga mat}
+    category: {zh: 瑜伽垫, en: yoga mat}
+    price: 139
+    promo_price: 89
+    currency: CNY
+    stock: 100
+    selling_points: [{zh: 防滑, en: non-slip}]
+""")
+    engine = AnswerEngine(shop, intent_model=None)
+    d = engine.handle(Comment("a", "原价多少？现在便宜了多少", 1.0), on_screen="mat")
+    assert d.intent == "price" and "¥89" in d.reply and "¥139" in d.reply and "省¥50" in d.reply, d.reply
+    d = engine.handle(Comment("b", "how much am i saving on these", 1.0), on_screen="mat")
+    assert d.intent == "price" and "you save ¥50" in d.reply, d.reply
+    d = engine.handle(Comment("c", "多少钱", 1.0), on_screen="mat")
+    assert "省" not in d.reply, d.reply  # the saving only when asked
 
 
 def test_one_piece_with_the_coupon_beside_a_multibuy_deal(small_shop):

@@ -27,7 +27,7 @@ from .intent_model import IntentModel, asks, combine, consult, features
 from .intents import IntentClassifier, asks_about, asks_for_unsold
 from .moderation import Moderator
 from .phrasing import AnswerPhraser
-from .reasoners import match_colour
+from .reasoners import match_colour, region_rule
 from .size_names import size_named
 from .retrieval import Embedder, Retriever
 from .types import Comment, Decision, IntentResult, Reply
@@ -101,6 +101,24 @@ def _by_fact(intent: str, reply: Reply) -> str:
         return intent
     field = reply.fields[0].split(":", 1)[-1]
     return next((name for name, rx in _FACT_INTENT if rx.search(field)), intent)
+
+
+# how soon, said of an ordinary region ("发货快吗 我在广州", "深圳明天能到吗"): a delivery-time question
+_WHEN = re.compile(r"快(?!递)|明天|今天|当天|几天|多少天|多久|什么时候|啥时候|几日|幾日|幾耐|\btomorrow\b|\btoday\b|\bsoon\b|"
+                   r"\bfast\b|\bquick|\bwhen\b|how long|how many days|\barriv|\btakes?\b|时间|\btime\b", re.I)
+
+
+def _by_region(intent: str, c: r.Ctx, products: list[Product]) -> str:
+    """"Shipping exception" means a remote, surcharged or unserved region, so the catalog decides
+    it, not the mere naming of a place: a region every product ships to like anywhere else
+    ("can u ship to a friend in Shanghai", "发货快吗 我在广州") asks how it ships or how soon. The
+    reply (served, free, days in transit) is the same; only the name of the question changes."""
+    if intent != "shipping_exception" or not c.slots.region or not products:
+        return intent
+    rules = [region_rule(c.catalog.policy(p), c.slots.region) for p in products]
+    if any(x is None or x.reason != "ok" for x in rules):
+        return intent
+    return "delivery_time" if _WHEN.search(c.text) else "shipping"
 
 
 def _beyond(text: str, common: str) -> str:
@@ -207,7 +225,8 @@ class AnswerEngine:
         reply = self._compose(ctx, intent, products)
         if reply.kind == "check" and reply.reason == "missing_fact" and not_sold_thing(self.catalog, comment.text):
             return self._finish(comment, lang, "unknown", rp.not_sold(self.catalog, lang), (), "none")
-        main = "unknown" if reply.kind == "check" and reply.reason == "missing_fact" else _by_fact(intent.intent, reply)
+        main = ("unknown" if reply.kind == "check" and reply.reason == "missing_fact"
+                else _by_region(_by_fact(intent.intent, reply), ctx, products))
         return self._finish(comment, lang, main, reply, tuple(p.id for p in products), method, intent)
 
     def _learned(self, text: str, rules: IntentResult, n_named: int) -> IntentResult:

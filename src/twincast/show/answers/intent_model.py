@@ -56,9 +56,12 @@ def rule_features(text: str, rules: IntentResult, n_named: int) -> np.ndarray:
     return np.array(votes + main + kept + cues, dtype=np.float32)
 
 
+EMB_DIM = 384
+
+
 def features(embedding: Optional[np.ndarray], text: str, rules: IntentResult, n_named: int) -> np.ndarray:
     """[embedding (384, zeros when embeddings are unavailable), rule features]."""
-    emb = np.zeros(384, dtype=np.float32) if embedding is None else np.asarray(embedding, dtype=np.float32)
+    emb = np.zeros(EMB_DIM, dtype=np.float32) if embedding is None else np.asarray(embedding, dtype=np.float32)
     return np.concatenate([emb, rule_features(text, rules, n_named)])
 
 
@@ -88,25 +91,58 @@ def fit(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 1e-3, sample_w
     return theta[: d * n_classes].reshape(d, n_classes), theta[d * n_classes:]
 
 
+def embedding_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and spread of each embedding dimension over the training rows (zero rows, where
+    embeddings were unavailable, left out).
+
+    Why: e5 vectors are unit length and share one large common direction, so each dimension
+    moves by ~0.02 between comments while the rule features move by ~1. Under one L2 penalty the
+    fit could not afford the weights the embedding needs and the "learned" model was a linear
+    function of the rules' votes (usage vs spec, whether a comment asks or reacts: unseen). On
+    standardised dimensions the penalty weighs both kinds of feature alike (dev leave-one-shop-
+    out main intent +0.025 over the unstandardised fit on the same rules; docs/answers.md,
+    session 15)."""
+    emb = x[:, :EMB_DIM]
+    emb = emb[np.any(emb != 0, axis=1)]
+    sd = emb.std(0)
+    return emb.mean(0).astype(np.float32), np.where(sd > 1e-6, sd, 1.0).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class IntentModel:
-    """Trained weights: ``probs(x)`` over :data:`CLASSES` (or the subset it was trained on)."""
+    """Trained weights: ``probs(x)`` over :data:`CLASSES` (or the subset it was trained on).
+    ``mu``/``sd``: the embedding's standardisation (see :func:`embedding_scale`); None for
+    weights fit on raw features."""
 
     w: np.ndarray
     b: np.ndarray
     classes: tuple[str, ...]
     trust_at: float = 0.5  # the model's main intent replaces the rules' from this probability on
+    mu: Optional[np.ndarray] = None
+    sd: Optional[np.ndarray] = None
+
+    def scaled(self, x: np.ndarray) -> np.ndarray:
+        """``x`` as the weights expect it; an all-zero embedding (embeddings unavailable) is
+        read as the average comment, so the rule features alone decide."""
+        if self.mu is None or self.sd is None:
+            return x
+        x = np.array(x, dtype=np.float32)  # a copy
+        emb = x[..., :EMB_DIM]
+        known = np.any(emb != 0, axis=-1, keepdims=True)
+        x[..., :EMB_DIM] = np.where(known, (emb - self.mu) / self.sd, 0.0)
+        return x
 
     def probs(self, x: np.ndarray) -> np.ndarray:
-        z = x @ self.w + self.b
+        z = self.scaled(x) @ self.w + self.b
         z = z - z.max(-1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(-1, keepdims=True)
 
     def save(self, path: Path = WEIGHTS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        scale = {} if self.mu is None else {"mu": self.mu.astype(np.float32), "sd": self.sd.astype(np.float32)}
         np.savez_compressed(path, w=self.w.astype(np.float16), b=self.b.astype(np.float32),
-                            classes=np.array(self.classes), trust_at=np.array(self.trust_at))
+                            classes=np.array(self.classes), trust_at=np.array(self.trust_at), **scale)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Optional["IntentModel"]:
@@ -114,15 +150,25 @@ class IntentModel:
             return None
         try:
             with np.load(path) as z:
+                mu, sd = (z["mu"], z["sd"]) if "mu" in z.files else (None, None)
                 return cls(z["w"].astype(np.float32), z["b"].astype(np.float32),
-                           tuple(str(c) for c in z["classes"]), float(z["trust_at"]))
+                           tuple(str(c) for c in z["classes"]), float(z["trust_at"]), mu, sd)
         except (OSError, KeyError, ValueError) as exc:
             log.warning("intent model %s unreadable (%s): rules only", path, exc)
             return None
 
+    @classmethod
+    def trained(cls, x: np.ndarray, y: np.ndarray, classes: tuple[str, ...], trust_at: float, l2: float = 1e-2,
+                sample_weight: Optional[np.ndarray] = None) -> "IntentModel":
+        """Fit on standardised embeddings (:func:`embedding_scale`) and the rule features."""
+        mu, sd = embedding_scale(x)
+        scaled = cls(np.zeros((x.shape[1], len(classes))), np.zeros(len(classes)), classes, trust_at, mu, sd).scaled(x)
+        w, b = fit(scaled, y, len(classes), l2=l2, sample_weight=sample_weight)
+        return cls(w.astype(np.float32), b.astype(np.float32), classes, trust_at, mu, sd)
+
 
 # "粉尘大不大", "吵不吵", "多粗", "how thick?": a question, whatever else the comment says
-_ASKS = re.compile(r"([\u4e00-\u9fff])不\1|多[\u4e00-\u9fff]|吗|呢|么|几|啥|什么|怎|咋|哪|[?？]|"
+_ASKS = re.compile(r"([\u4e00-\u9fff])不\1|多[\u4e00-\u9fff]|吗|呢|(?<![这那])么|几|啥|什么|怎|咋|哪|[?？]|"
                    r"^(what|how|which|when|where|is|are|does|do|can|will|should|any)\b", re.I)
 
 
@@ -150,6 +196,8 @@ def combine(rules: IntentResult, probs: np.ndarray, classes: tuple[str, ...], tr
     main, p = classes[k], float(probs[k])
     if not consult(rules) or p < trust_at or main == rules.intent or (question and main in ("greeting", "off_topic")):
         return rules
+    if rules.intent in ("greeting", "off_topic") and not question and main not in ("greeting", "off_topic", "ai_disclosure"):
+        return rules  # "lmao this price is a steal", "cooker looks decent tbh": a reaction that asks nothing wants no answer
     rest = tuple(i for i in rules.all if i != main and i not in ("greeting", "off_topic"))
     if main in ("greeting", "off_topic", "ai_disclosure"):
         rest = ()

@@ -19,6 +19,10 @@ from .types import IntentResult
 # Compiled with re.ASCII so that \b works next to Han characters ("有没有black的").
 BUY_COUNT = (r"(买|拍|囤|下单)\s*(\d+|[两三四五六七八九十]+)\s*(个|件|箱|盒|罐|袋|套|瓶|包|支|台|份)?\s*(吗|嗎|可以|行|么|不)|"
              r"最多(能)?(买|拍|囤)|can i (buy|order|get) (\d+|two|three|four|five|ten)\b|(buy|order) \d+ \w+ for\b")
+# the saving against the list price (原价 / 日常价 / regular price) asked as an amount
+SAVING = (r"原价|日常价|(省|便宜|少|save)了?\s*多少|比原价|"
+          r"how much (do|did|will|would|can|am|are) (i|you|we) (save|saving)|how much.{0,12}\b(saving|save)\b|"
+          r"\bsave how much|(original|regular|list) price")
 # the return-shipping insurance: a returns policy, though its name holds 运费 / shipping
 INSURANCE = r"运费险|退货险|退换货险|return shipping insurance|shipping insurance|return insurance|return shipping"
 _RULES: list[tuple[str, float, str]] = [
@@ -33,7 +37,10 @@ _RULES: list[tuple[str, float, str]] = [
                  r"\btotal\b.{0,12}(how much|多少|price)|"
                  r"how much.{0,16}(together|total|both)|together.{0,10}how much|"
                  r"贵多少|便宜多少|差价|差多少钱|贵\d+|more expensive than|price difference|costs? more than"),
-    ("promo", 3, r"满\d+减|优惠|打折|折扣|便宜点|便宜些|省了?多少|便宜了多少|比原价|原价|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
+    # the saving against the list price is price arithmetic, not a discount offer: "比原价省多少",
+    # "原价699现在359对吧", "how much do i save" ask an amount (replies_price.price says it)
+    ("price", 4, SAVING),
+    ("promo", 3, r"满\d+减|优惠|打折|折扣|便宜点|便宜些|划算|券|满减|活动|叠加|秒杀|福利|赠品|送什么|送啥|有送|"
                  r"coupon|discount|promo|voucher|\bdeal\b|\bsale\b|\bsave\b|\boff\b|cheaper|freebie|gift|bundle"),
     ("stock", 3, r"有货|还有货|库存|现货|卖完|售罄|断货|还剩|剩多少|剩几|还有多少|还有吗|还有没有|没货|抢光|补货|"
                  r"you ?huo|\bstock\b|sold out|how many (are )?left|how many .{0,12}left|\bleft\?|any left|still available|"
@@ -67,6 +74,9 @@ _RULES: list[tuple[str, float, str]] = [
     ("returns", 3, r"\d+\s*天.{0,2}退|只能.{0,6}退|收到.{0,6}(坏|破|烂|压|胀|漏|碎|损)|包赔|破损|坏果|arrived? (damaged|broken|crushed)"),
     # "能买5个吗", "想囤5罐 可以吗", "can i buy 10 boxes": a count to buy asks the purchase limit
     ("how_to_buy", 3, BUY_COUNT),
+    # "分12期每期多少钱", "6 month installments how much per month": the amount of an instalment is a
+    # question about the instalment plan (how to pay), asked first beside its "how much"
+    ("how_to_buy", 1, r"分期|\d+\s*期|分几期|每期|免息|instal?l?ments?|interest[- ]free"),
     ("warranty", 3, r"保修|质保|坏了|维修|保换|包换|开胶|售后|几年保|保几年|保不保|warrant|guarantee|repair|breaks?\b|broken"),
     ("how_to_buy", 3, r"我要买|想买|要买|怎么买|怎么拍|怎么下单|在哪拍|在哪买|哪里买|链接|几号|拍哪|小黄车|购物车|下单|分期|花呗|信用卡|"
                       r"发票|专票|普票|开票|限购|能买几|买几个|付款|支付|客服|人工|customer (service|support|care)|\bsupport (team|hours)|"
@@ -92,7 +102,7 @@ _RULES: list[tuple[str, float, str]] = [
                 r"battery|\bmah\b|charg|waterproof|capacity|wattage|\bwatts?\b|temperature|material|fabric|ingredient|"
                 r"\bspecs?\b|dimension|\bweigh|how (big|heavy|long|tall|wide|thick)|shelf life|expir|taste|flavou?r|"
                 r"made (of|from|in)|\bspf\b|suitable"),
-    ("greeting", 3, r"你好|主播好|晚上好|早上好|下午好|大家好|来了|刚来|辛苦|加油|支持主播|支持一下|支持支持|666|888|999|"
+    ("greeting", 3, r"你好|哈喽|主播好|晚上好|早上好|下午好|大家好|来了|刚来|辛苦|加油|支持主播|支持一下|支持支持|666|888|999|"
                     r"漂亮|好看|好美|太美|声音好听|哪里人|吃饭了吗|爱了|绝绝子|yyds|xswl|冲冲冲|冲鸭|主播太|哈哈|"
                     r"\bhi+\b|\bhello\b|\bhey\b|good (morning|evening|night)|love (this|you|it|the)|doing great|"
                     r"just joined|hello from|first time here|\bslay\b|you look|killer|insane|sick deal|fire\b|"
@@ -104,6 +114,8 @@ _RULES: list[tuple[str, float, str]] = [
 _OFF_TOPIC = re.compile(r"天气|股市|股票|游戏|王者|吃鸡(?![肉蛋胸腿翅])|放假|下播|下次.{0,5}播|几点(下播|开播|了)|现在几点|唱歌|唱首|足球|篮球|"
                         r"football|soccer|\bgame\b|\bsong\b|\bsing\b|score|weather|what time is it|anyone (from|watching)|"
                         r"today'?s (match|game)", re.I | re.A)
+# a question put to the other viewers ("有没有人…", "有人…吗", "anyone…", "who else…")
+_TO_AUDIENCE = re.compile(r"^\s*(有人|有没有人|有谁)|[，,\s](有人|有没有人|有谁)|\banyone\b|\banybody\b|\bwho else\b", re.I | re.A)
 _NOT_SOLD = re.compile(r"(有没有|有)卖.{1,8}(吗|么|不)|卖不卖|还卖.{1,6}吗|(do|does) (you|u|the shop) (sell|carry)\b|"
                        r"any (chance|plans?) (you|to) sell|you guys sell", re.I | re.A)
 # main intent when two score the same: what viewers most need first
@@ -112,6 +124,12 @@ PRIORITY = ("ai_disclosure", "compare", "stock", "shipping_exception", "delivery
             "price", "returns", "warranty", "how_to_buy", "safety", "usage", "shipping", "spec", "greeting",
             "off_topic")
 _COMPILED = [(intent, w, re.compile(p, re.I | re.A)) for intent, w, p in _RULES]
+_GREETING_RX = re.compile("|".join(p for intent, _, p in _RULES if intent == "greeting"), re.I | re.A)
+# cheers and reactions ("yyds", "哈哈", "lol", "好看"): they colour a comment, they do not make a
+# question small talk; greetings, thanks and farewells addressed to the host are not among them
+_REACTION = re.compile(r"yyds|xswl|nsdd|绝绝子|哈哈+|卧槽|我靠|哇塞?|\blol\b|lmao|\bomg\b|holy|\bwow\b|killer|insane|"
+                       r"sick deal|fire\b|\blit\b|\bslay\b|冲冲冲|冲鸭|爱了|666|888|999|漂亮|好看|好美|太美|好喝|好吃|好用|"
+                       r"amazing|awesome|太便宜|这么便宜|好便宜|cheap af|so cheap|\ba steal\b", re.I | re.A)
 _SIZE_RX = next(rx for intent, _, rx in _COMPILED if intent == "size")
 _UNIT_WORD = re.compile(r"\b(lbs?|pounds?|inch(es)?|oz|ounces?)\b", re.I)
 # the unit is what the answer is wanted in ("how many lbs is it", "weight in lbs?", "under 3 lbs?"), not a
@@ -122,9 +140,9 @@ _UNIT_ASKED = re.compile(r"how many (lbs?|pounds?|inch(es)?|oz|ounces)\b|\bin (l
 # (shipping_exception). "内蒙古发货几天", "how long to ship to Shanghai?" ask the time; "新疆能发吗 几天到"
 # and "新疆多久到 要加钱吗" ask the exception first.
 _TIME_Q = re.compile(r"几天|多少天|多久|几日|幾日|幾多日|幾耐|明天能到|两天能到|当天|how long|how many days|how soon|"
-                     r"how fast|takes?|tomorrow|arrive|transit", re.I)
+                     r"how fast|\btakes?\b|\btomorrow\b|\barriv|transit|(delivery|shipping) time|发货时间|到货时间", re.I)
 _CAN_SHIP = re.compile(r"(能|可以|可唔可以|有得)(发|寄|送|到)|(发|寄|送)(吗|嗎|不|唔)|发不发|寄不寄|能不能|ok\s*[?？]|可以吗|行吗|"
-                       r"(do|can|could|will|does|would) (you|u|it|they|the \w+)\b.{0,25}\b(ship|send|mail|deliver|go)\b|"
+                       r"\b(do|can|could|will|does|would) (you|u|it|they|the \w+)\b.{0,25}\b(ship|send|mail|deliver|go)\b|"
                        r"运费|運費|邮费|加钱|加錢|包邮|\bfee\b|\bextra\b|surcharge|cost", re.I)
 _EMOJI_ONLY = re.compile(r"^[\W\d_]*$")
 _QUESTION = re.compile(r"还是|几|幾|多少|多久|多大|哪|什么|啥|咋|怎|呢\s*$|吗|嗎|吧|\?|？|有没有|(?<!不)([\u4e00-\u9fff])不\1|"
@@ -147,10 +165,15 @@ def _has_emoji(text: str) -> bool:
     return any(ord(c) >= 0x1F000 or 0x2600 <= ord(c) <= 0x27BF for c in text)
 
 
+_SAVING_RX = re.compile(SAVING, re.I | re.A)
+
+
 def rule_scores(text: str) -> dict[str, float]:
     scores: dict[str, float] = {}
+    # the words that ask the saving ("how much do i save") are no discount offer as well
+    promo_text = _SAVING_RX.sub(" ", text)
     for intent, weight, rx in _COMPILED:
-        if rx.search(text):
+        if rx.search(promo_text if intent == "promo" else text):
             scores[intent] = scores.get(intent, 0.0) + weight
     return scores
 
@@ -177,6 +200,8 @@ class IntentClassifier:
             scores[boosted] = scores.get(boosted, 0) + 3
             if asks_time and scores.get("shipping_exception", 0) >= scores[boosted]:
                 scores["delivery_time"] = scores["shipping_exception"] + 1  # "how long to ship to X" is not "ship to X?"
+            if not asks_time and _CAN_SHIP.search(text) and scores.get("delivery_time", 0) >= scores[boosted]:
+                scores["shipping_exception"] = scores["delivery_time"] + 1  # "新疆能发吗 几天到": whether, then how long
             scores.pop("shipping", None) if scores.get("shipping", 0) <= 3 else None
         if "size" in scores and _UNIT_ASKED.search(text) and not _SIZE_RX.search(_UNIT_WORD.sub(" ", text)):
             scores.pop("size")  # "how many lbs is it", "seat height in inches?": a unit, not a garment size
@@ -187,10 +212,20 @@ class IntentClassifier:
         if "ai_disclosure" in scores:
             scores.pop("greeting", None)
         strong = {k: v for k, v in scores.items() if v >= 2 or k != "spec"}
+        small_talk = bool(_GREETING_RX.search(_REACTION.sub(" ", text)))  # to the host, not a cheer
+        if (_TO_AUDIENCE.search(text) and not small_talk
+                and max((v for k, v in strong.items() if k not in ("greeting", "spec")), default=0) < 3):
+            # "有人玩原神吗 组队", "lol who else is here for the music": asked of the other viewers,
+            # not the host (score 0: a product named in it still makes it a question about that product)
+            return IntentResult("off_topic", 0.0, slots, intents=("off_topic",))
         if "greeting" in strong and not asks_about(text):  # "lmao this price is a steal 🔥", "拍了拍了 白色的": no question
             return IntentResult("greeting", strong["greeting"], slots, intents=("greeting",))
         if "greeting" in strong and any(k not in ("greeting", "spec") for k in strong):
             strong.pop("greeting")  # "主播好，这个多少钱" asks the price
+        if "greeting" in strong and not small_talk:
+            # "yyds 结团3秒是真的吗", "哈哈 是开过刃的吗": a cheer beside a question is no small talk
+            # (a greeting to the host, "主播辛苦了 明天还播吗", still is)
+            strong.pop("greeting")
         if _OFF_TOPIC.search(text) and max((v for k, v in strong.items() if k != "greeting"), default=0) < 3:
             return IntentResult("off_topic", 1.0, slots, intents=("off_topic",))
         if len(strong) > 1 and strong.get("spec", 0) <= 2:

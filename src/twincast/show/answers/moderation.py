@@ -22,6 +22,9 @@ from .types import Comment, Moderation
 
 _PARTICLES = re.compile(r"[啊呀呢吗嘛啦哦哈吧噢诶哇亲]+$")
 _NOISE = re.compile(r"[\s\W_]+", re.U)
+# runs of one word (2-8 characters) three times or more, nothing else; a character over and over
+# ("冲冲冲冲", "666666") is a cheer, not a word
+_REPEATED = re.compile(r"^(?:((?!(\w)\2*$)\w{2,8}?)\1{2,})+$")
 
 
 def normalise(text: str) -> str:
@@ -82,6 +85,8 @@ class Moderator:
             hit = find(text)
             if hit:
                 return Moderation(False, reason, hit)
+        if _REPEATED.match(norm):  # "耳机耳机耳机", "刷个屏 刷个屏 刷个屏": one word over and over
+            return Moderation(False, "spam", "one word repeated")
         if self._profanity is not None and re.search(r"[A-Za-z]", text) and self._profanity.contains_profanity(text):
             return Moderation(False, "abuse", "profanity list")  # opt-in, for a stricter room
         if not norm and not _has_emoji(text):

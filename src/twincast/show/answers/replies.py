@@ -130,6 +130,8 @@ def _variant_line(c: Ctx, p: Product, vs) -> str:
 
 
 def colour_or_size_missing(c: Ctx, p: Product) -> Reply:
+    if c.slots.size and not p.size_names:  # "a smaller 2L version?" of a product sold in one size: not in the catalog
+        return check_reply(c.lang)
     if c.slots.size and c.slots.size.lower() not in {s.lower() for s in p.size_names}:
         return Reply("answer", (f"没有这个尺码哦，可选{join(p.size_names, c.lang)}。" if c.zh
                                 else f"That size isn't offered; sizes: {join(p.size_names, c.lang)}."), ("sizes",))

@@ -22,6 +22,7 @@ from .reasoners import (
 )
 from .replies import Ctx, cap, check_reply, join, money, sentence
 from .size_names import sizes_by_part, sizes_named
+from .intents import SAVING
 from .types import Reply
 from .unit_price import asked_unit, per_unit_words, unit_price
 
@@ -39,8 +40,12 @@ def price(c: Ctx, p: Product) -> Reply:
                          tuple(dict.fromkeys(variant.fields + total.fields)))
         return variant
     if p.promo_price is not None:
-        text = (f"{name}今天直播间到手价{money(p, p.promo_price, lang)}，日常价{money(p, p.price, lang)}。" if c.zh
-                else f"{name}: {money(p, p.promo_price, lang)} today, regular price {money(p, p.price, lang)}.")
+        text = (f"{name}今天直播间到手价{money(p, p.promo_price, lang)}，日常价{money(p, p.price, lang)}" if c.zh
+                else f"{name}: {money(p, p.promo_price, lang)} today, regular price {money(p, p.price, lang)}")
+        off = saving(p)
+        if off and _SAVING_ASKED.search(c.text):  # "比原价省多少": the difference said, not left to the viewer
+            text += f"，省{money(p, off, lang)}" if c.zh else f": you save {money(p, off, lang)}"
+        text += "。" if c.zh else "."
         fields = ["price", "promo_price"]
     else:
         text = f"{name}价格{money(p, p.price, lang)}。" if c.zh else f"{name}: {money(p, p.price, lang)}."
@@ -86,6 +91,7 @@ def _multibuy(c: Ctx, p: Product, qty: Optional[int]) -> Optional[str]:
     return ("" if c.zh else " ").join(dict.fromkeys(said))
 
 
+_SAVING_ASKED = re.compile(SAVING + r"|省|便宜了|\bsave|打几折|几折", re.I)
 _PROMO_WORDS = re.compile(r"满减|满\d+减|券|优惠|凑|coupon|discount|voucher|\boff\b", re.I)
 _TOTAL_ASKED = re.compile(r"多少|到手|几块|how much|price (after|with)|total|cost", re.I)
 _COUPON_ASKED = re.compile(r"券|coupon|voucher", re.I)

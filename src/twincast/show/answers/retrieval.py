@@ -32,7 +32,10 @@ _STOP = set("吗 呢 吧 啊 呀 的 了 么 嘛 是 有 这个 那个 这款 �
             "请问 问下 想 问 要 不 没有 有没有 大家 宝宝 家人 们 咱 几 吗亲 么亲 能不能 会不会 是不是 "
             "what is are the a an it its this these that those do does can could will would how of for to in on "
             "with my i you me be any and or much many there 和 跟 与 啥 哪个 哪 一个 vs versus which one should get "
-            "better than".split())
+            "better than".split()
+            # cheers and laughter ("yyds 这颜值 跑步缓震怎么样"): no statement says them, so they read as
+            # words the catalog lacks and turned answerable questions into "let me check"
+            + "yyds xswl nsdd 绝绝子 哈哈 哈哈哈 哈哈哈哈 lol lmao omg".split())
 
 
 def tokens(text: str) -> list[str]:
