@@ -12,9 +12,8 @@ the jaw's displacement is scaled so that one unit of jaw opens the lips by
 :data:`JAW_OPEN_EW` eye widths. Every avatar then answers the viseme table the same way.
 
 :data:`JAW_OPEN_EW` is set from real speech and the dev photos: on the SyncNet clip the
-opening's 95th percentile is 0.158 eye widths (the open vowels; 0.151 with the opening along the
-face's axis, session 15); the dev avatars' tracked
-slope was 0.24-0.29 per jaw unit and their English ranges 0.107-0.160, about 0.5x the slope.
+opening's 95th percentile is 0.158 eye widths (the open vowels; 0.151 with the opening along
+the face's axis, session 15); the dev avatars' tracked slope was 0.24-0.29 per jaw unit and their English ranges 0.107-0.160, about 0.5x the slope.
 0.28 puts an English sentence's range near 0.14 (0.9x real), and the Mandarin one (whose
 vowels are held longer and reach further) near 0.17-0.19, under 1.3x real (0.205).
 """

@@ -18,8 +18,9 @@ sees that first. This measures, with the same tracker and the same opening as th
 the threshold 0.025 the clip is closed in 36 % of frames and its range is 0.151 (since session
 15 the gap is taken along the face's vertical axis, ``lipsync.mouth_opening``; the full 3D
 distance read 32 % and 0.155). A photo avatar rendered from a broad smile with teeth
-(skimage's astronaut, before issue 19) is closed in 0 % with a range of ~0.08. The bands (closed share 0.15-0.70, range >= 0.10 eye widths) are the
-issue's targets, about half the real clip's values, far from the never-closing render.
+(skimage's astronaut, before issue 19) is closed in 0 % with a range of ~0.08. The bands
+(closed share 0.15-0.70, range >= 0.10 eye widths) are the issue's targets, about half the
+real clip's values, far from the never-closing render.
 """
 
 from __future__ import annotations

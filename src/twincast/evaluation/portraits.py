@@ -187,9 +187,13 @@ PORTRAITS: tuple[Portrait, ...] = (
 )
 
 
+def _package_name(requirement: str) -> str:
+    return requirement.split("==")[0]
+
+
 def _download(requirement: str, sdist: bool, dest: str) -> Path:
-    name = requirement.split("==")[0]  # only this package from source: build deps as wheels
-    kind = [f"--no-binary={name}"] if sdist else ["--only-binary=:all:"]
+    # only this package from source: its build dependencies come as wheels
+    kind = [f"--no-binary={_package_name(requirement)}"] if sdist else ["--only-binary=:all:"]
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *kind,
            "--disable-pip-version-check", requirement, "-d", dest]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -203,7 +207,7 @@ def _download(requirement: str, sdist: bool, dest: str) -> Path:
 def _cached_name(requirement: str, member: str) -> str:
     """The member's file name in the media cache, kept apart per package (facetorch's and
     facexlib's photos are both called test.jpg and test2.jpg)."""
-    return f"{requirement.split('==')[0]}-{Path(member).name}"
+    return f"{_package_name(requirement)}-{Path(member).name}"
 
 
 def _fetch_package(requirement: str, members: list[str]) -> None:

@@ -7,10 +7,9 @@ Two steps, both as smooth multiplicative gain maps (the skin texture is never to
    the photo's shading. Its mirror-asymmetric part (one side darker, a shadow across one
    cheek) is removed by lifting the darker side to the brighter one, as a fill light would
    (darkening the lit side instead turned its highlights grey), and half of the mid-scale
-   symmetric patches (a shiny
-   forehead, dark eye sockets from a top light); the large symmetric form stays, because
-   that is the face's shape, not the light. Highlights that reach the clip level are rolled
-   off. The correction fades out over the hair and neck, so there is no edge.
+   symmetric patches (a shiny forehead, dark eye sockets from a top light); the large
+   symmetric form stays, because that is the face's shape, not the light. Highlights that
+   reach the clip level are rolled off. The correction fades out over the hair and neck, so there is no edge.
 2. **Relight** (per frame). The preset light, fixed in the camera's frame, shines on the
    head proxy's normals (face mesh, skull ellipsoid) turned with the head; the ratio to the
    frontal pose is a gain on the person layer, computed at 64x64 and upsampled. Turning away

@@ -108,6 +108,16 @@ def embedding_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return emb.mean(0).astype(np.float32), np.where(sd > 1e-6, sd, 1.0).astype(np.float32)
 
 
+def standardised(x: np.ndarray, mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` with its embedding part standardised; an all-zero embedding (embeddings
+    unavailable) is read as the average comment, so the rule features alone decide."""
+    x = np.array(x, dtype=np.float32)
+    emb = x[..., :EMB_DIM]
+    known = np.any(emb != 0, axis=-1, keepdims=True)
+    x[..., :EMB_DIM] = np.where(known, (emb - mu) / sd, 0.0)
+    return x
+
+
 @dataclass(frozen=True)
 class IntentModel:
     """Trained weights: ``probs(x)`` over :data:`CLASSES` (or the subset it was trained on).
@@ -122,15 +132,8 @@ class IntentModel:
     sd: Optional[np.ndarray] = None
 
     def scaled(self, x: np.ndarray) -> np.ndarray:
-        """``x`` as the weights expect it; an all-zero embedding (embeddings unavailable) is
-        read as the average comment, so the rule features alone decide."""
-        if self.mu is None or self.sd is None:
-            return x
-        x = np.array(x, dtype=np.float32)  # a copy
-        emb = x[..., :EMB_DIM]
-        known = np.any(emb != 0, axis=-1, keepdims=True)
-        x[..., :EMB_DIM] = np.where(known, (emb - self.mu) / self.sd, 0.0)
-        return x
+        """``x`` as the weights expect it (:func:`standardised`)."""
+        return x if self.mu is None or self.sd is None else standardised(x, self.mu, self.sd)
 
     def probs(self, x: np.ndarray) -> np.ndarray:
         z = self.scaled(x) @ self.w + self.b
@@ -162,8 +165,7 @@ class IntentModel:
                 sample_weight: Optional[np.ndarray] = None) -> "IntentModel":
         """Fit on standardised embeddings (:func:`embedding_scale`) and the rule features."""
         mu, sd = embedding_scale(x)
-        scaled = cls(np.zeros((x.shape[1], len(classes))), np.zeros(len(classes)), classes, trust_at, mu, sd).scaled(x)
-        w, b = fit(scaled, y, len(classes), l2=l2, sample_weight=sample_weight)
+        w, b = fit(standardised(x, mu, sd), y, len(classes), l2=l2, sample_weight=sample_weight)
         return cls(w.astype(np.float32), b.astype(np.float32), classes, trust_at, mu, sd)
 
 

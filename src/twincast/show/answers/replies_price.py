@@ -243,20 +243,25 @@ _TOGETHER = re.compile(r"一共|总共|共多少|一起|合计|加起来|各一|
 
 _GIFT_Q = re.compile(r"赠品|送什么|送啥|有送|送.{0,4}(吗|嗎|么)|送几|小样|gift|freebie|included|comes? with|\bfree\b", re.I)
 # a kind of offer the viewer names: it is answered only by a promo that says it, never by the
-# shop's other coupons (a neighbouring fact: "any discount for students?" got the 满减 rules)
-_OFFER_KINDS = {
-    "student": (re.compile(r"学生|student", re.I), re.compile(r"学生|student", re.I)),
-    "later": (re.compile(r"双十一|双11|双十二|双12|618|年货节|黑五|black friday|下次活动|以后.{0,4}(便宜|降|优惠)|"
-                         r"还会.{0,3}(便宜|降|优惠|打折)|会不会.{0,3}(降价|便宜)|flash sale|next (sale|promo)|"
-                         r"(sale|promo|discount)s? (coming|later|soon)|coming (sale|promo)", re.I),
-              re.compile(r"双十一|双11|双十二|双12|618|年货节|黑五|black friday|flash|下次|next", re.I)),
-}
+# shop's other coupons (a neighbouring fact: "any discount for students?" got the 满减 rules);
+# each is (how a viewer asks for it, how a promo's text says it)
+_STUDENT = (re.compile(r"学生|student", re.I), re.compile(r"学生|student", re.I))
+_LATER = (re.compile(r"双十一|双11|双十二|双12|618|年货节|黑五|black friday|下次活动|以后.{0,4}(便宜|降|优惠)|"
+                     r"还会.{0,3}(便宜|降|优惠|打折)|会不会.{0,3}(降价|便宜)|flash sale|next (sale|promo)|"
+                     r"(sale|promo|discount)s? (coming|later|soon)|coming (sale|promo)", re.I),
+          re.compile(r"双十一|双11|双十二|双12|618|年货节|黑五|black friday|flash|下次|next", re.I))
+
+
+def _stated(c: Ctx, promos, says: re.Pattern[str]) -> Optional[Reply]:
+    said = [x.text.get(c.lang) for x in promos if x.kind != "none" and says.search(x.text.get(c.lang))]
+    return Reply("answer", sentence(("，" if c.zh else "; ").join(said), c.lang), ("policies.promos",)) if said else None
 
 
 def _named_offer(c: Ctx, pol, p: Product) -> Optional[Reply]:
     """A gift, a student discount or a later sale asked about: the catalog's own words for it, a
     plain "none today" when the shop states it has no offers, else a deferral (issue 17: "let me
-    check" rather than a neighbouring fact)."""
+    check" rather than a neighbouring fact). None for a student discount no promo states: the
+    caller gives today's offers with that part left open."""
     promos = pol.promos or []
     if _GIFT_Q.search(c.text) and not re.search(r"满\d+|折|券|coupon|discount|\boff\b", c.text, re.I):
         if p.gifts:
@@ -268,20 +273,11 @@ def _named_offer(c: Ctx, pol, p: Product) -> Optional[Reply]:
         if promos and all(x.kind == "none" for x in promos):
             return Reply("answer", "今天没有赠品。" if c.zh else "No free gifts today.", ("policies.promos",))
         return check_reply(c.lang, topic="赠品" if c.zh else "about gifts")
-    for kind, (asked, says) in _OFFER_KINDS.items():
-        if asked.search(c.text):
-            said = [x.text.get(c.lang) for x in promos if x.kind != "none" and says.search(x.text.get(c.lang))]
-            if said:
-                return Reply("answer", sentence(("，" if c.zh else "; ").join(said), c.lang), ("policies.promos",))
-            if kind == "student":  # no student offer stated: say so as a check, then today's offers
-                return None
-            return check_reply(c.lang, topic="之后的活动" if c.zh else "about later sales")
+    if _LATER[0].search(c.text):
+        return _stated(c, promos, _LATER[1]) or check_reply(c.lang, topic="之后的活动" if c.zh else "about later sales")
+    if _STUDENT[0].search(c.text):
+        return _stated(c, promos, _STUDENT[1])
     return None
-
-
-def _student_unstated(c: Ctx, pol) -> bool:
-    asked, says = _OFFER_KINDS["student"]
-    return bool(asked.search(c.text)) and not any(says.search(x.text.get(c.lang)) for x in pol.promos or [])
 
 
 def promo(c: Ctx, p: Product) -> Reply:
@@ -315,7 +311,7 @@ def promo(c: Ctx, p: Product) -> Reply:
             return price(c, p)
         return check_reply(c.lang, topic="优惠" if c.zh else "about discounts")
     text = "，".join(parts) + "。" if c.zh else cap("; ".join(parts)) + "."
-    if _student_unstated(c, pol):  # the offers there are, and the one asked for left open
+    if _STUDENT[0].search(c.text):  # no promo states one (_named_offer): today's offers, that part left open
         text = ("学生专属优惠我帮您确认一下，现在的优惠是：" + text if c.zh
                 else "I'll check on a student discount; today's offers: " + text[0].lower() + text[1:])
     total = _order_total(c, p, quantity(c.text), asked=True)
